@@ -1,0 +1,68 @@
+/* Error reporting, allocation, capped input reading and output closing. */
+#ifndef MP_COMMON_H
+#define MP_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exitcodes.h"
+
+#define MP_VERSION "0.1.0"
+#define MP_MIB ((size_t)1 << 20)
+
+extern const char *progname;
+
+/* Set the program name used as the prefix of every diagnostic. */
+void prog_init(const char *name);
+
+/* One line on stderr: "prog: message", then exit with code. */
+void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* One line on stderr: "prog: message"; returns. */
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: "prog: message" and the synopsis on stderr, exit 2. */
+void usage_fail(const char *synopsis, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* A growable byte buffer; data is always NUL-terminated (not counted in len). */
+struct buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+void buf_init(struct buf *b);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, int c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+/* Read all of f into b, failing (65) with "what exceeds N bytes" past cap,
+ * or (74) on a read error. */
+void read_capped(FILE *f, size_t cap, const char *what, struct buf *b);
+/* Read a named file ("-" is stdin): 66 when it cannot be opened. */
+void read_file_capped(const char *path, size_t cap, struct buf *b);
+/* Like read_file_capped but returns -1 (errno set) instead of failing. */
+int try_read_file(const char *path, size_t cap, struct buf *b);
+
+/* Write data to path atomically (path.tmp, fsync, rename); 74 on failure. */
+void write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
+/* Write bytes to stdout; 74 on failure. */
+void out_write(const void *p, size_t n);
+/* Flush and close stdout; exit 74 with a message when that fails. */
+void close_stdout(void);
+
+/* Parse a non-negative decimal integer; -1 on error. */
+long long parse_uint(const char *s, long long max);
+
+/* Current time honouring SOURCE_DATE_EPOCH (for reproducible artifacts). */
+long long now_epoch(void);
+/* Format t as "YYYY-MM-DDTHH:MM:SSZ" into out[21]. */
+void format_utc(long long t, char out[32]);
+/* Parse "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or +00:00); -1 on error. */
+long long parse_utc(const char *s);
+
+#endif

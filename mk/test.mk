@@ -1,0 +1,55 @@
+# make check (bats suites), make fuzz (libFuzzer), make bench, make help.
+TESTS ?= $(sort $(wildcard tests/*.bats))
+BATS_FLAGS ?=
+
+.PHONY: check
+check: $(BINS)
+	$(Q)mkdir -p $(ARTIFACTS)/test
+	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) VALGRIND=$(VALGRIND) LC_ALL=C \
+	  bats --tap $(BATS_FLAGS) $(TESTS) 2>&1 | tee $(ARTIFACTS)/test/check.tap | tests/tap-summary
+
+# libFuzzer harnesses: tests/fuzz/fuzz_*.c, each linked with the library.
+FUZZ_SECONDS ?= 60
+FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ifilters
+.PHONY: fuzz
+fuzz: $(addprefix build/fuzz/,$(FUZZERS))
+	$(Q)for f in $(FUZZERS); do \
+	  corpus=build/fuzz/corpus-$$f; mkdir -p $$corpus; \
+	  tests/fuzz/seed $$f $(SHARED) $$corpus; \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crash-$$f- $$corpus 2>build/fuzz/$$f.log \
+	    || { tail -40 build/fuzz/$$f.log; echo "fuzz: $$f found a crash"; exit 1; }; \
+	  grep -E 'stat::number_of_executed_runs|stat::new_units_added' build/fuzz/$$f.log | sed "s/^/  $$f /"; \
+	done
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard filters/lib/*.h)
+	$(Q)mkdir -p build/fuzz
+	$(call say,FUZZ,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+.PHONY: bench
+bench: $(BINS)
+	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) ARTIFACTS=$(abspath $(ARTIFACTS)) bench/run
+
+.PHONY: help
+help:
+	@echo "mero-policy make targets"
+	@echo "  deps            install the Debian packages the project needs (apt-get, sudo if not root)"
+	@echo "  all (default)   build every program into bin/"
+	@echo "  check           run the bats suites; ends with 'N passed, N failed'"
+	@echo "  fuzz            run the libFuzzer harnesses (FUZZ_SECONDS each)"
+	@echo "  bench           benchmarks against the peer tools; figures in artifacts/bench/"
+	@echo "  install         install programs into DESTDIR/PREFIX/bin"
+	@echo "  clean           remove bin/ and build/"
+	@$(MAKE) -s help-extra 2>/dev/null || true
+	@echo "knobs"
+	@echo "  V=1             show commands          SAN=1      ASan+UBSan build (build/san/bin)"
+	@echo "  VALGRIND=1      check under valgrind    PREFIX, DESTDIR   install location"
+	@echo "  SHARED=dir      the shared vectors (default ../shared)"
+	@echo "  FUZZ_SECONDS=n  per fuzzer (default 60)"
+
+.PHONY: help-extra
+help-extra:
+	@:

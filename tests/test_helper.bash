@@ -1,0 +1,49 @@
+# Shared setup for every bats suite: programs from $BIN (bin/ or the SAN
+# build), vectors from $SHARED (../shared), bats-support and bats-assert.
+# With VALGRIND=1 every program runs under valgrind and any error or leak
+# turns its exit status into 99.
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BIN="${BIN:-$ROOT/bin}"
+SHARED="${SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd)}"
+# the vectors of ../shared/vectors, copied so the suites run without ../shared
+VECTORS="$ROOT/tests/fixtures/vectors"
+VEC="$VECTORS/tdx"
+FIX="$ROOT/tests/fixtures"
+export LC_ALL=C
+
+_mp_path() {
+  if [ "${VALGRIND:-0}" = 1 ]; then
+    local wrap="$BATS_RUN_TMPDIR/valgrind-bin"
+    if [ ! -d "$wrap" ]; then
+      mkdir -p "$wrap.tmp.$$"
+      local p
+      for p in "$BIN"/*; do
+        [ -x "$p" ] || continue
+        cat > "$wrap.tmp.$$/$(basename "$p")" <<WRAP
+#!/usr/bin/env bash
+exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  --show-leak-kinds=definite,indirect "$p" "\$@"
+WRAP
+        chmod +x "$wrap.tmp.$$/$(basename "$p")"
+      done
+      mv -T "$wrap.tmp.$$" "$wrap" 2>/dev/null || rm -rf "$wrap.tmp.$$"
+    fi
+    PATH="$wrap:$PATH"
+  else
+    PATH="$BIN:$PATH"
+  fi
+  export PATH
+}
+_mp_path
+
+# vec PATH: the path of a TDX vector file
+vec() { printf '%s/%s' "$VEC" "$1"; }
+
+# A field of tdx/expected.json: expected QUOTE_KEY JQ_PATH
+expected() { jq -r --arg k "$1" ".quotes[\$k]$2" "$VEC/expected.json"; }
+
+# Count the lines of a string (0 for empty).
+nlines() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
