@@ -5,5 +5,6 @@
 include mk/config.mk
 include mk/deps.mk
 include mk/build.mk
-include $(wildcard mk/keys.mk mk/probe.mk mk/promote.mk mk/publish.mk mk/guards.mk)
+# every other concern: one file each (probe, keys, promote, publish, guards, ...)
+include $(sort $(filter-out mk/config.mk mk/deps.mk mk/build.mk mk/test.mk,$(wildcard mk/*.mk)))
 include mk/test.mk

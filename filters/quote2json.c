@@ -9,6 +9,7 @@
 
 #include "lib/codec.h"
 #include "lib/common.h"
+#include "lib/ecdsa.h"
 #include "lib/json.h"
 #include "lib/tdx.h"
 
@@ -241,7 +242,7 @@ static jv quote_json(const uint8_t *raw, size_t len, char *err, size_t errlen)
 	JSET(sz, "trailing_bytes", jv_number((double)q.trailing));
 	JSET(o, "sizes", sz);
 	uint8_t md[32];
-	EVP_Digest(raw, len, md, NULL, EVP_sha256(), NULL);
+	sha256(raw, len, md);
 	JSET(o, "sha256", jv_hex(md, 32));
 	return o;
 }
