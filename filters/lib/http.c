@@ -1,0 +1,392 @@
+#include "http.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+static int global_done;
+
+static void global_cleanup(void) { curl_global_cleanup(); }
+
+void http_global_init(void)
+{
+	if (global_done)
+		return;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fail(EXIT_SOFTWARE, "cannot initialise libcurl");
+	global_done = 1;
+	atexit(global_cleanup);
+}
+
+void http_options_init(struct http_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->connect_timeout_ms = 10000;
+	o->timeout_ms = 30000;
+	o->retries = 3;
+	o->backoff_ms = 500;
+	o->backoff_max_ms = 8000;
+	o->retry_after_max_ms = 60000;
+	o->body_cap = 16 * MP_MIB;
+	o->user_agent = "mero-policy/" MP_VERSION;
+}
+
+const char *http_method_name(enum http_method m)
+{
+	switch (m) {
+	case HTTP_GET: return "GET";
+	case HTTP_POST: return "POST";
+	case HTTP_PUT: return "PUT";
+	case HTTP_DELETE: return "DELETE";
+	}
+	return "GET";
+}
+
+int http_status_exit(long status)
+{
+	if (status >= 200 && status <= 299)
+		return EXIT_OK;
+	if (status == 401 || status == 403)
+		return EXIT_NOPERM;
+	if (status == 404 || status == 410)
+		return EXIT_UNAVAILABLE;
+	if (status == 408 || status == 429 || (status >= 500 && status <= 599))
+		return EXIT_TEMPFAIL;
+	return EXIT_PROTOCOL;
+}
+
+long http_retry_after_ms(const char *v, long long now)
+{
+	if (!v)
+		return -1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v >= '0' && *v <= '9') {
+		long long s = 0;
+		const char *p = v;
+		while (*p >= '0' && *p <= '9') {
+			if (s < 100000000)
+				s = s * 10 + (*p - '0');
+			p++;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p)
+			return -1;
+		return (long)(s * 1000); /* s is capped at 1e8 seconds */
+	}
+	time_t t = curl_getdate(v, NULL);
+	if (t == (time_t)-1)
+		return -1;
+	long long d = (long long)t - now;
+	if (d > 100000000)
+		d = 100000000;
+	return d <= 0 ? 0 : (long)(d * 1000);
+}
+
+struct sink {
+	struct buf *b;
+	size_t cap;
+	int over;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+	if (s->b->len + len > s->cap) {
+		s->over = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	buf_add(s->b, p, len);
+	return len;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static unsigned long jitter_state;
+
+static long jitter(long delay)
+{
+	if (delay < 4)
+		return delay;
+	if (!jitter_state)
+		jitter_state = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16) ^ 0x9e3779b9UL;
+	jitter_state ^= jitter_state << 13;
+	jitter_state ^= jitter_state >> 7;
+	jitter_state ^= jitter_state << 17;
+	return delay + (long)(jitter_state % (unsigned long)(delay / 4 + 1));
+}
+
+/* Free a header list after wiping every line (one of them may carry the token). */
+static void wipe_headers(struct curl_slist *h)
+{
+	for (struct curl_slist *p = h; p; p = p->next)
+		OPENSSL_cleanse(p->data, strlen(p->data));
+	curl_slist_free_all(h);
+}
+
+static int retryable_curl(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT: case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY: case CURLE_GOT_NOTHING: case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR: case CURLE_PARTIAL_FILE: case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int retryable_status(long s)
+{
+	return s == 429 || (s >= 500 && s <= 599 && s != 501 && s != 505);
+}
+
+static int curl_exit(CURLcode c, int over)
+{
+	if (over)
+		return EXIT_PROTOCOL;
+	switch (c) {
+	case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY:
+		return EXIT_UNAVAILABLE;
+	case CURLE_OPERATION_TIMEDOUT: case CURLE_GOT_NOTHING: case CURLE_RECV_ERROR: case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE: case CURLE_SSL_CONNECT_ERROR:
+		return EXIT_TEMPFAIL;
+	case CURLE_URL_MALFORMAT: case CURLE_UNSUPPORTED_PROTOCOL:
+		return EXIT_CONFIG;
+	case CURLE_FAILED_INIT: case CURLE_OUT_OF_MEMORY:
+		return EXIT_SOFTWARE;
+	default:
+		return EXIT_PROTOCOL;
+	}
+}
+
+static const char *curl_what(CURLcode c, const char *detail)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT: return "connection refused or host unreachable";
+	case CURLE_COULDNT_RESOLVE_HOST: return "host name not found";
+	case CURLE_OPERATION_TIMEDOUT: return "timed out";
+	case CURLE_GOT_NOTHING: return "the server closed the connection without answering";
+	default: return detail[0] ? detail : curl_easy_strerror(c);
+	}
+}
+
+/* Build the header list, with the token line when one is configured.
+ * Returns 0, or an exit code with err set. */
+static int build_headers(const struct http_request *rq, struct curl_slist **out, int *with_token,
+			 char *err, size_t errlen)
+{
+	struct curl_slist *h = NULL, *n;
+	*with_token = 0;
+	if (rq->headers)
+		for (const char *const *p = rq->headers; *p; p++) {
+			if (!(n = curl_slist_append(h, *p))) {
+				wipe_headers(h);
+				snprintf(err, errlen, "out of memory building request headers");
+				return EXIT_SOFTWARE;
+			}
+			h = n;
+		}
+	if (rq->method == HTTP_POST || rq->method == HTTP_PUT)
+		if ((n = curl_slist_append(h, "Expect:")))
+			h = n; /* no 100-continue round trip */
+	if (rq->token_env) {
+		const char *tok = getenv(rq->token_env);
+		if (!tok || !*tok) {
+			if (rq->token_required) {
+				wipe_headers(h);
+				snprintf(err, errlen, "%s %s: the token variable %s is not set", http_method_name(rq->method),
+					 rq->url, rq->token_env);
+				return EXIT_CONFIG;
+			}
+		} else {
+			if (strpbrk(tok, "\r\n")) {
+				wipe_headers(h);
+				snprintf(err, errlen, "%s %s: the token in %s contains a line break", http_method_name(rq->method),
+					 rq->url, rq->token_env);
+				return EXIT_CONFIG;
+			}
+			const char *name = rq->token_header ? rq->token_header : "Authorization";
+			const char *prefix = rq->token_header ? "" : "Bearer ";
+			size_t len = strlen(name) + strlen(prefix) + strlen(tok) + 3;
+			char *line = xmalloc(len);
+			snprintf(line, len, "%s: %s%s", name, prefix, tok);
+			n = curl_slist_append(h, line);
+			OPENSSL_cleanse(line, len);
+			free(line);
+			if (!n) {
+				wipe_headers(h);
+				snprintf(err, errlen, "out of memory building request headers");
+				return EXIT_SOFTWARE;
+			}
+			h = n;
+			*with_token = 1;
+		}
+	}
+	*out = h;
+	return 0;
+}
+
+int http_do(const struct http_options *o, const struct http_request *rq, struct http_response *rs,
+	    char *err, size_t errlen)
+{
+	memset(rs, 0, sizeof *rs);
+	buf_init(&rs->body);
+	err[0] = 0;
+	http_global_init();
+	const char *m = http_method_name(rq->method);
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(err, errlen, "%s %s: cannot create a libcurl handle", m, rq->url);
+		return EXIT_SOFTWARE;
+	}
+	rs->handle = h;
+	struct curl_slist *hdrs = NULL;
+	int with_token;
+	int rc = build_headers(rq, &hdrs, &with_token, err, errlen);
+	if (rc)
+		return rc;
+
+	char curl_err[CURL_ERROR_SIZE];
+	struct sink sink = {&rs->body, o->body_cap ? o->body_cap : 16 * MP_MIB, 0};
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "mero-policy/" MP_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->follow_redirects && !with_token) {
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	}
+	switch (rq->method) {
+	case HTTP_GET:
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		break;
+	case HTTP_POST:
+	case HTTP_PUT:
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
+		if (rq->method == HTTP_PUT)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+		break;
+	case HTTP_DELETE:
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		break;
+	}
+	int idempotent = rq->method != HTTP_POST || rq->retry_post;
+	int max_attempts = 1 + (o->retries > 0 ? o->retries : 0);
+	long long start = mono_ms();
+	long backoff = o->backoff_ms > 0 ? o->backoff_ms : 0;
+	for (int attempt = 1;; attempt++) {
+		rs->body.len = 0;
+		rs->body.data[0] = 0;
+		sink.over = 0;
+		curl_err[0] = 0;
+		rs->status = 0;
+		rs->attempts = attempt;
+		CURLcode c = curl_easy_perform(h);
+		long status = 0, req_size = 0;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req_size);
+		rs->status = c == CURLE_OK ? status : 0;
+		int again;
+		char cause[160];
+		if (c == CURLE_OK) {
+			if (!retryable_status(status)) {
+				rc = 0;
+				break;
+			}
+			again = idempotent || status == 429 || status == 503;
+			snprintf(cause, sizeof cause, "HTTP %ld", status);
+			rc = EXIT_TEMPFAIL;
+		} else {
+			int sent = req_size > 0;
+			again = !sink.over && retryable_curl(c) && (idempotent || !sent);
+			snprintf(cause, sizeof cause, "%s", curl_what(c, curl_err));
+			rc = curl_exit(c, sink.over);
+			if (sink.over)
+				snprintf(cause, sizeof cause, "response body exceeds %zu bytes", sink.cap);
+		}
+		if (!again || attempt >= max_attempts) {
+			if (c == CURLE_OK && !again) {
+				rc = 0; /* a final 5xx/429 on a request we may not repeat */
+				break;
+			}
+			if (attempt > 1)
+				snprintf(err, errlen, "%s %s: %s (after %d attempts)", m, rq->url, cause, attempt);
+			else
+				snprintf(err, errlen, "%s %s: %s", m, rq->url, cause);
+			break;
+		}
+		long delay = backoff;
+		if (c == CURLE_OK) {
+			struct curl_header *ra;
+			if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK) {
+				long v = http_retry_after_ms(ra->value, (long long)time(NULL));
+				if (v >= 0)
+					delay = v > o->retry_after_max_ms ? o->retry_after_max_ms : v;
+				else
+					delay = jitter(backoff);
+			} else {
+				delay = jitter(backoff);
+			}
+		} else {
+			delay = jitter(backoff);
+		}
+		if (o->verbose)
+			warnx("%s %s: %s, retry %d of %d in %ld ms", m, rq->url, cause, attempt, max_attempts - 1, delay);
+		sleep_ms(delay);
+		backoff = backoff * 2 > o->backoff_max_ms ? o->backoff_max_ms : backoff * 2;
+	}
+	rs->elapsed_ms = (long)(mono_ms() - start);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	wipe_headers(hdrs);
+	return rc;
+}
+
+const char *http_header(struct http_response *rs, const char *name)
+{
+	struct curl_header *hd;
+	if (!rs->handle || rs->status == 0)
+		return NULL;
+	if (curl_easy_header(rs->handle, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return NULL;
+	return hd->value;
+}
+
+void http_response_free(struct http_response *rs)
+{
+	if (rs->handle)
+		curl_easy_cleanup(rs->handle);
+	rs->handle = NULL;
+	buf_free(&rs->body);
+}
