@@ -1,0 +1,386 @@
+/* mrtd-extract: turn a verified TD quote (and the replay of its event log)
+ * into measurement-policy-candidates.json. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/codec.h"
+#include "lib/common.h"
+#include "lib/json.h"
+#include "lib/tdmeas.h"
+
+static const char synopsis[] =
+	"mrtd-extract --profile P --source S [--role kms|node] (--verification FILE | --unverified)\n"
+	"       [--replay FILE] [--compose-hash HEX] [--image-digest REF] [--kms-version V] < QUOTE_JSON > CANDIDATES";
+
+#define IN_CAP (16 * MP_MIB)
+
+/* SHA-256 of the DER of the Intel SGX Root CA (dcap-qvl's TrustedRootCA.der). */
+static const char INTEL_ROOT_SHA256[] = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
+
+static void help(void)
+{
+	printf("usage: %s\n"
+	       "Write measurement-policy-candidates.json (MRTD, RTMR0-3, TCB status, compose hash, role,\n"
+	       "profile, source, provenance) from a TD quote that quote-verify verified and whose event log\n"
+	       "rtmr-replay replayed against it.\n"
+	       "\n"
+	       "  --profile P         debug, debug-read-only or locked-read-only (required)\n"
+	       "  --source S          where the quote comes from: sim, phala, url, gcp, ... (required); sim is\n"
+	       "                      the local simulated KMS and is never real hardware\n"
+	       "  --role R            kms (default) or node\n"
+	       "  --verification FILE quote-verify's JSON for this quote (same quote_sha256)\n"
+	       "  --unverified        go on without a verification or after a failed one; recorded in the\n"
+	       "                      output, and promotion refuses such candidates\n"
+	       "  --replay FILE       rtmr-replay's JSON made with --quote on this quote (required for kms):\n"
+	       "                      its verified compose hash becomes allowed_event_payload\n"
+	       "  --compose-hash HEX  the hash of the compose file deployed (compose-hash); must equal the\n"
+	       "                      measured one\n"
+	       "  --image-digest REF  the KMS image, name@sha256:<64 hex> or sha256:<64 hex>\n"
+	       "  --kms-version V     the KMS version (2.3.40; a mero-kms-v or v prefix is removed)\n"
+	       "  --help              this text\n"
+	       "  --version           print the version\n"
+	       "\n"
+	       "stdin: quote JSON from quote2json, or an attest response holding quoteB64 (mero-kms) or\n"
+	       "data.quoteB64 (merod).  stdout: candidates JSON (canonical; generated_at honours\n"
+	       "SOURCE_DATE_EPOCH).\n"
+	       "exit: 0 ok, 1 refused (verification failed or of another quote, compose hash not verified,\n"
+	       "mismatch), 2 usage, 65 malformed input, 66 a file missing, 74 write error.\n",
+	       synopsis);
+}
+
+static int is_hex_lower(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return 0;
+	return 1;
+}
+
+/* A string member that must be 2n lower-case hex digits (NULL if absent or null). */
+static const char *hex_member(jv o, const char *key, size_t n, const char *what)
+{
+	jv v = json_get(o, key);
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	if (k == JV_KIND_NULL || k == JV_KIND_INVALID)
+		return NULL;
+	const char *s = json_str(o, key);
+	if (!s || !is_hex_lower(s, 2 * n))
+		fail(EXIT_DATAERR, "%s: %s is not %zu bytes of lower-case hex", what, key, n);
+	return s;
+}
+
+static int bool_member(jv o, const char *key, const char *what)
+{
+	jv v = json_get(o, key);
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	if (k != JV_KIND_TRUE && k != JV_KIND_FALSE)
+		fail(EXIT_DATAERR, "%s: %s is not true or false", what, key);
+	return k == JV_KIND_TRUE;
+}
+
+/* A member that is a string or null; fails otherwise. */
+static jv str_or_null(jv o, const char *key, const char *what)
+{
+	jv v = json_get(o, key);
+	jv_kind k = jv_get_kind(v);
+	if (k == JV_KIND_INVALID || k == JV_KIND_NULL) {
+		jv_free(v);
+		return jv_null();
+	}
+	if (k != JV_KIND_STRING)
+		fail(EXIT_DATAERR, "%s: %s is not a string", what, key);
+	return v;
+}
+
+static jv lower(const char *s)
+{
+	char *t = xstrdup(s);
+	for (char *p = t; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	jv r = jv_string(t);
+	free(t);
+	return r;
+}
+
+struct opts {
+	const char *profile, *source, *role, *verification, *replay, *compose, *image, *version;
+	int unverified;
+};
+
+/* Check the verification against the quote; returns its summary object and
+ * sets *tcb to the allowed statuses and *intel to whether the root is Intel's. */
+static jv use_verification(const struct opts *o, const char *qsha, jv *tcb, int *intel)
+{
+	const char *w = o->verification;
+	jv v = json_read_file(w, IN_CAP);
+	char what[512];
+	snprintf(what, sizeof what, "verification '%s'", w);
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "%s is not a JSON object", what);
+	int verified = bool_member(v, "verified", what);
+	const char *vsha = hex_member(v, "quote_sha256", 32, what);
+	if (!vsha)
+		fail(EXIT_DATAERR, "%s has no quote_sha256", what);
+	if (strcmp(vsha, qsha) != 0)
+		fail(EXIT_NO, "%s belongs to another quote (quote_sha256 %s, this quote %s)", what, vsha, qsha);
+	jv status = str_or_null(v, "status", what);
+	jv failed = str_or_null(v, "failed_check", what);
+	jv error = str_or_null(v, "error", what);
+	jv adv = json_get(v, "advisory_ids");
+	if (jv_get_kind(adv) == JV_KIND_NULL || jv_get_kind(adv) == JV_KIND_INVALID) {
+		jv_free(adv);
+		adv = jv_array();
+	}
+	if (jv_get_kind(adv) != JV_KIND_ARRAY)
+		fail(EXIT_DATAERR, "%s: advisory_ids is not an array", what);
+	jv_array_foreach(adv, i, a) {
+		if (jv_get_kind(a) != JV_KIND_STRING)
+			fail(EXIT_DATAERR, "%s: advisory_ids[%d] is not a string", what, i);
+		jv_free(a);
+	}
+	if (!verified && !o->unverified) {
+		const char *fc = jv_get_kind(failed) == JV_KIND_STRING ? jv_string_value(failed) : "unknown check";
+		const char *er = jv_get_kind(error) == JV_KIND_STRING ? jv_string_value(error) : "no reason given";
+		fail(EXIT_NO, "the quote failed verification at %s: %s (--unverified records candidates that "
+		     "cannot be promoted)", fc, er);
+	}
+	jv root = json_get(v, "root_ca");
+	if (jv_get_kind(root) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "%s: root_ca is not an object", what);
+	char rwhat[600];
+	snprintf(rwhat, sizeof rwhat, "%s root_ca", what);
+	jv subject = str_or_null(root, "subject", rwhat);
+	const char *rsha = hex_member(root, "sha256", 32, rwhat);
+	int builtin = bool_member(root, "builtin", rwhat);
+	*intel = builtin || (rsha && strcmp(rsha, INTEL_ROOT_SHA256) == 0);
+	if (verified && !*intel && strcmp(o->source, "sim") != 0)
+		fail(EXIT_NO, "%s trusted a root CA other than Intel's (%s) but --source is '%s': only sim "
+		     "candidates come from a simulated root", what,
+		     jv_get_kind(subject) == JV_KIND_STRING ? jv_string_value(subject) : "no subject", o->source);
+
+	*tcb = jv_array();
+	if (verified && jv_get_kind(status) == JV_KIND_STRING)
+		*tcb = jv_array_append(*tcb, lower(jv_string_value(status)));
+
+	jv rs = jv_object();
+	JSET(rs, "subject", subject);
+	JSET(rs, "sha256", rsha ? jv_string(rsha) : jv_null());
+	JSET(rs, "builtin", jv_bool(builtin));
+	JSET(rs, "intel", jv_bool(*intel));
+	jv s = jv_object();
+	JSET(s, "verified", jv_bool(verified));
+	JSET(s, "status", status);
+	JSET(s, "advisory_ids", adv);
+	JSET(s, "failed_check", failed);
+	JSET(s, "error", error);
+	JSET(s, "root_ca", rs);
+	jv_free(root);
+	jv_free(v);
+	return s;
+}
+
+/* Check the replay against the quote; returns the verified compose hash
+ * (string) or null, and the measured KMS profile in *mprof. */
+static jv use_replay(const struct opts *o, const struct td_meas *q, const char *qsha, jv *mprof)
+{
+	const char *w = o->replay;
+	char what[512];
+	snprintf(what, sizeof what, "replay '%s'", w);
+	jv r = json_read_file(w, IN_CAP);
+	if (jv_get_kind(r) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "%s is not a JSON object", what);
+	jv regs = json_get(r, "registers"), r3 = json_get(regs, "rtmr3");
+	if (jv_get_kind(r3) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "%s has no registers.rtmr3 (is it rtmr-replay's output?)", what);
+	const char *rep3 = hex_member(r3, "replayed", 48, what);
+	if (!rep3)
+		fail(EXIT_DATAERR, "%s has no registers.rtmr3.replayed", what);
+	jv rq = json_get(r, "quote");
+	if (jv_get_kind(rq) != JV_KIND_OBJECT)
+		fail(EXIT_NO, "%s was not compared with a quote (run rtmr-replay --quote)", what);
+	const char *rsha = hex_member(rq, "sha256", 32, what);
+	if (!rsha || strcmp(rsha, qsha) != 0)
+		fail(EXIT_NO, "%s was compared with another quote (sha256 %s, this quote %s)", what,
+		     rsha ? rsha : "missing", qsha);
+	char q3[97];
+	hex_encode_to(q->rtmr[3], 48, q3);
+	if (strcmp(rep3, q3) != 0)
+		fail(EXIT_NO, "%s: replayed RTMR3 %s differs from the quote's %s", what, rep3, q3);
+	int verified = bool_member(r, "compose_hash_verified", what);
+	jv rt = json_get(r, "runtime");
+	if (jv_get_kind(rt) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "%s has no runtime object", what);
+	const char *ch = hex_member(rt, "compose_hash", 32, what);
+	*mprof = str_or_null(rt, "kms_profile", what);
+	jv out = jv_null();
+	if (ch && !verified)
+		fail(EXIT_NO, "%s did not verify the compose hash %s against RTMR3", what, ch);
+	if (!ch && strcmp(o->role, "kms") == 0)
+		fail(EXIT_NO, "%s has no verified compose-hash event (a KMS measures one into RTMR3)", what);
+	if (ch) {
+		jv_free(out);
+		out = jv_string(ch);
+	}
+	if (o->compose) {
+		if (!ch)
+			fail(EXIT_NO, "--compose-hash %s given but the event log measured no compose hash", o->compose);
+		if (strcmp(o->compose, ch) != 0)
+			fail(EXIT_NO, "the deployed compose hash %s differs from the measured %s", o->compose, ch);
+	}
+	if (jv_get_kind(*mprof) == JV_KIND_STRING && strcmp(jv_string_value(*mprof), o->profile) != 0)
+		fail(EXIT_NO, "the KMS measured profile '%s' into RTMR3, not '%s' (ADR-0001)",
+		     jv_string_value(*mprof), o->profile);
+	jv_free(rt);
+	jv_free(rq);
+	jv_free(r3);
+	jv_free(regs);
+	jv_free(r);
+	return out;
+}
+
+static jv one(const uint8_t *p) { return jv_array_append(jv_array(), jv_hex(p, 48)); }
+
+int main(int argc, char **argv)
+{
+	prog_init(argv[0]);
+	struct opts o = {.role = "kms"};
+	static const struct option lo[] = {
+		{"profile", required_argument, NULL, 'p'}, {"source", required_argument, NULL, 's'},
+		{"role", required_argument, NULL, 'r'}, {"verification", required_argument, NULL, 'v'},
+		{"unverified", no_argument, NULL, 'u'}, {"replay", required_argument, NULL, 'R'},
+		{"compose-hash", required_argument, NULL, 'c'}, {"image-digest", required_argument, NULL, 'i'},
+		{"kms-version", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': o.profile = optarg; break;
+		case 's': o.source = optarg; break;
+		case 'r': o.role = optarg; break;
+		case 'v': o.verification = optarg; break;
+		case 'u': o.unverified = 1; break;
+		case 'R': o.replay = optarg; break;
+		case 'c': o.compose = optarg; break;
+		case 'i': o.image = optarg; break;
+		case 'k': o.version = optarg; break;
+		case 'h': help(); close_stdout(); return 0;
+		case 'V': printf("mrtd-extract %s\n", MP_VERSION); close_stdout(); return 0;
+		default: usage_fail(synopsis, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
+	if (!o.profile || (strcmp(o.profile, "debug") && strcmp(o.profile, "debug-read-only") &&
+			   strcmp(o.profile, "locked-read-only")))
+		usage_fail(synopsis, "--profile must be debug, debug-read-only or locked-read-only");
+	if (!o.source)
+		usage_fail(synopsis, "--source is required (sim, phala, url, gcp, ...)");
+	size_t sl = strlen(o.source);
+	int ok = sl >= 1 && sl <= 32 && islower((unsigned char)o.source[0]);
+	for (size_t i = 0; i < sl; i++)
+		ok &= islower((unsigned char)o.source[i]) || isdigit((unsigned char)o.source[i]) || o.source[i] == '-';
+	if (!ok)
+		usage_fail(synopsis, "bad --source '%s' (lower-case letters, digits and -)", o.source);
+	if (strcmp(o.role, "kms") && strcmp(o.role, "node"))
+		usage_fail(synopsis, "--role must be kms or node");
+	if (!o.verification && !o.unverified)
+		usage_fail(synopsis, "--verification FILE is required (or --unverified)");
+	if (!o.replay && strcmp(o.role, "kms") == 0)
+		usage_fail(synopsis, "--replay FILE is required for role kms (its compose hash)");
+	if (o.compose && !o.replay)
+		usage_fail(synopsis, "--compose-hash needs --replay");
+	if (o.compose && !is_hex_lower(o.compose, 64))
+		usage_fail(synopsis, "--compose-hash needs 64 lower-case hex digits");
+	if (o.image) {
+		const char *d = strstr(o.image, "sha256:");
+		if (!d || !is_hex_lower(d + 7, 64) || (d != o.image && d[-1] != '@'))
+			usage_fail(synopsis, "--image-digest must be name@sha256:<64 hex> or sha256:<64 hex>");
+	}
+	const char *ver = o.version;
+	if (ver) {
+		if (strncmp(ver, "mero-kms-v", 10) == 0)
+			ver += 10;
+		else if (ver[0] == 'v' && isdigit((unsigned char)ver[1]))
+			ver++;
+		int vok = *ver != 0 && strlen(ver) <= 64;
+		for (const char *p = ver; *p; p++)
+			vok &= isalnum((unsigned char)*p) || (*p && strchr(".-+_", *p));
+		if (!vok)
+			usage_fail(synopsis, "bad --kms-version '%s'", o.version);
+	}
+
+	struct buf in;
+	char err[512];
+	read_capped(stdin, IN_CAP, "quote JSON", &in);
+	jv doc = json_parse((const char *)in.data, in.len, err, sizeof err);
+	buf_free(&in);
+	if (!jv_is_valid(doc))
+		fail(EXIT_DATAERR, "cannot parse quote JSON: %s", err);
+	struct td_meas q;
+	if (td_meas_from_json(doc, &q, err, sizeof err))
+		fail(EXIT_DATAERR, "%s", err);
+	jv_free(doc);
+	char qsha[65];
+	hex_encode_to(q.sha256, 32, qsha);
+
+	jv tcb = jv_array(), vsum = jv_null(), mprof = jv_null(), compose = jv_null();
+	int intel = 0;
+	if (o.verification) {
+		jv_free(tcb);
+		jv_free(vsum);
+		vsum = use_verification(&o, qsha, &tcb, &intel);
+	}
+	if (o.replay) {
+		jv_free(mprof);
+		jv_free(compose);
+		compose = use_replay(&o, &q, qsha, &mprof);
+	}
+	int verified = 0;
+	if (jv_get_kind(vsum) == JV_KIND_OBJECT) {
+		jv vv = jv_object_get(jv_copy(vsum), jv_string("verified"));
+		verified = jv_get_kind(vv) == JV_KIND_TRUE;
+		jv_free(vv);
+	}
+
+	char when[32];
+	format_utc(now_epoch(), when);
+	jv prov = jv_object();
+	JSET(prov, "image_digest", o.image ? jv_string(o.image) : jv_null());
+	JSET(prov, "kms_version", ver ? jv_string(ver) : jv_null());
+	JSET(prov, "compose_hash", jv_copy(compose));
+	JSET(prov, "measured_profile", mprof);
+	JSET(prov, "quote_sha256", jv_string(qsha));
+	JSET(prov, "quote_origin", jv_string(q.origin));
+	JSET(prov, "verification", vsum);
+	JSET(prov, "generated_at", jv_string(when));
+	JSET(prov, "unverified", jv_bool(!verified));
+	JSET(prov, "simulated", jv_bool(strcmp(o.source, "sim") == 0 || (o.verification && !intel)));
+
+	jv pol = jv_object();
+	JSET(pol, "allowed_mrtd", one(q.mr_td));
+	JSET(pol, "allowed_rtmr0", one(q.rtmr[0]));
+	JSET(pol, "allowed_rtmr1", one(q.rtmr[1]));
+	JSET(pol, "allowed_rtmr2", one(q.rtmr[2]));
+	JSET(pol, "allowed_rtmr3", one(q.rtmr[3]));
+	JSET(pol, "allowed_tcb_statuses", tcb);
+	JSET(pol, "allowed_event_payload",
+	     jv_get_kind(compose) == JV_KIND_STRING ? jv_array_append(jv_array(), compose) : (jv_free(compose), jv_array()));
+
+	jv out = jv_object();
+	JSET(out, "schema_version", jv_number(1));
+	JSET(out, "role", jv_string(o.role));
+	JSET(out, "profile", jv_string(o.profile));
+	JSET(out, "source", jv_string(o.source));
+	JSET(out, "provenance", prov);
+	JSET(out, "policy", pol);
+	json_emit(out);
+	close_stdout();
+	return 0;
+}
