@@ -1,0 +1,621 @@
+#include "collateral.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "codec.h"
+#include "json.h"
+
+static const char *const status_names[] = {
+	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked", "TDRelaunchAdvised",
+	"TDRelaunchAdvisedConfigurationNeeded"};
+
+const char *tcb_status_name(enum tcb_status s)
+{
+	return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "Unknown";
+}
+
+int tcb_status_parse(const char *s)
+{
+	/* Intel's collateral uses the first seven; the relaunch statuses are verdicts only */
+	for (int i = 0; i <= TCB_REVOKED; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto bad; } while (0)
+
+/* ---- small jv helpers (none consumes obj) ---- */
+
+static int get_int(jv obj, const char *key, long long min, long long max, long long *out)
+{
+	jv v = json_get(obj, key);
+	int ok = jv_get_kind(v) == JV_KIND_NUMBER;
+	if (ok) {
+		double d = jv_number_value(v);
+		ok = d >= (double)min && d <= (double)max && d == (double)(long long)d;
+		if (ok)
+			*out = (long long)d;
+	}
+	jv_free(v);
+	return ok ? 0 : -1;
+}
+
+static int get_hex(jv obj, const char *key, uint8_t *out, size_t n)
+{
+	const char *s = json_str(obj, key);
+	if (!s || strlen(s) != 2 * n)
+		return -1;
+	return hex_decode(s, 2 * n, out) == (long)n ? 0 : -1;
+}
+
+static int get_date(jv obj, const char *key, long long *out)
+{
+	const char *s = json_str(obj, key);
+	if (!s)
+		return -1;
+	*out = parse_utc(s);
+	return *out < 0 ? -1 : 0;
+}
+
+static void adv_free(struct advisories *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	a->ids = NULL;
+	a->n = 0;
+}
+
+/* advisoryIDs: optional array of strings */
+static int get_advisories(jv level, struct advisories *a)
+{
+	jv v = json_get(level, "advisoryIDs");
+	a->ids = NULL;
+	a->n = 0;
+	if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		return 0;
+	}
+	if (jv_get_kind(v) != JV_KIND_ARRAY) {
+		jv_free(v);
+		return -1;
+	}
+	int n = jv_array_length(jv_copy(v));
+	a->ids = xcalloc((size_t)n, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		jv s = jv_array_get(jv_copy(v), i);
+		if (jv_get_kind(s) != JV_KIND_STRING) {
+			jv_free(s);
+			jv_free(v);
+			adv_free(a);
+			return -1;
+		}
+		a->ids[a->n++] = xstrdup(jv_string_value(s));
+		jv_free(s);
+	}
+	jv_free(v);
+	return 0;
+}
+
+static int get_status(jv level, enum tcb_status *st)
+{
+	const char *s = json_str(level, "tcbStatus");
+	int v = s ? tcb_status_parse(s) : -1;
+	if (v < 0)
+		return -1;
+	*st = (enum tcb_status)v;
+	return 0;
+}
+
+static void isv_levels_free(struct isv_level *l, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(l[i].date);
+		adv_free(&l[i].adv);
+	}
+	free(l);
+}
+
+/* tcbLevels of a QE identity or module identity: [{tcb:{isvsvn}, tcbDate, tcbStatus, advisoryIDs?}] */
+static int isv_levels_parse(jv arr, const char *what, struct isv_level **out, int *nout, char *err, size_t errlen)
+{
+	struct isv_level *l = NULL;
+	int n = 0;
+	if (jv_get_kind(arr) != JV_KIND_ARRAY)
+		BAD("%s: tcbLevels is not an array", what);
+	n = jv_array_length(jv_copy(arr));
+	l = xcalloc((size_t)n, sizeof *l);
+	for (int i = 0; i < n; i++) {
+		jv lv = jv_array_get(jv_copy(arr), i);
+		jv tcb = json_get(lv, "tcb");
+		long long svn;
+		const char *date = json_str(lv, "tcbDate");
+		int bad = jv_get_kind(lv) != JV_KIND_OBJECT || get_int(tcb, "isvsvn", 0, 65535, &svn) ||
+			  get_status(lv, &l[i].status) || get_advisories(lv, &l[i].adv);
+		if (!bad) {
+			l[i].isvsvn = (int)svn;
+			l[i].date = xstrdup(date ? date : "");
+		}
+		jv_free(tcb);
+		jv_free(lv);
+		if (bad) {
+			isv_levels_free(l, i);
+			l = NULL;
+			BAD("%s: tcbLevels[%d] is malformed (tcb.isvsvn, tcbStatus or advisoryIDs)", what, i);
+		}
+	}
+	*out = l;
+	*nout = n;
+	return 0;
+bad:
+	return -1;
+}
+
+/* ---- TCB info ---- */
+
+static int components(jv tcb, const char *key, int out[16])
+{
+	jv arr = json_get(tcb, key);
+	int ok = jv_get_kind(arr) == JV_KIND_ARRAY && jv_array_length(jv_copy(arr)) == 16;
+	for (int i = 0; ok && i < 16; i++) {
+		jv c = jv_array_get(jv_copy(arr), i);
+		long long svn;
+		ok = jv_get_kind(c) == JV_KIND_OBJECT && get_int(c, "svn", 0, 65535, &svn) == 0;
+		if (ok)
+			out[i] = (int)svn;
+		jv_free(c);
+	}
+	jv_free(arr);
+	return ok ? 0 : -1;
+}
+
+/* TCB info v2 (SGX): sgxtcbcomp01svn ... sgxtcbcomp16svn */
+static int components_v2(jv tcb, int out[16])
+{
+	for (int i = 0; i < 16; i++) {
+		char key[32];
+		long long svn;
+		snprintf(key, sizeof key, "sgxtcbcomp%02dsvn", i + 1);
+		if (get_int(tcb, key, 0, 65535, &svn))
+			return -1;
+		out[i] = (int)svn;
+	}
+	return 0;
+}
+
+static int cmp_arr(const int *a, const int *b)
+{
+	for (int i = 0; i < 16; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* descending by (SGX components, PCESVN, TDX components); stable */
+static int level_cmp(const void *pa, const void *pb)
+{
+	const struct tcb_level *a = pa, *b = pb;
+	int c = cmp_arr(a->sgx, b->sgx);
+	if (!c)
+		c = a->pcesvn < b->pcesvn ? -1 : a->pcesvn > b->pcesvn;
+	if (!c && a->has_tdx && b->has_tdx)
+		c = cmp_arr(a->tdx, b->tdx);
+	if (c)
+		return -c;
+	return a->index - b->index;
+}
+
+void tcb_info_free(struct tcb_info *t)
+{
+	for (int i = 0; i < t->nlevels; i++) {
+		free(t->levels[i].date);
+		adv_free(&t->levels[i].adv);
+	}
+	free(t->levels);
+	for (int i = 0; i < t->nmodules; i++)
+		isv_levels_free(t->modules[i].levels, t->modules[i].nlevels);
+	free(t->modules);
+	memset(t, 0, sizeof *t);
+}
+
+int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, size_t errlen)
+{
+	char perr[256];
+	long long v;
+	memset(t, 0, sizeof *t);
+	jv o = json_parse(text, n, perr, sizeof perr), levels = jv_invalid(), mods = jv_invalid(), m = jv_invalid();
+	if (!jv_is_valid(o))
+		BAD("TCB info is not JSON: %s", perr);
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		BAD("TCB info is not a JSON object");
+	const char *id = json_str(o, "id");
+	if (get_int(o, "version", 0, 1000, &v))
+		BAD("TCB info: version is missing or not a number");
+	t->version = (int)v;
+	if (!id)
+		snprintf(t->id, sizeof t->id, "SGX"); /* version 2 had no id */
+	else if (strlen(id) >= sizeof t->id)
+		BAD("TCB info: id '%.20s' is unknown", id);
+	else
+		snprintf(t->id, sizeof t->id, "%s", id);
+	if (get_date(o, "issueDate", &t->issue_date))
+		BAD("TCB info: issueDate is missing or not a UTC date");
+	if (get_date(o, "nextUpdate", &t->next_update))
+		BAD("TCB info: nextUpdate is missing or not a UTC date");
+	if (get_hex(o, "fmspc", t->fmspc, 6))
+		BAD("TCB info: fmspc is not 6 bytes of hex");
+	if (get_hex(o, "pceId", t->pceid, 2))
+		BAD("TCB info: pceId is not 2 bytes of hex");
+	if (get_int(o, "tcbType", 0, 65535, &v) == 0)
+		t->tcb_type = (int)v;
+	if (get_int(o, "tcbEvaluationDataNumber", 0, 1LL << 32, &v) == 0)
+		t->eval_num = (int)v;
+	m = json_get(o, "tdxModule");
+	if (jv_get_kind(m) == JV_KIND_OBJECT) {
+		if (get_hex(m, "mrsigner", t->module_mrsigner, 48) || get_hex(m, "attributes", t->module_attributes, 8) ||
+		    get_hex(m, "attributesMask", t->module_attributes_mask, 8))
+			BAD("TCB info: tdxModule needs mrsigner (48 bytes), attributes and attributesMask (8 bytes) in hex");
+		t->has_module = 1;
+	}
+	mods = json_get(o, "tdxModuleIdentities");
+	if (jv_get_kind(mods) == JV_KIND_ARRAY) {
+		int nm = jv_array_length(jv_copy(mods));
+		t->modules = xcalloc((size_t)nm, sizeof *t->modules);
+		for (int i = 0; i < nm; i++) {
+			struct module_identity *mi = &t->modules[i];
+			jv e = jv_array_get(jv_copy(mods), i);
+			const char *mid = json_str(e, "id");
+			int bad = jv_get_kind(e) != JV_KIND_OBJECT || !mid || strlen(mid) >= sizeof mi->id ||
+				  get_hex(e, "mrsigner", mi->mrsigner, 48) || get_hex(e, "attributes", mi->attributes, 8) ||
+				  get_hex(e, "attributesMask", mi->attributes_mask, 8);
+			if (!bad) {
+				snprintf(mi->id, sizeof mi->id, "%s", mid);
+				jv tl = json_get(e, "tcbLevels");
+				char what[64];
+				snprintf(what, sizeof what, "TCB info: tdxModuleIdentities[%d]", i);
+				bad = isv_levels_parse(tl, what, &mi->levels, &mi->nlevels, err, errlen) ? 2 : 0;
+				jv_free(tl);
+			}
+			jv_free(e);
+			t->nmodules = i + (bad ? 0 : 1);
+			if (bad == 2)
+				goto bad;
+			if (bad)
+				BAD("TCB info: tdxModuleIdentities[%d] needs id, mrsigner, attributes and attributesMask", i);
+		}
+	} else if (jv_is_valid(mods) && jv_get_kind(mods) != JV_KIND_NULL) {
+		BAD("TCB info: tdxModuleIdentities is not an array");
+	}
+	levels = json_get(o, "tcbLevels");
+	if (jv_get_kind(levels) != JV_KIND_ARRAY)
+		BAD("TCB info: tcbLevels is missing");
+	int nl = jv_array_length(jv_copy(levels));
+	t->levels = xcalloc((size_t)nl, sizeof *t->levels);
+	for (int i = 0; i < nl; i++) {
+		struct tcb_level *l = &t->levels[i];
+		jv lv = jv_array_get(jv_copy(levels), i), tcb = json_get(lv, "tcb");
+		jv tdx = json_get(tcb, "tdxtcbcomponents");
+		const char *date = json_str(lv, "tcbDate");
+		int bad = jv_get_kind(tcb) != JV_KIND_OBJECT || get_int(tcb, "pcesvn", 0, 65535, &v);
+		if (!bad)
+			l->pcesvn = (int)v;
+		jv sgxc = json_get(tcb, "sgxtcbcomponents");
+		int has_sgx_array = jv_is_valid(sgxc) && jv_get_kind(sgxc) != JV_KIND_NULL;
+		jv_free(sgxc);
+		bad = bad || (has_sgx_array ? components(tcb, "sgxtcbcomponents", l->sgx) : components_v2(tcb, l->sgx));
+		if (!bad && jv_is_valid(tdx) && jv_get_kind(tdx) != JV_KIND_NULL) {
+			bad = components(tcb, "tdxtcbcomponents", l->tdx);
+			l->has_tdx = 1;
+		}
+		bad = bad || get_status(lv, &l->status) || get_advisories(lv, &l->adv);
+		l->date = xstrdup(date ? date : "");
+		l->index = i;
+		jv_free(tdx);
+		jv_free(tcb);
+		jv_free(lv);
+		t->nlevels = i + 1;
+		if (bad)
+			BAD("TCB info: tcbLevels[%d] is malformed (16 sgxtcbcomponents, pcesvn, 16 tdxtcbcomponents, tcbStatus)", i);
+	}
+	qsort(t->levels, (size_t)t->nlevels, sizeof *t->levels, level_cmp);
+	jv_free(m);
+	jv_free(mods);
+	jv_free(levels);
+	jv_free(o);
+	return 0;
+bad:
+	jv_free(m);
+	jv_free(mods);
+	jv_free(levels);
+	jv_free(o);
+	tcb_info_free(t);
+	return -1;
+}
+
+/* ---- QE identity ---- */
+
+void qe_identity_free(struct qe_identity *q)
+{
+	isv_levels_free(q->levels, q->nlevels);
+	memset(q, 0, sizeof *q);
+}
+
+int qe_identity_parse(const char *text, size_t n, struct qe_identity *q, char *err, size_t errlen)
+{
+	char perr[256];
+	long long v;
+	memset(q, 0, sizeof *q);
+	jv o = json_parse(text, n, perr, sizeof perr), levels = jv_invalid();
+	if (!jv_is_valid(o))
+		BAD("QE identity is not JSON: %s", perr);
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		BAD("QE identity is not a JSON object");
+	const char *id = json_str(o, "id");
+	if (!id || strlen(id) >= sizeof q->id)
+		BAD("QE identity: id is missing or unknown");
+	snprintf(q->id, sizeof q->id, "%s", id);
+	if (get_int(o, "version", 0, 1000, &v))
+		BAD("QE identity: version is missing or not a number");
+	q->version = (int)v;
+	if (get_date(o, "issueDate", &q->issue_date))
+		BAD("QE identity: issueDate is missing or not a UTC date");
+	if (get_date(o, "nextUpdate", &q->next_update))
+		BAD("QE identity: nextUpdate is missing or not a UTC date");
+	if (get_int(o, "tcbEvaluationDataNumber", 0, 1LL << 32, &v) == 0)
+		q->eval_num = (int)v;
+	if (get_hex(o, "miscselect", q->miscselect, 4) || get_hex(o, "miscselectMask", q->miscselect_mask, 4))
+		BAD("QE identity: miscselect and miscselectMask must be 4 bytes of hex");
+	if (get_hex(o, "attributes", q->attributes, 16) || get_hex(o, "attributesMask", q->attributes_mask, 16))
+		BAD("QE identity: attributes and attributesMask must be 16 bytes of hex");
+	if (get_hex(o, "mrsigner", q->mrsigner, 32))
+		BAD("QE identity: mrsigner must be 32 bytes of hex");
+	if (get_int(o, "isvprodid", 0, 65535, &v))
+		BAD("QE identity: isvprodid is missing or not a 16-bit number");
+	q->isvprodid = (int)v;
+	levels = json_get(o, "tcbLevels");
+	if (isv_levels_parse(levels, "QE identity", &q->levels, &q->nlevels, err, errlen))
+		goto bad;
+	jv_free(levels);
+	jv_free(o);
+	return 0;
+bad:
+	jv_free(levels);
+	jv_free(o);
+	qe_identity_free(q);
+	return -1;
+}
+
+/* ---- QuoteCollateralV3 ---- */
+
+/* A byte field: hex string (optional 0x) or array of numbers 0..255. */
+static int get_bytes(jv obj, const char *key, uint8_t **out, size_t *len)
+{
+	jv v = json_get(obj, key);
+	int rc = -1;
+	*out = NULL;
+	*len = 0;
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		const char *s = jv_string_value(v);
+		size_t n = strlen(s);
+		if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+			s += 2;
+			n -= 2;
+		}
+		if (n % 2 == 0) {
+			*out = xmalloc(n / 2 + 1);
+			if (hex_decode(s, n, *out) == (long)(n / 2)) {
+				*len = n / 2;
+				rc = 0;
+			}
+		}
+	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(v));
+		*out = xmalloc((size_t)n + 1);
+		rc = 0;
+		for (int i = 0; i < n && rc == 0; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			double d = jv_get_kind(e) == JV_KIND_NUMBER ? jv_number_value(e) : -1;
+			if (d < 0 || d > 255 || d != (double)(int)d)
+				rc = -1;
+			else
+				(*out)[i] = (uint8_t)d;
+			jv_free(e);
+		}
+		if (rc == 0)
+			*len = (size_t)n;
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	jv_free(v);
+	return rc;
+}
+
+static char *get_text(jv obj, const char *key, size_t *len)
+{
+	jv v = json_get(obj, key);
+	char *s = NULL;
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		int n = jv_string_length_bytes(jv_copy(v));
+		s = xmalloc((size_t)n + 1);
+		memcpy(s, jv_string_value(v), (size_t)n);
+		s[n] = 0;
+		if (len)
+			*len = (size_t)n;
+	}
+	jv_free(v);
+	return s;
+}
+
+void collateral_free(struct collateral *c)
+{
+	free(c->tcb_info);
+	free(c->qe_identity);
+	free(c->tcb_info_issuer_chain);
+	free(c->qe_identity_issuer_chain);
+	free(c->pck_crl_issuer_chain);
+	free(c->pck_certificate_chain);
+	free(c->root_ca_crl);
+	free(c->pck_crl);
+	tcb_info_free(&c->ti);
+	qe_identity_free(&c->qi);
+	memset(c, 0, sizeof *c);
+}
+
+int collateral_parse(const char *json, size_t n, struct collateral *c, char *err, size_t errlen)
+{
+	char perr[256];
+	uint8_t *sig = NULL;
+	size_t siglen;
+	memset(c, 0, sizeof *c);
+	jv o = json_parse(json, n, perr, sizeof perr);
+	if (!jv_is_valid(o))
+		BAD("collateral is not JSON: %s", perr);
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		BAD("collateral is not a JSON object");
+	if (!(c->tcb_info = get_text(o, "tcb_info", &c->tcb_info_len)))
+		BAD("collateral: tcb_info (the signed TCB info text) is missing");
+	if (!(c->qe_identity = get_text(o, "qe_identity", &c->qe_identity_len)))
+		BAD("collateral: qe_identity (the signed QE identity text) is missing");
+	if (get_bytes(o, "tcb_info_signature", &sig, &siglen) || siglen != 64)
+		BAD("collateral: tcb_info_signature is not 64 bytes (hex r||s)");
+	memcpy(c->tcb_info_sig, sig, 64);
+	free(sig);
+	sig = NULL;
+	if (get_bytes(o, "qe_identity_signature", &sig, &siglen) || siglen != 64)
+		BAD("collateral: qe_identity_signature is not 64 bytes (hex r||s)");
+	memcpy(c->qe_identity_sig, sig, 64);
+	free(sig);
+	sig = NULL;
+	if (!(c->tcb_info_issuer_chain = get_text(o, "tcb_info_issuer_chain", NULL)))
+		BAD("collateral: tcb_info_issuer_chain is missing");
+	if (!(c->qe_identity_issuer_chain = get_text(o, "qe_identity_issuer_chain", NULL)))
+		BAD("collateral: qe_identity_issuer_chain is missing");
+	c->pck_crl_issuer_chain = get_text(o, "pck_crl_issuer_chain", NULL);
+	c->pck_certificate_chain = get_text(o, "pck_certificate_chain", NULL);
+	if (get_bytes(o, "root_ca_crl", &c->root_ca_crl, &c->root_ca_crl_len) || c->root_ca_crl_len == 0)
+		BAD("collateral: root_ca_crl is missing or not hex");
+	if (get_bytes(o, "pck_crl", &c->pck_crl, &c->pck_crl_len) || c->pck_crl_len == 0)
+		BAD("collateral: pck_crl is missing or not hex");
+	if (tcb_info_parse(c->tcb_info, c->tcb_info_len, &c->ti, err, errlen))
+		goto bad;
+	if (qe_identity_parse(c->qe_identity, c->qe_identity_len, &c->qi, err, errlen))
+		goto bad;
+	jv_free(o);
+	return 0;
+bad:
+	free(sig);
+	jv_free(o);
+	collateral_free(c);
+	return -1;
+}
+
+/* ---- exact byte spans in served JSON ---- */
+
+static size_t ws(const char *p, size_t i, size_t n)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Skip a string starting at p[i] == '"'; returns the index after it or 0. */
+static size_t skip_string(const char *p, size_t i, size_t n)
+{
+	for (i++; i < n; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] == '"')
+			return i + 1;
+		if ((unsigned char)p[i] < 0x20)
+			return 0;
+	}
+	return 0;
+}
+
+/* Skip one JSON value; returns the index after it, or 0 when malformed. */
+static size_t skip_value(const char *p, size_t i, size_t n, int depth)
+{
+	i = ws(p, i, n);
+	if (i >= n || depth > 64)
+		return 0;
+	if (p[i] == '"')
+		return skip_string(p, i, n);
+	if (p[i] == '{' || p[i] == '[') {
+		char close = p[i] == '{' ? '}' : ']';
+		int obj = p[i] == '{';
+		i = ws(p, i + 1, n);
+		if (i < n && p[i] == close)
+			return i + 1;
+		for (;;) {
+			if (obj) {
+				i = ws(p, i, n);
+				if (i >= n || p[i] != '"' || !(i = skip_string(p, i, n)))
+					return 0;
+				i = ws(p, i, n);
+				if (i >= n || p[i] != ':')
+					return 0;
+				i++;
+			}
+			if (!(i = skip_value(p, i, n, depth + 1)))
+				return 0;
+			i = ws(p, i, n);
+			if (i >= n)
+				return 0;
+			if (p[i] == close)
+				return i + 1;
+			if (p[i] != ',')
+				return 0;
+			i++;
+		}
+	}
+	size_t s = i;
+	while (i < n && (strchr("+-.eE", p[i]) || (p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z')))
+		i++;
+	return i > s ? i : 0;
+}
+
+int json_member_span(const char *p, size_t n, const char *key, size_t *off, size_t *len)
+{
+	size_t klen = strlen(key), i = ws(p, 0, n);
+	int found = 0;
+	if (i >= n || p[i] != '{')
+		return -1;
+	i = ws(p, i + 1, n);
+	if (i < n && p[i] == '}')
+		return -1;
+	for (;;) {
+		if (i >= n || p[i] != '"')
+			return -1;
+		size_t ks = i + 1, ke = skip_string(p, i, n);
+		if (!ke)
+			return -1;
+		i = ws(p, ke, n);
+		if (i >= n || p[i] != ':')
+			return -1;
+		size_t vs = ws(p, i + 1, n), ve = skip_value(p, vs, n, 0);
+		if (!ve)
+			return -1;
+		if (ke - 1 - ks == klen && memcmp(p + ks, key, klen) == 0) {
+			if (found)
+				return -1; /* a duplicate member is ambiguous */
+			found = 1;
+			*off = vs;
+			*len = ve - vs;
+		}
+		i = ws(p, ve, n);
+		if (i < n && p[i] == '}')
+			break;
+		if (i >= n || p[i] != ',')
+			return -1;
+		i = ws(p, i + 1, n);
+	}
+	return found ? 0 : -1;
+}

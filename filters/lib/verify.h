@@ -1,0 +1,74 @@
+/* DCAP quote verification (TDX v4/v5, SGX v3) against QuoteCollateralV3
+ * collateral, as ../shared/reference/tdx-quote.md section 6 describes it:
+ * dcap-qvl's algorithm and error strings by default, Intel QVL's rules on
+ * request. Used by quote-verify and its fuzz harness.
+ *
+ * The verdict is a jv object (see quote-verify --help and the README): the
+ * checks in order, each "pass", "fail" or "skip" with a detail; the first
+ * failure names failed_check and error. Checks up to the quote signature
+ * establish trust and stop the run when they fail (later checks are
+ * "skip"); the judgement checks after them (TCB levels, TCB status, TD
+ * attributes, report data) are all evaluated so that a report shows every
+ * reason at once. */
+#ifndef MP_VERIFY_H
+#define MP_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+#include <openssl/x509.h>
+
+#include "collateral.h"
+
+extern const uint8_t INTEL_SGX_ROOT_CA_DER[];
+extern const size_t INTEL_SGX_ROOT_CA_DER_LEN;
+extern const char INTEL_SGX_ROOT_CA_SHA256[]; /* lower-case hex */
+
+struct qv_anchor {
+	X509 *cert;
+	uint8_t sha256[32];  /* of the DER */
+	char *subject;       /* RFC 2253 */
+	int builtin;
+};
+/* The built-in Intel SGX Root CA (its fingerprint is checked); 0 or -1. */
+int qv_anchor_builtin(struct qv_anchor *a, char *err, size_t errlen);
+/* A root CA from PEM or DER bytes; 0 or -1 with err. */
+int qv_anchor_load(struct qv_anchor *a, const uint8_t *p, size_t n, char *err, size_t errlen);
+void qv_anchor_free(struct qv_anchor *a);
+
+struct qv_options {
+	long long now;               /* verification time, epoch seconds */
+	int allow_debug;             /* accept a debug TD or enclave */
+	int allow_service_td;        /* accept a non-zero MRSERVICETD (TD 1.5) */
+	int skip_td_attributes;      /* report the TD attribute policy as skipped */
+	int intel_rules;             /* Intel QVL's TCB rules instead of dcap-qvl's */
+	int no_cache;                /* verify every PCK chain and QE report anew */
+	int expect_report_data_set;  /* check report data starts with expect_report_data */
+	uint8_t expect_report_data[64];
+	size_t expect_report_data_len;
+};
+
+struct qv;
+
+/* Prepare verification against one collateral: parse its CRLs and issuer
+ * chains and run the checks that concern the collateral alone (root CA
+ * revocation, TCB info and QE identity windows, chains and signatures) once.
+ * c and a are borrowed and must outlive the verifier. Returns NULL with err
+ * when the collateral is malformed (a CRL or chain that does not parse). */
+struct qv *qv_new(const struct collateral *c, const struct qv_anchor *a, const struct qv_options *o, char *err,
+		  size_t errlen);
+/* Verify one quote. Returns the verdict (and *verified), or an invalid jv
+ * with err when the quote is malformed. */
+jv qv_verify(struct qv *v, const uint8_t *quote, size_t len, int *verified, char *err, size_t errlen);
+void qv_free(struct qv *v);
+
+struct qv_stats {
+	long quotes;
+	long ecdsa;        /* ECDSA verifications done by quote-verify itself */
+	long chains;       /* certificate chain verifications (OpenSSL) */
+	long cache_hits;   /* PCK chains and QE report signatures found in the cache */
+};
+void qv_get_stats(const struct qv *v, struct qv_stats *s);
+
+#endif
