@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/ecdsa.h"
-#include "lib/json.h"
+#include "lib/jw.h"
 #include "lib/tdx.h"
 
 static const char synopsis[] = "quote2json [--input=bin|hex|base64] [--lines] < QUOTE > JSON";
@@ -33,218 +30,250 @@ static void help(void)
 	       synopsis);
 }
 
-static jv enclave_report(const uint8_t *r)
+/* Keys are written in sorted order: jw stops the program if one is not. */
+
+static void enclave_report(struct jw *w, const uint8_t *r)
 {
-	jv o = jv_object();
-	JSET(o, "cpu_svn", jv_hex(r + ER_CPU_SVN, 16));
-	JSET(o, "misc_select", jv_hex(r + ER_MISC_SELECT, 4));
-	JSET(o, "reserved1", jv_hex(r + 20, 28));
-	JSET(o, "attributes", jv_hex(r + ER_ATTRIBUTES, 16));
-	JSET(o, "mr_enclave", jv_hex(r + ER_MR_ENCLAVE, 32));
-	JSET(o, "reserved2", jv_hex(r + 96, 32));
-	JSET(o, "mr_signer", jv_hex(r + ER_MR_SIGNER, 32));
-	JSET(o, "reserved3", jv_hex(r + 160, 96));
-	JSET(o, "isv_prod_id", jv_number(le16(r + ER_ISV_PROD_ID)));
-	JSET(o, "isv_svn", jv_number(le16(r + ER_ISV_SVN)));
-	JSET(o, "reserved4", jv_hex(r + 260, 60));
-	JSET(o, "report_data", jv_hex(r + ER_REPORT_DATA, 64));
-	return o;
+	jw_obj(w);
+	jw_key(w, "attributes"); jw_hex(w, r + ER_ATTRIBUTES, 16);
+	jw_key(w, "cpu_svn"); jw_hex(w, r + ER_CPU_SVN, 16);
+	jw_key(w, "isv_prod_id"); jw_int(w, le16(r + ER_ISV_PROD_ID));
+	jw_key(w, "isv_svn"); jw_int(w, le16(r + ER_ISV_SVN));
+	jw_key(w, "misc_select"); jw_hex(w, r + ER_MISC_SELECT, 4);
+	jw_key(w, "mr_enclave"); jw_hex(w, r + ER_MR_ENCLAVE, 32);
+	jw_key(w, "mr_signer"); jw_hex(w, r + ER_MR_SIGNER, 32);
+	jw_key(w, "report_data"); jw_hex(w, r + ER_REPORT_DATA, 64);
+	jw_key(w, "reserved1"); jw_hex(w, r + 20, 28);
+	jw_key(w, "reserved2"); jw_hex(w, r + 96, 32);
+	jw_key(w, "reserved3"); jw_hex(w, r + 160, 96);
+	jw_key(w, "reserved4"); jw_hex(w, r + 260, 60);
+	jw_end_obj(w);
 }
 
-static jv td_report(const struct tdx_quote *q)
+static void td_report(struct jw *w, const struct tdx_quote *q)
 {
 	const uint8_t *b = q->body;
-	static const struct { const char *name; int off, len; } f[] = {
-		{"tee_tcb_svn", TD_TEE_TCB_SVN, 16}, {"mr_seam", TD_MR_SEAM, 48},
-		{"mr_signer_seam", TD_MR_SIGNER_SEAM, 48}, {"seam_attributes", TD_SEAM_ATTRIBUTES, 8},
-		{"td_attributes", TD_TD_ATTRIBUTES, 8}, {"xfam", TD_XFAM, 8}, {"mr_td", TD_MR_TD, 48},
-		{"mr_config_id", TD_MR_CONFIG_ID, 48}, {"mr_owner", TD_MR_OWNER, 48},
-		{"mr_owner_config", TD_MR_OWNER_CONFIG, 48}, {"rt_mr0", TD_RT_MR0, 48},
-		{"rt_mr1", TD_RT_MR1, 48}, {"rt_mr2", TD_RT_MR2, 48}, {"rt_mr3", TD_RT_MR3, 48},
-		{"report_data", TD_REPORT_DATA, 64},
-	};
-	jv o = jv_object();
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		JSET(o, f[i].name, jv_hex(b + f[i].off, (size_t)f[i].len));
-	if (q->kind == BODY_TD15) {
-		JSET(o, "tee_tcb_svn2", jv_hex(b + TD_TEE_TCB_SVN2, 16));
-		JSET(o, "mr_service_td", jv_hex(b + TD_MR_SERVICE_TD, 48));
+	int td15 = q->kind == BODY_TD15;
+	jw_obj(w);
+	jw_key(w, "mr_config_id"); jw_hex(w, b + TD_MR_CONFIG_ID, 48);
+	jw_key(w, "mr_owner"); jw_hex(w, b + TD_MR_OWNER, 48);
+	jw_key(w, "mr_owner_config"); jw_hex(w, b + TD_MR_OWNER_CONFIG, 48);
+	jw_key(w, "mr_seam"); jw_hex(w, b + TD_MR_SEAM, 48);
+	if (td15) {
+		jw_key(w, "mr_service_td");
+		jw_hex(w, b + TD_MR_SERVICE_TD, 48);
 	}
-	return o;
+	jw_key(w, "mr_signer_seam"); jw_hex(w, b + TD_MR_SIGNER_SEAM, 48);
+	jw_key(w, "mr_td"); jw_hex(w, b + TD_MR_TD, 48);
+	jw_key(w, "report_data"); jw_hex(w, b + TD_REPORT_DATA, 64);
+	jw_key(w, "rt_mr0"); jw_hex(w, b + TD_RT_MR0, 48);
+	jw_key(w, "rt_mr1"); jw_hex(w, b + TD_RT_MR1, 48);
+	jw_key(w, "rt_mr2"); jw_hex(w, b + TD_RT_MR2, 48);
+	jw_key(w, "rt_mr3"); jw_hex(w, b + TD_RT_MR3, 48);
+	jw_key(w, "seam_attributes"); jw_hex(w, b + TD_SEAM_ATTRIBUTES, 8);
+	jw_key(w, "td_attributes"); jw_hex(w, b + TD_TD_ATTRIBUTES, 8);
+	jw_key(w, "tee_tcb_svn"); jw_hex(w, b + TD_TEE_TCB_SVN, 16);
+	if (td15) {
+		jw_key(w, "tee_tcb_svn2");
+		jw_hex(w, b + TD_TEE_TCB_SVN2, 16);
+	}
+	jw_key(w, "xfam"); jw_hex(w, b + TD_XFAM, 8);
+	jw_end_obj(w);
 }
 
-static jv td_attribute_flags(const uint8_t *a)
+static void td_attribute_flags(struct jw *w, const uint8_t *a)
 {
 	uint64_t v = le64(a);
-	jv o = jv_object();
-	JSET(o, "debug", jv_bool(v & 1));
-	JSET(o, "sept_ve_disable", jv_bool(v >> 28 & 1));
-	JSET(o, "pks", jv_bool(v >> 30 & 1));
-	JSET(o, "key_locker", jv_bool(v >> 31 & 1));
-	JSET(o, "perfmon", jv_bool(v >> 63 & 1));
 	/* TUD 7:1, SEC 27:8 and 29, OTHER 62:32 are reserved */
 	uint64_t reserved = v & (0xfeull | 0x0fffff00ull | (1ull << 29) | 0x7fffffff00000000ull);
-	JSET(o, "reserved_bits_set", jv_bool(reserved != 0));
-	return o;
+	jw_obj(w);
+	jw_key(w, "debug"); jw_bool(w, v & 1);
+	jw_key(w, "key_locker"); jw_bool(w, v >> 31 & 1);
+	jw_key(w, "perfmon"); jw_bool(w, v >> 63 & 1);
+	jw_key(w, "pks"); jw_bool(w, v >> 30 & 1);
+	jw_key(w, "reserved_bits_set"); jw_bool(w, reserved != 0);
+	jw_key(w, "sept_ve_disable"); jw_bool(w, v >> 28 & 1);
+	jw_end_obj(w);
 }
 
-static jv time_text(const ASN1_TIME *t)
+static void time_text(struct jw *w, long long t)
 {
 	char s[32];
-	long long e = asn1_time_epoch(t);
-	if (e < 0)
-		return jv_null();
-	format_utc(e, s);
-	return jv_string(s);
+	format_utc(t, s);
+	jw_str(w, s);
 }
 
-static jv pck_object(X509 *leaf, const struct pck_ext *e)
+static void pck_object(struct jw *w, const struct pck_chain *c)
 {
-	jv o = jv_object(), comps = jv_array();
-	JSET(o, "fmspc", jv_hex(e->fmspc, 6));
-	JSET(o, "pce_id", jv_hex(e->pceid, 2));
-	JSET(o, "cpu_svn", jv_hex(e->cpusvn, 16));
-	JSET(o, "pce_svn", jv_number(e->pcesvn));
-	for (int i = 0; i < 16; i++)
-		comps = jv_array_append(comps, jv_number(e->comp[i]));
-	JSET(o, "tcb_components", comps);
-	if (e->has_ppid)
-		JSET(o, "ppid", jv_hex(e->ppid, 16));
-	if (e->sgx_type >= 0) {
-		JSET(o, "sgx_type", jv_number(e->sgx_type));
-		JSET(o, "sgx_type_name", jv_string(sgx_type_name(e->sgx_type)));
+	const struct pck_ext *e = &c->ext;
+	char *issuer = der_name_text(c->leaf.issuer), *subject = der_name_text(c->leaf.subject);
+	const char *ca = pck_ca_type_name(issuer);
+	struct der serial = c->leaf.serial;
+	if (serial.n > 1 && serial.p[0] == 0) { /* the sign byte, as OpenSSL drops it */
+		serial.p++;
+		serial.n--;
 	}
-	if (e->has_platform_instance_id)
-		JSET(o, "platform_instance_id", jv_hex(e->platform_instance_id, 16));
+	jw_obj(w);
+	jw_key(w, "ca");
+	if (ca)
+		jw_str(w, ca);
+	else
+		jw_null(w);
 	if (e->dynamic_platform >= 0 || e->cached_keys >= 0 || e->smt_enabled >= 0) {
-		jv c = jv_object();
-		if (e->dynamic_platform >= 0) JSET(c, "dynamic_platform", jv_bool(e->dynamic_platform));
-		if (e->cached_keys >= 0) JSET(c, "cached_keys", jv_bool(e->cached_keys));
-		if (e->smt_enabled >= 0) JSET(c, "smt_enabled", jv_bool(e->smt_enabled));
-		JSET(o, "configuration", c);
+		jw_key(w, "configuration");
+		jw_obj(w);
+		if (e->cached_keys >= 0) { jw_key(w, "cached_keys"); jw_bool(w, e->cached_keys); }
+		if (e->dynamic_platform >= 0) { jw_key(w, "dynamic_platform"); jw_bool(w, e->dynamic_platform); }
+		if (e->smt_enabled >= 0) { jw_key(w, "smt_enabled"); jw_bool(w, e->smt_enabled); }
+		jw_end_obj(w);
 	}
-	const char *ca = pck_ca_type(leaf);
-	JSET(o, "ca", ca ? jv_string(ca) : jv_null());
-	char *s = x509_name_text(X509_get_subject_name(leaf));
-	JSET(o, "subject", jv_string(s));
-	free(s);
-	s = x509_name_text(X509_get_issuer_name(leaf));
-	JSET(o, "issuer", jv_string(s));
-	free(s);
-	const ASN1_INTEGER *serial = X509_get0_serialNumber(leaf);
-	JSET(o, "serial", jv_hex(serial->data, (size_t)serial->length));
-	JSET(o, "not_before", time_text(X509_get0_notBefore(leaf)));
-	JSET(o, "not_after", time_text(X509_get0_notAfter(leaf)));
-	return o;
+	jw_key(w, "cpu_svn"); jw_hex(w, e->cpusvn, 16);
+	jw_key(w, "fmspc"); jw_hex(w, e->fmspc, 6);
+	jw_key(w, "issuer"); jw_str(w, issuer);
+	jw_key(w, "not_after"); time_text(w, c->leaf.not_after);
+	jw_key(w, "not_before"); time_text(w, c->leaf.not_before);
+	jw_key(w, "pce_id"); jw_hex(w, e->pceid, 2);
+	jw_key(w, "pce_svn"); jw_int(w, e->pcesvn);
+	if (e->has_platform_instance_id) {
+		jw_key(w, "platform_instance_id");
+		jw_hex(w, e->platform_instance_id, 16);
+	}
+	if (e->has_ppid) {
+		jw_key(w, "ppid");
+		jw_hex(w, e->ppid, 16);
+	}
+	jw_key(w, "serial"); jw_hex(w, serial.p, serial.n);
+	if (e->sgx_type >= 0) {
+		jw_key(w, "sgx_type"); jw_int(w, e->sgx_type);
+		jw_key(w, "sgx_type_name"); jw_str(w, sgx_type_name(e->sgx_type));
+	}
+	jw_key(w, "subject"); jw_str(w, subject);
+	jw_key(w, "tcb_components");
+	jw_arr(w);
+	for (int i = 0; i < 16; i++)
+		jw_int(w, e->comp[i]);
+	jw_end_arr(w);
+	jw_end_obj(w);
+	free(subject);
+	free(issuer);
 }
 
-/* Build the JSON of one quote; returns invalid with err on a malformed quote. */
-static jv quote_json(const uint8_t *raw, size_t len, char *err, size_t errlen)
+/* Write the JSON of one quote into out (appending); -1 with err on a
+ * malformed quote, out then unchanged. */
+static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *out, char *err, size_t errlen)
 {
 	struct tdx_quote q;
 	if (tdx_parse(raw, len, &q, err, errlen))
-		return jv_invalid();
-	jv pck = jv_null(), chain = jv_null();
-	const char *encoding = NULL;
-	int reversed = 0;
-	if (q.cert_type == 5 || q.cert_type == 4) {
-		struct cert_chain c;
+		return -1;
+	struct pck_chain c;
+	int have_chain = q.cert_type == 5 || q.cert_type == 4;
+	if (have_chain) {
 		char e2[400];
-		if (cert_chain_parse(q.cert_data, q.cert_size, &c, e2, sizeof e2)) {
+		if (pck_chain_scan(q.cert_data, q.cert_size, &c, e2, sizeof e2)) {
 			snprintf(err, errlen, "PCK certificate chain at byte %zu: %s", q.cert_off, e2);
-			return jv_invalid();
+			return -1;
 		}
-		struct pck_ext ext;
-		if (pck_ext_parse(c.certs[0], &ext, e2, sizeof e2)) {
-			snprintf(err, errlen, "PCK certificate at byte %zu: %s", q.cert_off, e2);
-			cert_chain_free(&c);
-			return jv_invalid();
-		}
-		pck = pck_object(c.certs[0], &ext);
-		chain = jv_array();
+	}
+	struct jw w_, *w = &w_;
+	jw_init(w, out, pretty);
+	jw_obj(w);
+
+	jw_key(w, "auth_data");
+	jw_obj(w);
+	if (q.has_outer) {
+		jw_key(w, "certification_data");
+		jw_obj(w);
+		jw_key(w, "cert_type"); jw_int(w, q.outer_type);
+		jw_key(w, "size"); jw_int(w, q.outer_size);
+		jw_end_obj(w);
+	}
+	jw_key(w, "ecdsa_attestation_key"); jw_hex(w, q.att_key, 64);
+	jw_key(w, "ecdsa_signature"); jw_hex(w, q.sig, 64);
+	jw_key(w, "qe_report_data");
+	jw_obj(w);
+	jw_key(w, "certification_data");
+	jw_obj(w);
+	if (!have_chain) {
+		jw_key(w, "body");
+		jw_hex(w, q.cert_data, q.cert_size);
+	}
+	jw_key(w, "cert_type"); jw_int(w, q.cert_type);
+	if (have_chain) {
+		jw_key(w, "encoding"); jw_str(w, c.is_der ? "der" : "pem");
+		jw_key(w, "order"); jw_str(w, c.reversed ? "root-first" : "leaf-first");
+		jw_key(w, "pck_cert_chain");
+		jw_arr(w);
 		for (int i = 0; i < c.n; i++) {
-			char *pem = cert_to_pem(c.certs[i]);
-			chain = jv_array_append(chain, jv_string(pem));
+			char *pem = der_cert_pem(c.der[i], c.len[i]);
+			jw_str(w, pem);
 			free(pem);
 		}
-		encoding = c.der ? "der" : "pem";
-		reversed = c.reversed;
-		cert_chain_free(&c);
+		jw_end_arr(w);
 	}
+	jw_key(w, "size"); jw_int(w, q.cert_size);
+	jw_end_obj(w);
+	jw_key(w, "qe_auth_data"); jw_hex(w, q.qe_auth, q.qe_auth_len);
+	jw_key(w, "qe_report"); enclave_report(w, q.qe_report);
+	jw_key(w, "qe_report_signature"); jw_hex(w, q.qe_report_sig, 64);
+	jw_end_obj(w);
+	jw_end_obj(w);
 
-	jv h = jv_object();
-	JSET(h, "version", jv_number(q.version));
-	JSET(h, "attestation_key_type", jv_number(q.ak_type));
-	JSET(h, "tee_type", jv_number(q.tee_type));
-	JSET(h, "tee_type_name", jv_string(q.tee_type == TEE_TYPE_TDX ? "TDX" : "SGX"));
-	if (q.tee_type == TEE_TYPE_TDX) {
-		JSET(h, "reserved", jv_hex(raw + 8, 4));
-	} else {
-		JSET(h, "qe_svn", jv_number(le16(raw + 8)));
-		JSET(h, "pce_svn", jv_number(le16(raw + 10)));
-	}
-	JSET(h, "qe_vendor_id", jv_hex(raw + 12, 16));
-	JSET(h, "user_data", jv_hex(raw + 28, 20));
-
-	jv o = jv_object();
-	JSET(o, "header", h);
 	if (q.has_descriptor) {
-		jv d = jv_object();
-		JSET(d, "body_type", jv_number(q.body_type));
-		JSET(d, "body_size", jv_number(q.body_size));
-		o = jv_object_set(o, jv_string("body_descriptor"), d);
+		jw_key(w, "body_descriptor");
+		jw_obj(w);
+		jw_key(w, "body_size"); jw_int(w, q.body_size);
+		jw_key(w, "body_type"); jw_int(w, q.body_type);
+		jw_end_obj(w);
 	}
-	JSET(o, "report_type", jv_string(body_kind_name(q.kind)));
-	if (tdx_is_td(&q)) {
-		JSET(o, "td_report", td_report(&q));
-		JSET(o, "td_attributes_flags", td_attribute_flags(q.body + TD_TD_ATTRIBUTES));
-	} else {
-		JSET(o, "enclave_report", enclave_report(q.body));
+	if (!tdx_is_td(&q)) {
+		jw_key(w, "enclave_report");
+		enclave_report(w, q.body);
 	}
 
-	jv inner = jv_object();
-	JSET(inner, "cert_type", jv_number(q.cert_type));
-	JSET(inner, "size", jv_number(q.cert_size));
-	if (encoding) {
-		JSET(inner, "encoding", jv_string(encoding));
-		JSET(inner, "pck_cert_chain", chain);
-		JSET(inner, "order", jv_string(reversed ? "root-first" : "leaf-first"));
-	} else {
-		jv_free(chain);
-		JSET(inner, "body", jv_hex(q.cert_data, q.cert_size));
+	jw_key(w, "header");
+	jw_obj(w);
+	jw_key(w, "attestation_key_type"); jw_int(w, q.ak_type);
+	if (q.tee_type != TEE_TYPE_TDX) {
+		jw_key(w, "pce_svn"); jw_int(w, le16(raw + 10));
+		jw_key(w, "qe_svn"); jw_int(w, le16(raw + 8));
 	}
-	jv qrd = jv_object();
-	JSET(qrd, "qe_report", enclave_report(q.qe_report));
-	JSET(qrd, "qe_report_signature", jv_hex(q.qe_report_sig, 64));
-	JSET(qrd, "qe_auth_data", jv_hex(q.qe_auth, q.qe_auth_len));
-	JSET(qrd, "certification_data", inner);
-	jv ad = jv_object();
-	JSET(ad, "ecdsa_signature", jv_hex(q.sig, 64));
-	JSET(ad, "ecdsa_attestation_key", jv_hex(q.att_key, 64));
-	if (q.has_outer) {
-		jv outer = jv_object();
-		JSET(outer, "cert_type", jv_number(q.outer_type));
-		JSET(outer, "size", jv_number(q.outer_size));
-		JSET(ad, "certification_data", outer);
+	jw_key(w, "qe_vendor_id"); jw_hex(w, raw + 12, 16);
+	if (q.tee_type == TEE_TYPE_TDX) {
+		jw_key(w, "reserved");
+		jw_hex(w, raw + 8, 4);
 	}
-	JSET(ad, "qe_report_data", qrd);
-	JSET(o, "auth_data", ad);
-	if (jv_get_kind(pck) != JV_KIND_NULL)
-		JSET(o, "pck", pck);
-	else
-		jv_free(pck);
+	jw_key(w, "tee_type"); jw_int(w, q.tee_type);
+	jw_key(w, "tee_type_name"); jw_str(w, q.tee_type == TEE_TYPE_TDX ? "TDX" : "SGX");
+	jw_key(w, "user_data"); jw_hex(w, raw + 28, 20);
+	jw_key(w, "version"); jw_int(w, q.version);
+	jw_end_obj(w);
 
-	jv sz = jv_object();
-	JSET(sz, "quote", jv_number((double)q.len));
-	JSET(sz, "body", jv_number((double)q.body_len));
-	JSET(sz, "signed", jv_number((double)q.signed_len));
-	JSET(sz, "signature_data", jv_number(q.sig_data_len));
-	JSET(sz, "trailing_bytes", jv_number((double)q.trailing));
-	JSET(o, "sizes", sz);
+	if (have_chain) {
+		jw_key(w, "pck");
+		pck_object(w, &c);
+		pck_chain_free(&c);
+	}
+	jw_key(w, "report_type"); jw_str(w, body_kind_name(q.kind));
 	uint8_t md[32];
 	sha256(raw, len, md);
-	JSET(o, "sha256", jv_hex(md, 32));
-	return o;
+	jw_key(w, "sha256"); jw_hex(w, md, 32);
+	jw_key(w, "sizes");
+	jw_obj(w);
+	jw_key(w, "body"); jw_int(w, (long long)q.body_len);
+	jw_key(w, "quote"); jw_int(w, (long long)q.len);
+	jw_key(w, "signature_data"); jw_int(w, q.sig_data_len);
+	jw_key(w, "signed"); jw_int(w, (long long)q.signed_len);
+	jw_key(w, "trailing_bytes"); jw_int(w, (long long)q.trailing);
+	jw_end_obj(w);
+	if (tdx_is_td(&q)) {
+		jw_key(w, "td_attributes_flags");
+		td_attribute_flags(w, q.body + TD_TD_ATTRIBUTES);
+		jw_key(w, "td_report");
+		td_report(w, &q);
+	}
+	jw_end_obj(w);
+	jw_done(w);
+	return 0;
 }
 
 static int run_lines(enum input_form form)
@@ -276,15 +305,13 @@ static int run_lines(enum input_form form)
 			bad++;
 			continue;
 		}
-		jv v = quote_json(raw.data, raw.len, err, sizeof err);
+		int r = quote_json(raw.data, raw.len, 0, &out, err, sizeof err);
 		buf_free(&raw);
-		if (!jv_is_valid(v)) {
-			jv_free(v);
+		if (r) {
 			warnx("line %zu: cannot parse quote: %s", lineno, err);
 			bad++;
 			continue;
 		}
-		json_dump_buf(v, 0, &out);
 		done++;
 		if (out.len > 1 << 20) {
 			out_write(out.data, out.len);
@@ -340,11 +367,13 @@ int main(int argc, char **argv)
 	if (decode_input(in.data, in.len, form, &raw, NULL, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot decode quote: %s", err);
 	buf_free(&in);
-	jv v = quote_json(raw.data, raw.len, err, sizeof err);
-	buf_free(&raw);
-	if (!jv_is_valid(v))
+	struct buf out;
+	buf_init(&out);
+	if (quote_json(raw.data, raw.len, 1, &out, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot parse quote: %s", err);
-	json_emit(v);
+	buf_free(&raw);
+	out_write(out.data, out.len);
+	buf_free(&out);
 	close_stdout();
 	return 0;
 }

@@ -21,7 +21,7 @@ fuzz: $(addprefix build/fuzz/,$(FUZZERS))
 	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/crash-$$f- $$corpus 2>build/fuzz/$$f.log \
 	    || { tail -40 build/fuzz/$$f.log; echo "fuzz: $$f found a crash"; exit 1; }; \
-	  grep -E 'stat::number_of_executed_runs|stat::new_units_added' build/fuzz/$$f.log | sed "s/^/  $$f /"; \
+	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$f.log | sed "s/^/  $$f /"; \
 	done
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard filters/lib/*.h)

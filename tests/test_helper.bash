@@ -2,6 +2,7 @@
 # build), vectors from $SHARED (../shared), bats-support and bats-assert.
 # With VALGRIND=1 every program runs under valgrind and any error or leak
 # turns its exit status into 99.
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 

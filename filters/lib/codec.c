@@ -21,16 +21,13 @@ char *hex_encode(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* value of a hex digit, or -1 */
+static const int8_t HEXV[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+static inline int hexval(int c) { return HEXV[c & 0xff] - 1; }
 
 long hex_decode(const char *s, size_t len, uint8_t *out)
 {
@@ -79,20 +76,18 @@ char *b64_encode(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int b64val(int c)
+/* value+1 of a base64 digit (standard or URL-safe), 0 when not one */
+static int8_t B64V[256];
+static void b64_table(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	if (B64V['A'])
+		return;
+	for (int i = 0; i < 64; i++)
+		B64V[(unsigned char)b64std[i]] = (int8_t)(i + 1);
+	B64V['-'] = 63;
+	B64V['_'] = 64;
 }
+static inline int b64val(int c) { return B64V[c & 0xff] - 1; }
 
 static int is_space(int c)
 {
@@ -101,30 +96,35 @@ static int is_space(int c)
 
 int b64_decode(const char *s, size_t len, struct buf *out)
 {
+	b64_table();
+	buf_reserve(out, len / 4 * 3 + 3);
+	uint8_t *o = out->data + out->len;
 	uint32_t acc = 0;
 	int bits = 0, pad = 0;
 	size_t nchars = 0;
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)s[i];
-		if (is_space(c))
-			continue;
-		if (c == '=') {
+		int v = b64val(c);
+		if (v < 0) {
+			if (is_space(c))
+				continue;
+			if (c != '=')
+				return -1;
 			pad++;
 			continue;
 		}
 		if (pad)
 			return -1; /* data after padding */
-		int v = b64val(c);
-		if (v < 0)
-			return -1;
 		nchars++;
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			buf_addc(out, (int)(acc >> bits) & 0xff);
+			*o++ = (uint8_t)(acc >> bits);
 		}
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = 0;
 	if (nchars % 4 == 1 || pad > 2)
 		return -1;
 	if (pad && (nchars + (size_t)pad) % 4)
@@ -158,35 +158,46 @@ int parse_form(const char *s)
 	return -1;
 }
 
+/* character classes for detection: 1 hex digit, 2 base64 digit or '=', 4 space */
+static uint8_t CLS[256];
+static void cls_table(void)
+{
+	if (CLS['0'])
+		return;
+	for (int c = 0; c < 256; c++)
+		CLS[c] = (uint8_t)((hexval(c) >= 0 ? 1 : 0) | (b64val(c) >= 0 || c == '=' ? 2 : 0) |
+				   (is_space(c) ? 4 : 0));
+}
+
 static enum input_form detect(const uint8_t *in, size_t n)
 {
+	b64_table();
+	cls_table();
 	size_t i = 0;
-	while (i < n && is_space(in[i]))
+	while (i < n && (CLS[in[i]] & 4))
 		i++;
-	int all_hex = 1, all_b64 = 1, any = 0;
-	if (i + 1 < n && in[i] == '0' && (in[i + 1] == 'x' || in[i + 1] == 'X'))
-		i += 2;
-	for (size_t j = i; j < n; j++) {
-		int c = in[j];
-		if (is_space(c))
+	if (i + 1 < n && in[i] == '0' && (in[i + 1] == 'x' || in[i + 1] == 'X')) {
+		/* "0x": hex when the rest is hex, else base64 text that starts with 0x */
+		unsigned all = 3;
+		for (size_t j = i + 2; j < n; j++)
+			all &= CLS[in[j]] & 4 ? 3u : CLS[in[j]];
+		if (all & 1)
+			return FORM_HEX;
+	}
+	unsigned all = 3;
+	int any = 0;
+	for (; i < n; i++) {
+		unsigned c = CLS[in[i]];
+		if (c & 4)
 			continue;
 		any = 1;
-		if (hexval(c) < 0)
-			all_hex = 0;
-		if (b64val(c) < 0 && c != '=')
-			all_b64 = 0;
-		if (!all_hex && !all_b64)
+		all &= c;
+		if (!all)
 			return FORM_BIN;
 	}
 	if (!any)
 		return FORM_BIN;
-	if (all_hex)
-		return FORM_HEX;
-	/* a 0x prefix that was not hex is base64 text starting with "0x"; rescan */
-	for (size_t j = 0; j < n; j++)
-		if (!is_space(in[j]) && b64val(in[j]) < 0 && in[j] != '=')
-			return FORM_BIN;
-	return FORM_BASE64;
+	return all & 1 ? FORM_HEX : FORM_BASE64;
 }
 
 int decode_input(const uint8_t *in, size_t n, enum input_form form, struct buf *out,
@@ -207,23 +218,36 @@ int decode_input(const uint8_t *in, size_t n, enum input_form form, struct buf *
 			i++;
 		if (i + 1 < n && in[i] == '0' && (in[i + 1] == 'x' || in[i + 1] == 'X'))
 			i += 2;
+		buf_reserve(out, (n - i) / 2 + 1);
+		uint8_t *o = out->data;
 		int hi = -1;
-		for (; i < n; i++) {
-			int c = in[i];
-			if (is_space(c))
-				continue;
-			int v = hexval(c);
-			if (v < 0) {
-				snprintf(err, errlen, "bad hex character at byte %zu of the input", i);
-				return -1;
+		while (i < n) {
+			/* fast path: runs of digit pairs */
+			while (hi < 0 && i + 1 < n) {
+				int a = HEXV[in[i]], b = HEXV[in[i + 1]];
+				if (!a || !b)
+					break;
+				*o++ = (uint8_t)((a - 1) << 4 | (b - 1));
+				i += 2;
 			}
-			if (hi < 0)
+			if (i >= n)
+				break;
+			int v = hexval(in[i]);
+			if (v < 0) {
+				if (!is_space(in[i])) {
+					snprintf(err, errlen, "bad hex character at byte %zu of the input", i);
+					return -1;
+				}
+			} else if (hi < 0) {
 				hi = v;
-			else {
-				buf_addc(out, hi << 4 | v);
+			} else {
+				*o++ = (uint8_t)(hi << 4 | v);
 				hi = -1;
 			}
+			i++;
 		}
+		out->len = (size_t)(o - out->data);
+		out->data[out->len] = 0;
 		if (hi >= 0) {
 			snprintf(err, errlen, "hex input has an odd number of digits");
 			return -1;

@@ -93,7 +93,7 @@ void buf_init(struct buf *b)
 	b->data[0] = 0;
 }
 
-static void buf_reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
 		return;

@@ -34,6 +34,8 @@ struct buf {
 	size_t len, cap;
 };
 void buf_init(struct buf *b);
+/* Make room for extra more bytes (plus the NUL). */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_addc(struct buf *b, int c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

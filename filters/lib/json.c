@@ -1,17 +1,132 @@
 #include "json.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
+#include "jw.h"
+
+/* Our own writer over jv, in jq's canonical format (jq -S, two-space indent):
+ * jv_dump_string is an order of magnitude slower on long strings. */
+static void dump_string(const char *s, size_t n, struct buf *b) { json_string_literal(b, s, n); }
+
+static void dump_number(double d, struct buf *b)
+{
+	char t[40];
+	if (d != d) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	if (d == (double)(long long)d && fabs(d) < 1e17) {
+		snprintf(t, sizeof t, "%.0f", d);
+	} else {
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(t, sizeof t, "%.*g", prec, d);
+			if (strtod(t, NULL) == d)
+				break;
+		}
+	}
+	buf_add(b, t, strlen(t));
+}
+
+static void newline(struct buf *b, int pretty, int depth)
+{
+	if (!pretty)
+		return;
+	buf_addc(b, '\n');
+	for (int i = 0; i < depth; i++)
+		buf_add(b, "  ", 2);
+}
+
+struct key {
+	const char *s;
+	int n;
+	jv k;
+};
+
+static int key_cmp(const void *a, const void *c)
+{
+	const struct key *x = a, *y = c;
+	int m = x->n < y->n ? x->n : y->n;
+	int r = memcmp(x->s, y->s, (size_t)m);
+	return r ? r : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Writes v (borrowed, not consumed). */
+static void dump_value(jv v, int pretty, int depth, struct buf *b)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL: buf_add(b, "null", 4); break;
+	case JV_KIND_TRUE: buf_add(b, "true", 4); break;
+	case JV_KIND_FALSE: buf_add(b, "false", 5); break;
+	case JV_KIND_NUMBER: dump_number(jv_number_value(v), b); break;
+	case JV_KIND_STRING:
+		dump_string(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), b);
+		break;
+	case JV_KIND_ARRAY: {
+		int n = jv_array_length(jv_copy(v));
+		if (n == 0) {
+			buf_add(b, "[]", 2);
+			break;
+		}
+		buf_addc(b, '[');
+		for (int i = 0; i < n; i++) {
+			if (i)
+				buf_addc(b, ',');
+			newline(b, pretty, depth + 1);
+			jv e = jv_array_get(jv_copy(v), i);
+			dump_value(e, pretty, depth + 1, b);
+			jv_free(e);
+		}
+		newline(b, pretty, depth);
+		buf_addc(b, ']');
+		break;
+	}
+	case JV_KIND_OBJECT: {
+		int n = jv_object_length(jv_copy(v));
+		if (n == 0) {
+			buf_add(b, "{}", 2);
+			break;
+		}
+		struct key stackkeys[64], *keys = n <= 64 ? stackkeys : xmalloc(sizeof *keys * (size_t)n);
+		int i = 0;
+		jv_object_foreach(v, k, val) {
+			keys[i].k = k;
+			keys[i].s = jv_string_value(k);
+			keys[i].n = jv_string_length_bytes(jv_copy(k));
+			i++;
+			jv_free(val);
+		}
+		qsort(keys, (size_t)n, sizeof *keys, key_cmp);
+		buf_addc(b, '{');
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_addc(b, ',');
+			newline(b, pretty, depth + 1);
+			dump_string(keys[i].s, (size_t)keys[i].n, b);
+			buf_add(b, pretty ? ": " : ":", pretty ? 2 : 1);
+			jv e = jv_object_get(jv_copy(v), jv_copy(keys[i].k));
+			dump_value(e, pretty, depth + 1, b);
+			jv_free(e);
+			jv_free(keys[i].k);
+		}
+		if (keys != stackkeys)
+			free(keys);
+		newline(b, pretty, depth);
+		buf_addc(b, '}');
+		break;
+	}
+	default:
+		buf_add(b, "null", 4);
+	}
+}
 
 void json_dump_buf(jv v, int pretty, struct buf *b)
 {
-	int flags = JV_PRINT_SORTED | (pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
-	jv s = jv_dump_string(v, flags);
-	buf_add(b, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	dump_value(v, pretty, 0, b);
 	buf_addc(b, '\n');
-	jv_free(s);
+	jv_free(v);
 }
 
 static void emit(jv v, int pretty)

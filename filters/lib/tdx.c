@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "common.h"
+#include "der.h"
 
 const uint8_t INTEL_QE_VENDOR_ID[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
 					0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
@@ -123,6 +124,9 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 			BAD("certification data size %u at byte %zu points past the signature data (%zu bytes left)",
 			    q->outer_size, off + 2, lim - (off + 6));
 		off += 6;
+		if (off + q->outer_size != lim)
+			BAD("signature data length %u at byte %zu does not match its contents (%zu bytes)",
+			    q->sig_data_len, q->signed_len, off + q->outer_size - (q->signed_len + 4));
 		lim = off + q->outer_size;
 	}
 	NEED(off, SGX_REPORT_LEN, lim, "QE report");
@@ -150,6 +154,13 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	off += 6;
 	q->cert_data = buf + off;
 	q->cert_off = off;
+	/* the declared sizes must add up exactly: a length that does not is corrupt */
+	if (off + q->cert_size != lim)
+		BAD("certification data size %u at byte %zu does not match its contents (%zu bytes)",
+		    q->has_outer ? q->outer_size : q->sig_data_len,
+		    q->has_outer ? q->signed_len + 4 + 128 + 2 : q->signed_len,
+		    (q->has_outer ? off + q->cert_size - (q->signed_len + 4 + 134)
+				  : off + q->cert_size - (q->signed_len + 4)));
 	q->end = q->signed_len + 4 + q->sig_data_len;
 	q->trailing = len - q->end;
 	return 0;
@@ -324,38 +335,6 @@ const char *sgx_type_name(int t)
 	return "unknown";
 }
 
-/* ---- a minimal DER walker for the SGX extension ---- */
-
-struct der {
-	const uint8_t *p;
-	size_t n;
-};
-
-/* Read one TLV from d; returns 0 and fills tag and value, advancing d. */
-static int der_next(struct der *d, int *tag, struct der *val)
-{
-	if (d->n < 2)
-		return -1;
-	*tag = d->p[0];
-	size_t len = d->p[1], hl = 2;
-	if (len & 0x80) {
-		size_t nb = len & 0x7f;
-		if (nb == 0 || nb > 3 || d->n < 2 + nb)
-			return -1;
-		len = 0;
-		for (size_t i = 0; i < nb; i++)
-			len = len << 8 | d->p[2 + i];
-		hl += nb;
-	}
-	if (len > d->n - hl)
-		return -1;
-	val->p = d->p + hl;
-	val->n = len;
-	d->p += hl + len;
-	d->n -= hl + len;
-	return 0;
-}
-
 /* Compare an OID value with the SGX extension arc 1.2.840.113741.1.13.1 plus suffix. */
 static const uint8_t SGX_OID[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 
@@ -374,12 +353,12 @@ static int oid_suffix(struct der oid, int *a, int *b)
 
 static int der_int(struct der v, int *out)
 {
-	if (v.n == 0 || v.n > 3)
-		return -1;
-	long x = (v.p[0] & 0x80) ? -1 : 0;
+	if (v.n == 0 || v.n > 3 || (v.p[0] & 0x80))
+		return -1; /* empty, too long or negative */
+	long x = 0;
 	for (size_t i = 0; i < v.n; i++)
 		x = x << 8 | v.p[i];
-	if (x < 0 || x > 65535)
+	if (x > 65535)
 		return -1;
 	*out = (int)x;
 	return 0;
@@ -389,17 +368,21 @@ static int der_int(struct der v, int *out)
 
 int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen)
 {
-	memset(e, 0, sizeof *e);
-	e->sgx_type = -1;
-	e->dynamic_platform = e->cached_keys = e->smt_enabled = -1;
 	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
 	int idx = X509_get_ext_by_OBJ(leaf, obj, -1);
 	ASN1_OBJECT_free(obj);
 	if (idx < 0)
 		BAD("PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
-	X509_EXTENSION *ext = X509_get_ext(leaf, idx);
-	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(ext);
-	struct der top = {ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os)}, seq, item;
+	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(leaf, idx));
+	return pck_ext_parse_der(ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), e, err, errlen);
+}
+
+int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen)
+{
+	memset(e, 0, sizeof *e);
+	e->sgx_type = -1;
+	e->dynamic_platform = e->cached_keys = e->smt_enabled = -1;
+	struct der top = {p, n}, seq, item;
 	int tag, have_tcb = 0, have_fmspc = 0, have_pceid = 0, ncomp = 0, have_pcesvn = 0, have_cpusvn = 0;
 	if (der_next(&top, &tag, &seq) || tag != 0x30)
 		EXTBAD("not a SEQUENCE");
@@ -495,4 +478,102 @@ int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen)
 	if (!have_pceid)
 		EXTBAD("no PCE-ID");
 	return 0;
+}
+
+/* ---- the type-5 chain read structurally, for reporting ---- */
+
+void pck_chain_free(struct pck_chain *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->der[i]);
+	free(c->der);
+	free(c->len);
+	memset(c, 0, sizeof *c);
+}
+
+static int same_name(struct der a, struct der b) { return a.n == b.n && memcmp(a.p, b.p, a.n) == 0; }
+
+int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, size_t errlen)
+{
+	char e2[256];
+	memset(c, 0, sizeof *c);
+	if (n >= 11 && memmem(p, n, "-----BEGIN", 10)) {
+		int k = pem_cert_blocks((const char *)p, n, &c->der, &c->len, e2, sizeof e2);
+		if (k < 0)
+			BAD("%s", e2);
+		c->n = k;
+	} else {
+		struct der all = {p, n}, v;
+		int tag;
+		c->is_der = 1;
+		while (all.n) {
+			if (all.p[0] == 0) {
+				size_t z = 0;
+				while (z < all.n && all.p[z] == 0)
+					z++;
+				if (z == all.n)
+					break;
+			}
+			const uint8_t *start = all.p;
+			if (der_next(&all, &tag, &v) || tag != 0x30) {
+				int k = c->n + 1;
+				pck_chain_free(c);
+				BAD("certificate %d of the chain (DER at offset %zu) does not parse", k, (size_t)(start - p));
+			}
+			size_t len = (size_t)(all.p - start);
+			c->der = xrealloc(c->der, sizeof(uint8_t *) * (size_t)(c->n + 1));
+			c->len = xrealloc(c->len, sizeof(size_t) * (size_t)(c->n + 1));
+			c->der[c->n] = memcpy(xmalloc(len), start, len);
+			c->len[c->n] = len;
+			c->n++;
+		}
+	}
+	if (c->n == 0)
+		BAD("no certificate found");
+	struct cert_scan scans[8];
+	for (int i = 0; i < c->n; i++) {
+		struct cert_scan tmp, *sc = i < 8 ? &scans[i] : &tmp;
+		if (cert_scan(c->der[i], c->len[i], SGX_OID, sizeof SGX_OID, sc, e2, sizeof e2)) {
+			pck_chain_free(c);
+			BAD("certificate %d of the chain does not parse: %s", i + 1, e2);
+		}
+	}
+	/* root first (Intel's DER sample)? turn the chain around */
+	int last = c->n < 8 ? c->n - 1 : 7;
+	if (c->n > 1 && same_name(scans[0].subject, scans[0].issuer) &&
+	    !same_name(scans[last].subject, scans[last].issuer)) {
+		for (int i = 0, j = c->n - 1; i < j; i++, j--) {
+			uint8_t *t = c->der[i];
+			size_t tl = c->len[i];
+			c->der[i] = c->der[j];
+			c->len[i] = c->len[j];
+			c->der[j] = t;
+			c->len[j] = tl;
+		}
+		c->reversed = 1;
+		c->leaf = scans[last];
+	} else {
+		c->leaf = scans[0];
+	}
+	if (!c->leaf.ext.p) {
+		pck_chain_free(c);
+		BAD("PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
+	}
+	if (pck_ext_parse_der(c->leaf.ext.p, c->leaf.ext.n, &c->ext, e2, sizeof e2)) {
+		pck_chain_free(c);
+		BAD("%s", e2);
+	}
+	return 0;
+}
+
+const char *pck_ca_type_name(const char *issuer_text)
+{
+	const char *cn = strstr(issuer_text, "CN=");
+	if (!cn)
+		return NULL;
+	if (strstr(cn, "Platform"))
+		return "platform";
+	if (strstr(cn, "Processor"))
+		return "processor";
+	return NULL;
 }

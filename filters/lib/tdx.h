@@ -9,6 +9,8 @@
 
 #include <openssl/x509.h>
 
+#include "der.h"
+
 #define TDX_HEADER_LEN 48
 #define SGX_REPORT_LEN 384
 #define TD10_REPORT_LEN 584
@@ -106,8 +108,26 @@ struct pck_ext {
 	int has_platform_instance_id;
 	int dynamic_platform, cached_keys, smt_enabled; /* .7.*, -1 absent */
 };
-/* Returns 0, or -1 with err. */
+/* From an OpenSSL certificate, or from the extension's DER value; 0, or -1 with err. */
 int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen);
+int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen);
+
+/* The type-5 chain read structurally (no OpenSSL decoders; what quote2json
+ * reports): DER of each certificate leaf-first, the leaf's fields and its SGX
+ * extension. Cryptographic checks are quote-verify's, with cert_chain_parse. */
+struct pck_chain {
+	int n;
+	uint8_t **der;
+	size_t *len;
+	int is_der;    /* the quote carried DER, not PEM */
+	int reversed;  /* the quote listed the root first */
+	struct cert_scan leaf; /* points into der[0] */
+	struct pck_ext ext;
+};
+int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, size_t errlen);
+void pck_chain_free(struct pck_chain *c);
+/* "platform" or "processor" from an issuer's RFC 2253 text; NULL if neither. */
+const char *pck_ca_type_name(const char *issuer_text);
 const char *sgx_type_name(int t);
 /* "platform" or "processor" from the PCK issuer's CN; NULL if neither. */
 const char *pck_ca_type(X509 *leaf);

@@ -1,0 +1,38 @@
+/* A strict, allocation-free walker over DER, and a structural scan of an X.509
+ * certificate (serial, names, validity, one extension) without OpenSSL's
+ * decoders: quote2json reads PCK chains at tens of thousands of quotes per
+ * second this way. Cryptographic checks stay with OpenSSL (quote-verify). */
+#ifndef MP_DER_H
+#define MP_DER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct der {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* Read one TLV (single-byte tags, definite lengths up to 2^24) from d into
+ * tag/val, advancing d; 0 or -1. */
+int der_next(struct der *d, int *tag, struct der *val);
+
+struct cert_scan {
+	struct der serial, issuer, subject; /* issuer/subject: the Name SEQUENCE contents */
+	long long not_before, not_after;    /* epoch seconds */
+	struct der ext;                     /* value of the extension asked for, or p == NULL */
+};
+/* Scan a DER certificate; ext_oid (DER contents of an OID, may be NULL) selects
+ * the extension whose OCTET STRING value goes to c->ext. 0, or -1 with err. */
+int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext_oid_len,
+	      struct cert_scan *c, char *err, size_t errlen);
+/* RFC 2253 text of a Name (most significant RDN last, as OpenSSL prints it). */
+char *der_name_text(struct der name);
+
+/* Split PEM text into the DER of each CERTIFICATE block, in order: returns the
+ * count (0 when none), or -1 with err. Each blob is malloc'd into ders[i]. */
+int pem_cert_blocks(const char *text, size_t n, uint8_t ***ders, size_t **lens, char *err, size_t errlen);
+/* PEM text of a DER certificate (64-column base64), malloc'd. */
+char *der_cert_pem(const uint8_t *der, size_t len);
+
+#endif
