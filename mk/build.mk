@@ -17,6 +17,9 @@ endif
 PROGRAMS := $(sort $(basename $(notdir $(wildcard filters/*.c))))
 LIB_SRC := $(wildcard filters/lib/*.c)
 LIB_OBJ := $(patsubst filters/lib/%.c,$(OBJDIR)/lib/%.o,$(LIB_SRC))
+# a static archive, so that each program links only the library objects it uses
+# (and so only the shared libraries those need: quote2json starts without libcurl)
+LIB_A := $(OBJDIR)/libmero.a
 BINS := $(addprefix $(BIN)/,$(PROGRAMS))
 
 .PHONY: all build install uninstall clean
@@ -38,9 +41,13 @@ $(OBJDIR)/%.o: filters/%.c $(OBJDIR)/.headers | $(OBJDIR)/lib
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-$(BIN)/%: $(OBJDIR)/%.o $(LIB_OBJ) | $(BIN)
+$(LIB_A): $(LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/%: $(OBJDIR)/%.o $(LIB_A) | $(BIN)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $< $(LIB_A) $(LDLIBS)
 
 -include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/lib/*.d)
 
