@@ -38,7 +38,8 @@ static void help(void)
 	       "  --compose-hash HEX  the hash of the compose file deployed (compose-hash); must equal the\n"
 	       "                      measured one\n"
 	       "  --image-digest REF  the KMS image, name@sha256:<64 hex> or sha256:<64 hex>\n"
-	       "  --kms-version V     the KMS version (2.3.40; a mero-kms-v or v prefix is removed)\n"
+	       "  --kms-version V     the KMS version, starting with a digit (2.3.40; a mero-kms-v or v prefix\n"
+	       "                      is removed)\n"
 	       "  --help              this text\n"
 	       "  --version           print the version\n"
 	       "\n"
@@ -309,7 +310,7 @@ int main(int argc, char **argv)
 			ver += 10;
 		else if (ver[0] == 'v' && isdigit((unsigned char)ver[1]))
 			ver++;
-		int vok = *ver != 0 && strlen(ver) <= 64;
+		int vok = isdigit((unsigned char)*ver) && strlen(ver) <= 64;
 		for (const char *p = ver; *p; p++)
 			vok &= isalnum((unsigned char)*p) || (*p && strchr(".-+_", *p));
 		if (!vok)
