@@ -96,11 +96,11 @@ static long long int_member(jv o, const char *key, long long max)
 	return (long long)d;
 }
 
-/* A hex member into a new buffer: 0 ok (absent or null gives length 0),
- * -1 not a string, -2 bad hex. */
+/* A hex member into a new buffer (never NULL): 0 ok (absent or null gives
+ * length 0), -1 not a string, -2 bad hex. */
 static int hex_member(jv o, const char *key, uint8_t **out, size_t *len)
 {
-	*out = NULL;
+	*out = xmalloc(1);
 	*len = 0;
 	jv v = json_get(o, key);
 	jv_kind k = jv_get_kind(v);
@@ -108,6 +108,8 @@ static int hex_member(jv o, const char *key, uint8_t **out, size_t *len)
 		jv_free(v);
 		return 0;
 	}
+	free(*out);
+	*out = NULL;
 	if (k != JV_KIND_STRING) {
 		jv_free(v);
 		return -1;
