@@ -130,7 +130,7 @@ simopts() { echo --profile locked-read-only --source sim --verification "$SIMV" 
   run -1 --separate-stderr mrtd-extract --profile debug --source phala --verification "$V" \
     --replay "$R/simulator.replay.json" < "$T/sim.json"
   one_line
-  assert_equal "$stderr" "mrtd-extract: the quote failed verification at tcb_level: No matching TCB level found (--unverified records candidates that cannot be promoted)"
+  assert_equal "$stderr" "mrtd-extract: the quote failed verification at platform_tcb_level: No matching TCB level found (--unverified records candidates that cannot be promoted)"
   mrtd-extract --profile debug --source phala --unverified --verification "$V" \
     --replay "$R/simulator.replay.json" < "$T/sim.json" > "$T/out.json"
   cmp "$T/out.json" "$M/sim-unverified.candidates.json"
@@ -243,4 +243,25 @@ simopts() { echo --profile locked-read-only --source sim --verification "$SIMV" 
 @test "the fixture scripts rebuild the verification stand-ins byte for byte" {
   "$M/make-verifications.sh" "$T/v"
   diff -r "$T/v" "$M/verification"
+}
+
+@test "with quote-verify's own output: it agrees with the stand-ins, and the candidates equal the goldens" {
+  n=0
+  for v in "$M"/verification/*.json; do
+    q=$(jq -r '.fixture_note | capture("for (?<q>[^ ]+) at").q' "$v")
+    now=$(jq -r '.fixture_note | capture("now=(?<n>[0-9]+)").n' "$v")
+    col=$(jq -r --arg q "$q" '[.verify_cases[] | select(.quote == $q and .options == {})][0].collateral' "$VEC/expected.json")
+    bin=$(expected "$q" .binary)
+    quote-verify --collateral "$VEC/$col" --now "$now" < "$VEC/$bin" > "$T/qv.json" || true
+    # verified: the same status and advisories; failed: the same check and reason
+    keys='{verified, quote_sha256, root_ca} + if .verified then {status, advisory_ids} else {failed_check, error} end'
+    assert_equal "$(jq -cS "$keys" "$T/qv.json")" "$(jq -cS "$keys" "$v")"
+    g="$M/real/$(basename "$v" .json).candidates.json"
+    [ -f "$g" ] || continue
+    quote2json < "$VEC/$bin" | mrtd-extract --role node --profile locked-read-only --source url \
+      --verification "$T/qv.json" > "$T/out.json"
+    cmp "$T/out.json" "$g"
+    n=$((n + 1))
+  done
+  assert_equal "$n" 9
 }
