@@ -734,8 +734,6 @@ jv qv_verify(struct qv *v, const uint8_t *raw, size_t len, int *verified, char *
 			if (pe->verified < 0)
 				pe->verified = x509v_verify(&v->xv, pe->chain.certs, pe->chain.n, pe->verr, sizeof pe->verr,
 							    pe->vnote, sizeof pe->vnote);
-			else
-				v->st.cache_hits++;
 			if (!pe->verified)
 				failc(r, ck, pe->verr, "%s: %s", chain_cns(&pe->chain, cns, sizeof cns), pe->verr);
 			else if (!pe->ext_ok)
