@@ -21,6 +21,7 @@
 
 static const char synopsis[] =
 	"cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG\n"
+	"       cosign-wrap sign [--bundles] FILE...\n"
 	"       cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB\n"
 	"       cosign-wrap generate-key-pair [--output-key-prefix PREFIX]\n"
 	"       cosign-wrap public-key > PUB";
@@ -36,6 +37,8 @@ static void help(void)
 	       "  sign               sign the blob on stdin; write the base64 DER signature (no newline)\n"
 	       "    --bundle FILE    also write a Sigstore bundle v0.3 (message signature, key hint)\n"
 	       "    --output-signature FILE  write the signature to FILE instead of stdout\n"
+	       "  sign FILE...       sign each FILE into FILE.sig, decrypting the key once\n"
+	       "    --bundles        also write FILE.sigstore.json for each\n"
 	       "  verify             verify the blob on stdin; prints \"Verified OK\"\n"
 	       "    --key PUB        the PUBLIC KEY PEM (cosign.pub)\n"
 	       "    --signature SIG  a signature file: base64 or raw, DER or r||s\n"
@@ -56,21 +59,23 @@ static void help(void)
 	       synopsis);
 }
 
-/* SHA-256 of everything on stdin, streamed: no size cap is needed. */
-static void digest_stdin(uint8_t md[32])
+/* SHA-256 of everything in f, streamed: no size cap is needed. */
+static void digest_file(FILE *f, const char *what, uint8_t md[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		fail(EXIT_SOFTWARE, "cannot start SHA-256");
 	static uint8_t chunk[1 << 16];
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		EVP_DigestUpdate(ctx, chunk, n);
-	if (ferror(stdin))
-		fail(EXIT_IOERR, "cannot read standard input: %s", strerror(errno));
+	if (ferror(f))
+		fail(EXIT_IOERR, "cannot read %s: %s", what, strerror(errno));
 	EVP_DigestFinal_ex(ctx, md, NULL);
 	EVP_MD_CTX_free(ctx);
 }
+
+static void digest_stdin(uint8_t md[32]) { digest_file(stdin, "standard input", md); }
 
 static EVP_PKEY *private_key(void)
 {
@@ -82,8 +87,9 @@ static EVP_PKEY *private_key(void)
 	return k;
 }
 
-/* Parse the options of a subcommand; unknown ones are usage errors. */
-static int next_opt(int argc, char **argv, const struct option *opts)
+/* Parse the options of a subcommand; unknown ones are usage errors, and so are
+ * arguments unless the subcommand takes them (allow_args). */
+static int next_opt_args(int argc, char **argv, const struct option *opts, int allow_args)
 {
 	int c = getopt_long(argc, argv, ":", opts, NULL);
 	if (c == 'h') {
@@ -99,56 +105,111 @@ static int next_opt(int argc, char **argv, const struct option *opts)
 	if (c == '?' || c == ':')
 		usage_fail(synopsis, "%s option '%s'", c == ':' ? "missing value for" : "unknown",
 			   argv[optind - 1]);
-	if (c == -1 && optind < argc)
+	if (c == -1 && optind < argc && !allow_args)
 		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
 	return c;
 }
 
-static int cmd_sign(int argc, char **argv)
+static int next_opt(int argc, char **argv, const struct option *opts)
 {
-	const char *bundle = NULL, *outsig = NULL;
-	static const struct option opts[] = {
-		{"bundle", required_argument, NULL, 'b'}, {"output-signature", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	while ((c = next_opt(argc, argv, opts)) != -1)
-		if (c == 'b')
-			bundle = optarg;
-		else
-			outsig = optarg;
+	return next_opt_args(argc, argv, opts, 0);
+}
 
-	EVP_PKEY *key = private_key();
-	uint8_t md[32], *sig;
+/* Sign a digest; the base64 DER signature, checked against the key first. */
+static char *sign_digest(EVP_PKEY *key, const uint8_t md[32])
+{
+	uint8_t *sig;
 	size_t siglen;
-	digest_stdin(md);
 	if (cosign_sign_digest(key, md, &sig, &siglen))
 		fail(EXIT_SOFTWARE, "ECDSA signing failed");
 	/* check before emitting: a faulty signature must never leave */
 	if (!cosign_verify_digest(key, md, sig, siglen))
 		fail(EXIT_SOFTWARE, "the new signature does not verify with its own key");
 	char *b64 = b64_encode(sig, siglen);
-	if (bundle) {
-		char *hint = cosign_key_hint(key), *dig = b64_encode(md, sizeof md);
-		if (!hint)
-			fail(EXIT_SOFTWARE, "cannot encode the public key");
-		jv pk = jv_object(), vm = jv_object(), d = jv_object(), ms = jv_object(), b = jv_object();
-		JSET(pk, "hint", jv_string(hint));
-		JSET(vm, "publicKey", pk);
-		JSET(d, "algorithm", jv_string("SHA2_256"));
-		JSET(d, "digest", jv_string(dig));
-		JSET(ms, "messageDigest", d);
-		JSET(ms, "signature", jv_string(b64));
-		JSET(b, "mediaType", jv_string(MEDIA_V03));
-		JSET(b, "verificationMaterial", vm);
-		JSET(b, "messageSignature", ms);
-		struct buf text;
-		buf_init(&text);
-		json_dump_buf(b, 1, &text);
-		write_file_atomic(bundle, text.data, text.len, 0644);
-		buf_free(&text);
-		free(hint);
-		free(dig);
+	OPENSSL_free(sig);
+	return b64;
+}
+
+static void write_bundle(EVP_PKEY *key, const uint8_t md[32], const char *b64, const char *path)
+{
+	char *hint = cosign_key_hint(key), *dig = b64_encode(md, 32);
+	if (!hint)
+		fail(EXIT_SOFTWARE, "cannot encode the public key");
+	jv pk = jv_object(), vm = jv_object(), d = jv_object(), ms = jv_object(), b = jv_object();
+	JSET(pk, "hint", jv_string(hint));
+	JSET(vm, "publicKey", pk);
+	JSET(d, "algorithm", jv_string("SHA2_256"));
+	JSET(d, "digest", jv_string(dig));
+	JSET(ms, "messageDigest", d);
+	JSET(ms, "signature", jv_string(b64));
+	JSET(b, "mediaType", jv_string(MEDIA_V03));
+	JSET(b, "verificationMaterial", vm);
+	JSET(b, "messageSignature", ms);
+	struct buf text;
+	buf_init(&text);
+	json_dump_buf(b, 1, &text);
+	write_file_atomic(path, text.data, text.len, 0644);
+	buf_free(&text);
+	free(hint);
+	free(dig);
+}
+
+/* sign FILE...: FILE.sig (and FILE.sigstore.json) for each, one key load */
+static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
+{
+	for (int i = 0; i < n; i++) {
+		FILE *f = fopen(files[i], "rb");
+		if (!f)
+			fail(EXIT_NOINPUT, "cannot open '%s': %s", files[i], strerror(errno));
+		uint8_t md[32];
+		digest_file(f, files[i], md);
+		fclose(f);
+		char *b64 = sign_digest(key, md);
+		size_t plen = strlen(files[i]) + 32;
+		char *path = xmalloc(plen);
+		snprintf(path, plen, "%s.sig", files[i]);
+		write_file_atomic(path, b64, strlen(b64), 0644);
+		if (bundles) {
+			snprintf(path, plen, "%s.sigstore.json", files[i]);
+			write_bundle(key, md, b64, path);
+		}
+		free(path);
+		free(b64);
 	}
+	EVP_PKEY_free(key);
+	close_stdout();
+	return 0;
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+	const char *bundle = NULL, *outsig = NULL;
+	int bundles = 0;
+	static const struct option opts[] = {
+		{"bundle", required_argument, NULL, 'b'}, {"output-signature", required_argument, NULL, 'o'},
+		{"bundles", no_argument, NULL, 'B'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
+	int c;
+	while ((c = next_opt_args(argc, argv, opts, 1)) != -1)
+		if (c == 'b')
+			bundle = optarg;
+		else if (c == 'B')
+			bundles = 1;
+		else
+			outsig = optarg;
+	if (optind < argc && (bundle || outsig))
+		usage_fail(synopsis, "--bundle and --output-signature sign stdin; with files use --bundles");
+	if (optind == argc && bundles)
+		usage_fail(synopsis, "--bundles needs files to sign");
+
+	EVP_PKEY *key = private_key();
+	if (optind < argc)
+		return sign_files(key, argv + optind, argc - optind, bundles);
+	uint8_t md[32];
+	digest_stdin(md);
+	char *b64 = sign_digest(key, md);
+	if (bundle)
+		write_bundle(key, md, b64, bundle);
 	if (outsig) {
 		write_file_atomic(outsig, b64, strlen(b64), 0644);
 	} else if (fwrite(b64, 1, strlen(b64), stdout) != strlen(b64) || fflush(stdout) != 0) {
@@ -158,7 +219,6 @@ static int cmd_sign(int argc, char **argv)
 		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(e));
 	}
 	free(b64);
-	OPENSSL_free(sig);
 	EVP_PKEY_free(key);
 	close_stdout();
 	return 0;

@@ -51,5 +51,5 @@ help:
 	@echo "  FUZZ_SECONDS=n  per fuzzer (default 60)"
 
 .PHONY: help-extra
-help-extra:
+help-extra::
 	@:

@@ -1,0 +1,57 @@
+# Probe step bookkeeping, sourced by mk/probe/step and mk/probe/attest.
+# Each step leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message",
+# read by probe-report and probe.log. Running a step forgets the records of it and
+# of every later step: they described an older run.
+PROBE_STEPS="render deploy attest collateral teardown parse verify tcb-policy replay compose-hash extract"
+
+steps_forget_from() { # DIR NAME
+  local s after=0
+  mkdir -p "$1/.steps"
+  for s in $PROBE_STEPS; do
+    [ "$s" = "$2" ] && after=1
+    [ $after = 1 ] && rm -f "$1/.steps/$s"
+  done
+  return 0
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+step_record() { # DIR NAME EXIT MS MESSAGE
+  local status=pass
+  [ "$3" = 0 ] || status=fail
+  [ "$3" = skip ] && status=skip
+  printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" "$(printf '%s' "$5" | tr '\t\n' '  ' | cut -c1-400)" \
+    > "$1/.steps/$2"
+}
+
+# step_run DIR NAME [--keep-no] -- CMD...: run CMD as step NAME. Its stderr is
+# shown and its last line becomes the step's message. With --keep-no, exit 1
+# (a verdict that is data, as quote-verify's) is recorded as a failure but
+# returns 0 so make keeps the output; the next step refuses it.
+step_run() {
+  local dir=$1 name=$2 keep=0 err rc t0
+  shift 2
+  [ "${1-}" = --keep-no ] && { keep=1; shift; }
+  [ "${1-}" = -- ] && shift
+  steps_forget_from "$dir" "$name"
+  err=$(mktemp)
+  t0=$(now_ms)
+  "$@" 2>"$err" && rc=0 || rc=$?
+  cat "$err" >&2
+  step_record "$dir" "$name" "$rc" $(( $(now_ms) - t0 )) "$(grep -v '^$' "$err" | tail -n 1)"
+  rm -f "$err"
+  [ $keep = 1 ] && [ $rc = 1 ] && return 0
+  [ $rc = 0 ] || probe_failed
+  return $rc
+}
+
+# After a failed step: write the report, the log and the signatures of what
+# exists, and leave no candidates file (PROBE_ON_FAIL, set by mk/probe.mk).
+probe_failed() {
+  if [ -n "${PROBE_ON_FAIL-}" ] && [ -z "${PROBE_FINISHING-}" ]; then
+    export PROBE_FINISHING=1
+    local cmd=$PROBE_ON_FAIL
+    PROBE_ON_FAIL=
+    $cmd || true
+  fi
+}
