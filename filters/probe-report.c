@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/common.h"
 #include "lib/json.h"
@@ -30,7 +31,7 @@ static void help(void)
 	       "Reads DIR/.steps/* (step records), verification.json, attestation-quote.json,\n"
 	       "event-log-replay.json, compose-hash.txt and measurement-policy-candidates.json,\n"
 	       "whichever exist. stdout: the report.\n"
-	       "exit: 0 ok, 2 usage, 65 an artifact that is not JSON, 74 write error.\n",
+	       "exit: 0 ok, 2 usage, 65 an artifact that is not JSON, 66 no such folder, 74 write error.\n",
 	       synopsis);
 }
 
@@ -185,6 +186,10 @@ int main(int argc, char **argv)
 	if (!dir || !profile || !backend)
 		usage_fail(synopsis, "--dir, --profile and --backend are required");
 
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		fail(EXIT_NOINPUT, "no probe folder '%s'", dir);
+
 	struct step steps[NSTEPS];
 	int failed = -1, ran = 0;
 	long total_ms = 0;
@@ -218,8 +223,15 @@ int main(int argc, char **argv)
 
 	struct buf o;
 	buf_init(&o);
+	/* a quote verified under another anchor than Intel's proves nothing about hardware */
+	jv anchor = json_get(verification, "root_ca");
+	jv anchor_builtin = json_get(anchor, "builtin");
+	int foreign_root = jv_get_kind(anchor) == JV_KIND_OBJECT && jv_get_kind(anchor_builtin) != JV_KIND_TRUE;
+	jv_free(anchor_builtin);
+	jv_free(anchor);
 	buf_printf(&o, "# Staging probe %s: %s%s\n\n", profile, complete ? "PASS" : "FAIL",
-		   sim ? " (SIMULATED: local kms-sim, not TDX hardware)" : "");
+		   sim ? " (SIMULATED: local kms-sim, not TDX hardware)"
+		       : foreign_root ? " (NOT verified under Intel's root CA)" : "");
 	if (sim)
 		buf_printf(&o, "> **Simulated.** The quote was made by kms-sim and signed by a simulated PCK chain under "
 			       "a simulated root CA. It proves the workflow, not any platform; its candidates carry "
@@ -378,13 +390,17 @@ int main(int argc, char **argv)
 	jv_free(runtime);
 
 	buf_printf(&o, "## Verifying the signatures\n\n"
-		       "Every artifact has a `.sig` beside it: an ECDSA P-256 signature in cosign's format, "
+		       "Every artifact has a `.sig` and a `.sigstore.json` beside it: an ECDSA P-256 signature "
+		       "in cosign's format and the same signature as a Sigstore bundle, "
 		       "made with the key whose public half is `cosign.pub` in this folder%s. From this folder:\n\n"
 		       "```sh\n"
 		       "# with mero-policy\n"
 		       "for f in *.sig; do cosign-wrap verify --key cosign.pub --signature \"$f\" < \"${f%%.sig}\" && echo \"ok ${f%%.sig}\"; done\n"
-		       "# with cosign v2 or v3 (no transparency log: the signatures are key-based)\n"
+		       "# with cosign v2 (key-based signatures: no transparency log entry)\n"
 		       "cosign verify-blob --key cosign.pub --signature measurement-policy-candidates.json.sig \\\n"
+		       "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
+		       "# with cosign v3, from the Sigstore bundle beside each file\n"
+		       "cosign verify-blob --key cosign.pub --bundle measurement-policy-candidates.json.sigstore.json \\\n"
 		       "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
 		       "# with OpenSSL alone\n"
 		       "base64 -d measurement-policy-candidates.json.sig > /tmp/c.sig.der\n"

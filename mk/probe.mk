@@ -21,6 +21,8 @@ SIM_FLAGS ?=
 COLLATERAL ?=
 ROOT_CA ?=
 PCCS_URL ?=
+# reuse of a staging CVM (STAGING=phala, with the Phala Cloud backend)
+STAGING_CVM_ID ?=
 # TCB statuses a probe accepts (mero-kms's own default allowlist is uptodate)
 ALLOWED_TCB_STATUSES ?= UpToDate
 HEALTH_TIMEOUT ?= 300
@@ -120,7 +122,8 @@ $(PD)/.tcb-policy: $(PD)/verification.json $(PD)/.config
 	$(Q)mv $@.tmp $@
 
 # ---- replay the event log against the quote
-$(PD)/event-log-replay.json: $(PD)/attest-response.json $(PD)/attestation-quote.json $(BIN)/rtmr-replay
+# (after the TCB gate, order-only: the steps run in the order the report lists them)
+$(PD)/event-log-replay.json: $(PD)/attest-response.json $(PD)/attestation-quote.json $(BIN)/rtmr-replay | $(PD)/.tcb-policy
 	$(call say,PROBE,$@)
 	$(Q)$(STEP) replay -- $(BIN)/rtmr-replay --quote $(PD)/attestation-quote.json < $(PD)/attest-response.json > $@.tmp
 	$(Q)mv $@.tmp $@

@@ -2,7 +2,10 @@
 TESTS ?= $(sort $(wildcard tests/*.bats))
 BATS_FLAGS ?=
 
-.PHONY: check
+.PHONY: check ci
+ci:
+	$(Q).ci/run
+
 check: $(BINS)
 	$(Q)mkdir -p $(ARTIFACTS)/test
 	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) VALGRIND=$(VALGRIND) LC_ALL=C \
@@ -39,6 +42,7 @@ help:
 	@echo "  deps            install the Debian packages the project needs (apt-get, sudo if not root)"
 	@echo "  all (default)   build every program into bin/"
 	@echo "  check           run the bats suites; ends with 'N passed, N failed'"
+	@echo "  ci              what CI runs: deps, build, check, and check on the SAN=1 build"
 	@echo "  fuzz            run the libFuzzer harnesses (FUZZ_SECONDS each)"
 	@echo "  bench           benchmarks against the peer tools; figures in artifacts/bench/"
 	@echo "  install         install programs into DESTDIR/PREFIX/bin"

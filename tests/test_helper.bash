@@ -48,3 +48,33 @@ expected() { jq -r --arg k "$1" ".quotes[\$k]$2" "$VEC/expected.json"; }
 
 # Count the lines of a string (0 for empty).
 nlines() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
+
+# start_server NAME CMD...: start a server that prints its URL on stdout once it
+# accepts connections; sets ${NAME}_URL and ${NAME}_PID. stop_servers (call it
+# from teardown) kills every server a test started.
+start_server() {
+  local name=$1 i pid out
+  shift
+  out=$(mktemp "$BATS_TEST_TMPDIR/$name.url.XXXXXX")
+  "$@" > "$out" 2> "$out.err" &
+  pid=$!
+  echo "$pid" >> "$BATS_TEST_TMPDIR/.servers"
+  for ((i = 0; i < 1000; i++)); do
+    [ -s "$out" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  printf -v "${name}_URL" '%s' "$(head -n 1 "$out")"
+  printf -v "${name}_PID" '%s' "$pid"
+}
+
+stop_servers() {
+  local pid i
+  [ -f "$BATS_TEST_TMPDIR/.servers" ] || return 0
+  while read -r pid; do
+    kill "$pid" 2>/dev/null || continue
+    for ((i = 0; i < 500; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -9 "$pid" 2>/dev/null || true
+  done < "$BATS_TEST_TMPDIR/.servers"
+  rm -f "$BATS_TEST_TMPDIR/.servers"
+}

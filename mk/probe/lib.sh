@@ -1,15 +1,46 @@
 # Probe step bookkeeping, sourced by mk/probe/step and mk/probe/attest.
 # Each step leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message",
-# read by probe-report and probe.log. Running a step forgets the records of it and
-# of every later step: they described an older run.
+# read by probe-report and probe.log. A failed step removes the records and the
+# artifacts of the later steps: they described an older run.
 PROBE_STEPS="render deploy attest collateral teardown parse verify tcb-policy replay compose-hash extract"
 
-steps_forget_from() { # DIR NAME
+# Forget the records of step NAME and of every later step (after a failure:
+# they describe an older run); with ONLY=1 the record of NAME alone.
+steps_forget_from() { # DIR NAME [ONLY]
   local s after=0
   mkdir -p "$1/.steps"
+  if [ "${3-}" = 1 ]; then rm -f "$1/.steps/$2"; return 0; fi
   for s in $PROBE_STEPS; do
     [ "$s" = "$2" ] && after=1
     [ $after = 1 ] && rm -f "$1/.steps/$s"
+  done
+  return 0
+}
+
+# the artifacts each step makes
+step_artifacts() {
+  case $1 in
+    render) echo compose.yaml ;;
+    deploy|attest|collateral|teardown) echo attest-request.json attest-response.json collateral.json ;;
+    parse) echo attestation-quote.bin attestation-quote.json ;;
+    verify) echo verification.json ;;
+    tcb-policy) echo .tcb-policy ;;
+    replay) echo event-log-replay.json ;;
+    compose-hash) echo compose-hash.txt ;;
+    extract) echo measurement-policy-candidates.json ;;
+  esac
+}
+
+# After step NAME failed, the artifacts of the later steps describe an older run:
+# remove them (and their signatures), so that the report shows only this run.
+artifacts_forget_after() { # DIR NAME
+  local s f after=0
+  for s in $PROBE_STEPS; do
+    if [ $after = 1 ] && [ "$s" != deploy ] && [ "$s" != attest ] && [ "$s" != collateral ] && [ "$s" != teardown ]; then
+      for f in $(step_artifacts "$s"); do rm -f "$1/$f" "$1/$f.sig" "$1/$f.sigstore.json"; done
+      rm -f "$1/.steps/$s"
+    fi
+    [ "$s" = "$2" ] && after=1
   done
   return 0
 }
@@ -33,7 +64,7 @@ step_run() {
   shift 2
   [ "${1-}" = --keep-no ] && { keep=1; shift; }
   [ "${1-}" = -- ] && shift
-  steps_forget_from "$dir" "$name"
+  steps_forget_from "$dir" "$name" 1
   err=$(mktemp)
   t0=$(now_ms)
   "$@" 2>"$err" && rc=0 || rc=$?
@@ -41,7 +72,10 @@ step_run() {
   step_record "$dir" "$name" "$rc" $(( $(now_ms) - t0 )) "$(grep -v '^$' "$err" | tail -n 1)"
   rm -f "$err"
   [ $keep = 1 ] && [ $rc = 1 ] && return 0
-  [ $rc = 0 ] || probe_failed
+  if [ $rc != 0 ]; then
+    artifacts_forget_after "$dir" "$name"
+    probe_failed
+  fi
   return $rc
 }
 
