@@ -23,6 +23,9 @@ ROOT_CA ?=
 PCCS_URL ?=
 # reuse of a staging CVM (STAGING=phala, with the Phala Cloud backend)
 STAGING_CVM_ID ?=
+# where the quote comes from, recorded in the candidates (a KMS at KMS_URL that is itself
+# a simulator, trusted with ROOT_CA=its simulated root, is SOURCE=sim)
+SOURCE ?= $(STAGING)
 # TCB statuses a probe accepts (mero-kms's own default allowlist is uptodate)
 ALLOWED_TCB_STATUSES ?= UpToDate
 HEALTH_TIMEOUT ?= 300
@@ -68,7 +71,7 @@ $(PD) $(PD)/.steps:
 	$(Q)mkdir -p $@
 
 $(PD)/.config: FORCE | $(PD)
-	$(Q)printf '%s\n' 'PROFILE=$(PROFILE)' 'STAGING=$(STAGING)' 'KMS_URL=$(KMS_URL)' \
+	$(Q)printf '%s\n' 'PROFILE=$(PROFILE)' 'STAGING=$(STAGING)' 'SOURCE=$(SOURCE)' 'KMS_URL=$(KMS_URL)' \
 	  'KMS_VERSION=$(KMS_VERSION)' 'KMS_IMAGE_DIGEST=$(KMS_IMAGE_DIGEST)' 'SERVICE_PORT=$(SERVICE_PORT)' \
 	  'SIM_FLAGS=$(SIM_FLAGS)' 'ALLOWED_TCB_STATUSES=$(ALLOWED_TCB_STATUSES)' 'COLLATERAL=$(COLLATERAL)' 'ROOT_CA=$(ROOT_CA)' 'PCCS_URL=$(PCCS_URL)' > $@.new
 	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
@@ -138,7 +141,7 @@ $(PD)/compose-hash.txt: $(PD)/compose.yaml $(PD)/attest-response.json $(PD)/even
 $(PD)/measurement-policy-candidates.json: $(PD)/attestation-quote.json $(PD)/verification.json $(PD)/.tcb-policy \
     $(PD)/event-log-replay.json $(PD)/compose-hash.txt $(BIN)/mrtd-extract $(PD)/.config
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) extract -- $(BIN)/mrtd-extract --profile '$(PROFILE)' --source '$(STAGING)' --role kms \
+	$(Q)$(STEP) extract -- $(BIN)/mrtd-extract --profile '$(PROFILE)' --source '$(SOURCE)' --role kms \
 	  --verification $(PD)/verification.json --replay $(PD)/event-log-replay.json \
 	  --compose-hash "$$(cat $(PD)/compose-hash.txt)" --image-digest '$(KMS_IMAGE_DIGEST)' \
 	  --kms-version '$(KMS_VERSION)' < $< > $@.tmp

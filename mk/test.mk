@@ -8,7 +8,7 @@ ci:
 
 check: $(BINS)
 	$(Q)mkdir -p $(ARTIFACTS)/test
-	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) VALGRIND=$(VALGRIND) LC_ALL=C \
+	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) VALGRIND=$(VALGRIND) SAN=$(SAN) LC_ALL=C \
 	  bats --tap $(BATS_FLAGS) $(TESTS) 2>&1 | tee $(ARTIFACTS)/test/check.tap | tests/tap-summary
 
 # libFuzzer harnesses: tests/fuzz/fuzz_*.c, each linked with the library.
