@@ -28,6 +28,59 @@ int tcb_status_parse(const char *s)
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto bad; } while (0)
 
+/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or -1.
+ * JSON is UTF-8; checking first also keeps libjq 1.6 off a path that leaks. */
+static long bad_utf8(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t len;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			len = 2, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4, cp = c & 0x07, min = 0x10000;
+		} else {
+			return (long)i;
+		}
+		if (n - i < len)
+			return (long)i;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += len;
+	}
+	return -1;
+}
+
+static long json_check(const char *p, size_t n);
+
+/* json_parse after a strict UTF-8 and JSON syntax check of our own: libjq
+ * 1.6 leaks memory on some syntax errors, so it only ever sees valid JSON. */
+static jv parse_text(const char *text, size_t n, char *err, size_t errlen)
+{
+	long at = bad_utf8((const uint8_t *)text, n);
+	if (at >= 0) {
+		snprintf(err, errlen, "not UTF-8 text (byte %ld)", at);
+		return jv_invalid();
+	}
+	if ((at = json_check(text, n)) >= 0) {
+		snprintf(err, errlen, "malformed JSON at byte %ld of %zu", at, n);
+		return jv_invalid();
+	}
+	return json_parse(text, n, err, errlen);
+}
+
 /* ---- small jv helpers (none consumes obj) ---- */
 
 static int get_int(jv obj, const char *key, long long min, long long max, long long *out)
@@ -227,7 +280,7 @@ int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, si
 	char perr[256];
 	long long v;
 	memset(t, 0, sizeof *t);
-	jv o = json_parse(text, n, perr, sizeof perr), levels = jv_invalid(), mods = jv_invalid(), m = jv_invalid();
+	jv o = parse_text(text, n, perr, sizeof perr), levels = jv_invalid(), mods = jv_invalid(), m = jv_invalid();
 	if (!jv_is_valid(o))
 		BAD("TCB info is not JSON: %s", perr);
 	if (jv_get_kind(o) != JV_KIND_OBJECT)
@@ -349,7 +402,7 @@ int qe_identity_parse(const char *text, size_t n, struct qe_identity *q, char *e
 	char perr[256];
 	long long v;
 	memset(q, 0, sizeof *q);
-	jv o = json_parse(text, n, perr, sizeof perr), levels = jv_invalid();
+	jv o = parse_text(text, n, perr, sizeof perr), levels = jv_invalid();
 	if (!jv_is_valid(o))
 		BAD("QE identity is not JSON: %s", perr);
 	if (jv_get_kind(o) != JV_KIND_OBJECT)
@@ -473,7 +526,7 @@ int collateral_parse(const char *json, size_t n, struct collateral *c, char *err
 	uint8_t *sig = NULL;
 	size_t siglen;
 	memset(c, 0, sizeof *c);
-	jv o = json_parse(json, n, perr, sizeof perr);
+	jv o = parse_text(json, n, perr, sizeof perr);
 	if (!jv_is_valid(o))
 		BAD("collateral is not JSON: %s", perr);
 	if (jv_get_kind(o) != JV_KIND_OBJECT)
@@ -524,30 +577,63 @@ static size_t ws(const char *p, size_t i, size_t n)
 	return i;
 }
 
-/* Skip a string starting at p[i] == '"'; returns the index after it or 0. */
-static size_t skip_string(const char *p, size_t i, size_t n)
+/* A strict JSON scanner: where a value starts and ends, and where the text
+ * first goes wrong. */
+struct scan {
+	const char *p;
+	size_t n;
+	size_t fail; /* offset of the first error */
+};
+
+static size_t bad_at(struct scan *s, size_t i)
 {
-	for (i++; i < n; i++) {
-		if (p[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (p[i] == '"')
-			return i + 1;
-		if ((unsigned char)p[i] < 0x20)
-			return 0;
-	}
+	s->fail = i;
 	return 0;
 }
 
-/* Skip one JSON value; returns the index after it, or 0 when malformed. */
-static size_t skip_value(const char *p, size_t i, size_t n, int depth)
+/* Skip a string at s->p[i] == '"' (RFC 8259 escapes); the index after it or 0. */
+static size_t skip_string(struct scan *s, size_t i)
 {
+	const char *p = s->p;
+	for (i++; i < s->n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '"')
+			return i + 1;
+		if (c < 0x20)
+			return bad_at(s, i);
+		if (c != '\\')
+			continue;
+		if (++i >= s->n)
+			return bad_at(s, i);
+		if (p[i] == 'u') {
+			for (int k = 1; k <= 4; k++)
+				if (i + k >= s->n || !p[i + k] || !strchr("0123456789abcdefABCDEF", p[i + k]))
+					return bad_at(s, i + k);
+			i += 4;
+		} else if (!p[i] || !strchr("\"\\/bfnrt", p[i])) {
+			return bad_at(s, i);
+		}
+	}
+	return bad_at(s, i);
+}
+
+static size_t skip_digits(const struct scan *s, size_t i)
+{
+	while (i < s->n && s->p[i] >= '0' && s->p[i] <= '9')
+		i++;
+	return i;
+}
+
+/* Skip one JSON value; the index after it, or 0 with s->fail set. */
+static size_t skip_value(struct scan *s, size_t i, int depth)
+{
+	const char *p = s->p;
+	size_t n = s->n;
 	i = ws(p, i, n);
 	if (i >= n || depth > 64)
-		return 0;
+		return bad_at(s, i);
 	if (p[i] == '"')
-		return skip_string(p, i, n);
+		return skip_string(s, i);
 	if (p[i] == '{' || p[i] == '[') {
 		char close = p[i] == '{' ? '}' : ']';
 		int obj = p[i] == '{';
@@ -557,33 +643,69 @@ static size_t skip_value(const char *p, size_t i, size_t n, int depth)
 		for (;;) {
 			if (obj) {
 				i = ws(p, i, n);
-				if (i >= n || p[i] != '"' || !(i = skip_string(p, i, n)))
+				if (i >= n || p[i] != '"')
+					return bad_at(s, i);
+				if (!(i = skip_string(s, i)))
 					return 0;
 				i = ws(p, i, n);
 				if (i >= n || p[i] != ':')
-					return 0;
+					return bad_at(s, i);
 				i++;
 			}
-			if (!(i = skip_value(p, i, n, depth + 1)))
+			if (!(i = skip_value(s, i, depth + 1)))
 				return 0;
 			i = ws(p, i, n);
 			if (i >= n)
-				return 0;
+				return bad_at(s, i);
 			if (p[i] == close)
 				return i + 1;
 			if (p[i] != ',')
-				return 0;
+				return bad_at(s, i);
 			i++;
 		}
 	}
-	size_t s = i;
-	while (i < n && (strchr("+-.eE", p[i]) || (p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z')))
+	static const char *const lit[] = {"true", "false", "null"};
+	for (int k = 0; k < 3; k++) {
+		size_t l = strlen(lit[k]);
+		if (n - i >= l && memcmp(p + i, lit[k], l) == 0)
+			return i + l;
+	}
+	/* number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+	if (p[i] == '-')
 		i++;
-	return i > s ? i : 0;
+	if (i >= n || p[i] < '0' || p[i] > '9')
+		return bad_at(s, i);
+	i = p[i] == '0' ? i + 1 : skip_digits(s, i);
+	if (i < n && p[i] == '.') {
+		size_t st = i + 1;
+		if ((i = skip_digits(s, st)) == st)
+			return bad_at(s, i);
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		size_t st = i;
+		if ((i = skip_digits(s, st)) == st)
+			return bad_at(s, i);
+	}
+	return i;
+}
+
+/* -1 when text is exactly one JSON value with optional white space around,
+ * else the offset of the first error. */
+static long json_check(const char *p, size_t n)
+{
+	struct scan s = {p, n, 0};
+	size_t e = skip_value(&s, 0, 0);
+	if (e && ws(p, e, n) != n)
+		return (long)ws(p, e, n);
+	return e ? -1 : (long)s.fail;
 }
 
 int json_member_span(const char *p, size_t n, const char *key, size_t *off, size_t *len)
 {
+	struct scan sc = {p, n, 0};
 	size_t klen = strlen(key), i = ws(p, 0, n);
 	int found = 0;
 	if (i >= n || p[i] != '{')
@@ -594,13 +716,13 @@ int json_member_span(const char *p, size_t n, const char *key, size_t *off, size
 	for (;;) {
 		if (i >= n || p[i] != '"')
 			return -1;
-		size_t ks = i + 1, ke = skip_string(p, i, n);
+		size_t ks = i + 1, ke = skip_string(&sc, i);
 		if (!ke)
 			return -1;
 		i = ws(p, ke, n);
 		if (i >= n || p[i] != ':')
 			return -1;
-		size_t vs = ws(p, i + 1, n), ve = skip_value(p, vs, n, 0);
+		size_t vs = ws(p, i + 1, n), ve = skip_value(&sc, vs, 0);
 		if (!ve)
 			return -1;
 		if (ke - 1 - ks == klen && memcmp(p + ks, key, klen) == 0) {
@@ -617,5 +739,7 @@ int json_member_span(const char *p, size_t n, const char *key, size_t *off, size
 			return -1;
 		i = ws(p, i + 1, n);
 	}
+	if (ws(p, i + 1, n) != n)
+		return -1; /* something follows the object */
 	return found ? 0 : -1;
 }
