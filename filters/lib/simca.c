@@ -822,7 +822,8 @@ static void runtime_event(struct simtd *td, struct buf *log, const char *name, c
 	buf_addc(&pre, ':');
 	buf_add(&pre, name, strlen(name));
 	buf_addc(&pre, ':');
-	buf_add(&pre, p, n);
+	if (n)
+		buf_add(&pre, p, n);
 	sha384(pre.data, pre.len, d);
 	buf_free(&pre);
 	extend(td->rtmr[3], d);
