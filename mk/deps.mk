@@ -9,7 +9,7 @@ DEB_NODE = $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,
 
 .PHONY: deps
 deps:
-	$(Q)missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${binary:Package}\n' $(DEB_PACKAGES) 2>/dev/null \
+	$(Q)missing=$$({ dpkg-query -W -f='$${db:Status-Abbrev} $${binary:Package}\n' $(DEB_PACKAGES) 2>/dev/null || true; } \
 	   | awk '$$1=="ii"{sub(/:.*/,"",$$2); print $$2}' | sort -u | comm -13 - <(printf '%s\n' $(DEB_PACKAGES) | sort -u)); \
 	missing=$$(echo $$missing $(DEB_NODE)); \
 	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEB_PACKAGES)) packages installed"; exit 0; fi; \
