@@ -77,16 +77,21 @@ struct request {
 
 /* ---- options ---- */
 
+/* The profile named by raw (trimmed, any case), or NULL; out gets the
+ * lower-cased text (at most 31 characters) for messages. */
 static const char *known_profile(const char *raw, char out[32])
 {
-	size_t n = 0;
-	while (isspace((unsigned char)*raw))
-		raw++;
-	for (; *raw && n < 31; raw++)
-		out[n++] = (char)tolower((unsigned char)*raw);
-	while (n && isspace((unsigned char)out[n - 1]))
-		n--;
-	out[n] = 0;
+	const char *a = raw, *e = raw + strlen(raw);
+	while (a < e && isspace((unsigned char)*a))
+		a++;
+	while (e > a && isspace((unsigned char)e[-1]))
+		e--;
+	size_t n = (size_t)(e - a), k;
+	for (k = 0; k < n && k < 31; k++)
+		out[k] = (char)tolower((unsigned char)a[k]);
+	out[k] = 0;
+	if (n > 31)
+		return NULL;
 	for (size_t i = 0; i < sizeof PROFILES / sizeof PROFILES[0]; i++)
 		if (strcmp(out, PROFILES[i]) == 0)
 			return PROFILES[i];
@@ -421,6 +426,16 @@ int main(int argc, char **argv)
 			warnx("warning: the compose file '%s' does not mention the image digest '%s'", compose, d);
 	}
 
+	/* from here SIGTERM and SIGINT are taken by sigwait below (the server thread
+	 * inherits the mask): one that arrives during startup stops the server
+	 * cleanly as soon as it is up */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	/* the state folder: pin, PKI and collateral under one lock */
 	state_dir(dir);
 	char *lock_path = xmalloc(strlen(dir) + sizeof LOCK_FILE + 2);
@@ -459,14 +474,6 @@ int main(int argc, char **argv)
 	srv.health = xstrdup(jv_string_value(hs));
 	jv_free(hs);
 	srv.vm_config_js = json_string_literal(srv.td.vm_config);
-
-	/* signals are taken by sigwait below; the server thread inherits the mask */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET,

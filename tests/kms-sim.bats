@@ -121,6 +121,8 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
 @test "kms-sim: unknown --profile, --tcb or --kms-version values exit 2" {
   run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile prod
   [[ "$stderr" == *"unsupported profile 'prod'"* ]]
+  run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile "debug$(printf ' %.0s' $(seq 1 40))x"
+  [[ "$stderr" == *"unsupported profile 'debug "* ]]
   run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug --tcb old
   [[ "$stderr" == *"--tcb is uptodate or outofdate, not 'old'"* ]]
   run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug --kms-version '1 2'
