@@ -498,6 +498,29 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   refute_output --partial '.tmp'
 }
 
+@test "sign FILE...: one key load, FILE.sig and FILE.sigstore.json for each, openssl agrees" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  printf 'one\n' > "$T/a.json"
+  printf 'two\n' > "$T/b.md"
+  run -0 --separate-stderr cosign-wrap sign --bundles "$T/a.json" "$T/b.md"
+  assert_equal "$output" ''
+  for f in a.json b.md; do
+    run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/$f.sig" < "$T/$f"
+    run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --bundle "$T/$f.sigstore.json" < "$T/$f"
+    base64 -d "$T/$f.sig" > "$T/$f.der"
+    run -0 openssl dgst -sha256 -verify "$KEYS/sigstore-labeled.pub" -signature "$T/$f.der" "$T/$f"
+  done
+  # each signature belongs to its own file
+  run -1 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/a.json.sig" < "$T/b.md"
+  run -0 cosign-wrap sign "$T/a.json"
+  [ ! -e "$T/a.json.sigstore.json.sig" ]
+  # a missing file stops with 66; --bundle does not mix with files; --bundles needs them
+  run -66 --separate-stderr cosign-wrap sign "$T/a.json" "$T/missing"
+  [[ "$stderr" == *"cannot open '$T/missing'"* ]]
+  run -2 --separate-stderr cosign-wrap sign --bundle "$T/x.json" "$T/a.json"
+  run -2 --separate-stderr cosign-wrap sign --bundles < "$T/blob"
+}
+
 @test "an empty blob and a 3 MiB blob sign and verify" {
   export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
   : > "$T/blob"
