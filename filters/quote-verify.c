@@ -225,8 +225,8 @@ int main(int argc, char **argv)
 	if (stats) {
 		struct qv_stats s;
 		qv_get_stats(v, &s);
-		warnx("%ld quotes, %ld ECDSA verifications outside chains, %ld chain verifications, %ld cache hits", s.quotes,
-		      s.ecdsa, s.chains, s.cache_hits);
+		warnx("%ld quotes: %ld ECDSA and %ld PCK chain verifications, %ld cache hits; collateral: %ld ECDSA and "
+		      "%ld chain verifications", s.quotes, s.ecdsa, s.chains, s.cache_hits, s.coll_ecdsa, s.coll_chains);
 	}
 	qv_free(v);
 	qv_anchor_free(&anchor);

@@ -12,6 +12,7 @@
 #include <openssl/param_build.h>
 
 #include "codec.h"
+#include "der.h"
 #include "ecdsa.h"
 #include "json.h"
 #include "tdx.h"
@@ -19,7 +20,9 @@
 
 /* ---- trust anchor ---- */
 
-static int anchor_from(struct qv_anchor *a, X509 *x, char *err, size_t errlen)
+/* The built-in root's bytes are checked by fingerprint; another root must
+ * at least be self-issued and self-signed. */
+static int anchor_from(struct qv_anchor *a, X509 *x, int check_sig, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
 	if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) != 0) {
@@ -28,12 +31,23 @@ static int anchor_from(struct qv_anchor *a, X509 *x, char *err, size_t errlen)
 		return -1;
 	}
 	EVP_PKEY *k = X509_get0_pubkey(x);
-	if (!k || X509_verify(x, k) != 1) {
+	if (!k || (check_sig && X509_verify(x, k) != 1)) {
 		ERR_clear_error();
 		snprintf(err, errlen, "the root CA's self-signature does not verify");
 		X509_free(x);
 		return -1;
 	}
+	unsigned char *der = NULL;
+	int dl = i2d_X509(x, &der);
+	if (dl <= 0) {
+		snprintf(err, errlen, "cannot encode the root CA");
+		X509_free(x);
+		return -1;
+	}
+	a->der = xmalloc((size_t)dl);
+	memcpy(a->der, der, (size_t)dl);
+	a->der_len = (size_t)dl;
+	OPENSSL_free(der);
 	a->cert = x;
 	x509v_fingerprint(x, a->sha256);
 	a->subject = x509_name_text(X509_get_subject_name(x));
@@ -51,7 +65,7 @@ int qv_anchor_builtin(struct qv_anchor *a, char *err, size_t errlen)
 		return -1;
 	}
 	X509 *x = x509v_load_cert(INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_DER_LEN, err, errlen);
-	if (!x || anchor_from(a, x, err, errlen))
+	if (!x || anchor_from(a, x, 0, err, errlen))
 		return -1;
 	a->builtin = 1;
 	return 0;
@@ -60,12 +74,13 @@ int qv_anchor_builtin(struct qv_anchor *a, char *err, size_t errlen)
 int qv_anchor_load(struct qv_anchor *a, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
 	X509 *x = x509v_load_cert(p, n, err, errlen);
-	return x ? anchor_from(a, x, err, errlen) : -1;
+	return x ? anchor_from(a, x, 1, err, errlen) : -1;
 }
 
 void qv_anchor_free(struct qv_anchor *a)
 {
 	X509_free(a->cert);
+	free(a->der);
 	free(a->subject);
 	memset(a, 0, sizeof *a);
 }
@@ -182,7 +197,7 @@ struct qv {
 	struct qv_options o;
 	struct x509v xv;
 	X509_CRL *crl[2];        /* root CA CRL, PCK CRL */
-	struct cert_chain tcb_chain, qe_chain, crl_chain;
+	struct cert_chain tcb_chain, qe_chain;
 	struct pck_entry *coll_pck; /* the collateral's PCK chain, when given */
 	struct check fixed[8];
 	int nfixed;
@@ -199,7 +214,8 @@ struct qv {
 void qv_get_stats(const struct qv *v, struct qv_stats *s)
 {
 	*s = v->st;
-	s->chains = v->xv.verifications;
+	s->ecdsa -= v->st.coll_ecdsa;
+	s->chains = v->xv.verifications - v->st.coll_chains;
 }
 
 static void pck_entry_free(struct pck_entry *e)
@@ -262,6 +278,96 @@ static const char *chain_cns(const struct cert_chain *ch, char *out, size_t n)
 	return out;
 }
 
+/* Parse a PEM chain, reusing the anchor object for a copy of the anchor:
+ * OpenSSL 3's public-key decoding is the dearest part of reading a
+ * certificate. Leaf first (a root-first list is reversed). 0, or -1 with err. */
+static int chain_from_pem(const struct qv_anchor *a, const char *pem, size_t n, struct cert_chain *ch, char *err,
+			  size_t errlen)
+{
+	uint8_t **ders;
+	size_t *lens;
+	memset(ch, 0, sizeof *ch);
+	int k = pem_cert_blocks(pem, n, &ders, &lens, err, errlen);
+	if (k < 0)
+		return -1;
+	if (k == 0) {
+		snprintf(err, errlen, "no PEM certificate found");
+		return -1;
+	}
+	ch->certs = xcalloc((size_t)k, sizeof(X509 *));
+	int rc = 0;
+	for (int i = 0; i < k; i++) {
+		if (rc == 0) {
+			X509 *x = NULL;
+			if (lens[i] == a->der_len && memcmp(ders[i], a->der, a->der_len) == 0) {
+				X509_up_ref(a->cert);
+				x = a->cert;
+			} else {
+				const unsigned char *q = ders[i];
+				x = d2i_X509(NULL, &q, (long)lens[i]);
+				if (x && q != ders[i] + lens[i]) {
+					X509_free(x);
+					x = NULL;
+				}
+			}
+			if (x) {
+				ch->certs[ch->n++] = x;
+			} else {
+				char r[256];
+				unsigned long e = ERR_peek_last_error();
+				if (e)
+					ERR_error_string_n(e, r, sizeof r);
+				else
+					snprintf(r, sizeof r, "trailing bytes");
+				ERR_clear_error();
+				snprintf(err, errlen, "certificate %d of the chain does not parse: %s", i + 1, r);
+				rc = -1;
+			}
+		}
+		free(ders[i]);
+	}
+	free(ders);
+	free(lens);
+	if (rc) {
+		cert_chain_free(ch);
+		return -1;
+	}
+	X509 *first = ch->certs[0], *last = ch->certs[ch->n - 1];
+	if (ch->n >= 2 && X509_NAME_cmp(X509_get_subject_name(first), X509_get_issuer_name(first)) == 0 &&
+	    X509_NAME_cmp(X509_get_subject_name(last), X509_get_issuer_name(last)) != 0) {
+		for (int i = 0, j = ch->n - 1; i < j; i++, j--) {
+			X509 *t = ch->certs[i];
+			ch->certs[i] = ch->certs[j];
+			ch->certs[j] = t;
+		}
+		ch->reversed = 1;
+	}
+	return 0;
+}
+
+/* The validity dates of a PEM chain read structurally (no key decoding). */
+static int window_pem(struct qv *v, const char *pem, char *err, size_t errlen)
+{
+	uint8_t **d;
+	size_t *l;
+	int k = pem_cert_blocks(pem, strlen(pem), &d, &l, err, errlen), rc = k > 0 ? 0 : -1;
+	if (k == 0)
+		snprintf(err, errlen, "no PEM certificate found");
+	for (int i = 0; i < k; i++) {
+		struct cert_scan cs;
+		if (rc == 0 && cert_scan(d[i], l[i], NULL, 0, &cs, err, errlen) == 0)
+			window_add(v, cs.not_before, cs.not_after);
+		else
+			rc = -1;
+		free(d[i]);
+	}
+	if (k > 0) {
+		free(d);
+		free(l);
+	}
+	return rc;
+}
+
 /* ECDSA-P256-SHA256 over msg with the key of cert; 1 valid, 0 not. */
 static int verify_with_cert(struct qv *v, X509 *cert, const void *msg, size_t n, const uint8_t sig[64])
 {
@@ -313,10 +419,11 @@ static EVP_PKEY *att_key(struct qv *v, const uint8_t xy[64])
 
 /* ---- the collateral checks, once ---- */
 
-static int parse_chain(const char *pem, const char *what, struct cert_chain *ch, char *err, size_t errlen)
+static int parse_chain(const struct qv_anchor *a, const char *pem, const char *what, struct cert_chain *ch, char *err,
+		       size_t errlen)
 {
 	char e2[400];
-	if (!pem || cert_chain_parse_pem(pem, strlen(pem), ch, e2, sizeof e2)) {
+	if (!pem || chain_from_pem(a, pem, strlen(pem), ch, e2, sizeof e2)) {
 		snprintf(err, errlen, "collateral: %s: %s", what, pem ? e2 : "missing");
 		return -1;
 	}
@@ -324,8 +431,8 @@ static int parse_chain(const char *pem, const char *what, struct cert_chain *ch,
 }
 
 static void collateral_item(struct qv *v, const char *kind, const char *text, size_t len, const uint8_t sig[64],
-			    long long issue, long long next, const struct cert_chain *ch, const char *sig_error,
-			    const char *early, const char *expired, const char *short_error)
+			    long long issue, long long next, const struct cert_chain *ch, const struct check *reuse,
+			    const char *sig_error, const char *early, const char *expired, const char *short_error)
 {
 	struct check *c;
 	char a[32], b[32], t[32], cns[700];
@@ -348,7 +455,11 @@ static void collateral_item(struct qv *v, const char *kind, const char *text, si
 	c->name = strcmp(kind, "tcb_info") == 0 ? "tcb_info_chain" : "qe_identity_chain";
 	c->gate = GATE;
 	char e[400], note[200];
-	if (ch->n < 2)
+	if (reuse) {
+		const char *name = c->name;
+		*c = *reuse; /* the same issuer chain text: the same verification */
+		c->name = name;
+	} else if (ch->n < 2)
 		failc(NULL, c, short_error, "the issuer chain has %d certificate(s): %s", ch->n,
 		      chain_cns(ch, cns, sizeof cns));
 	else if (!x509v_verify(&v->xv, ch->certs, ch->n, e, sizeof e, note, sizeof note))
@@ -390,16 +501,19 @@ struct qv *qv_new(const struct collateral *c, const struct qv_anchor *a, const s
 		snprintf(err, errlen, "collateral: pck_crl: %s", e2);
 		goto bad;
 	}
-	if (parse_chain(c->tcb_info_issuer_chain, "tcb_info_issuer_chain", &v->tcb_chain, err, errlen) ||
-	    parse_chain(c->qe_identity_issuer_chain, "qe_identity_issuer_chain", &v->qe_chain, err, errlen))
+	int same_chain = strcmp(c->tcb_info_issuer_chain, c->qe_identity_issuer_chain) == 0;
+	if (parse_chain(a, c->tcb_info_issuer_chain, "tcb_info_issuer_chain", &v->tcb_chain, err, errlen) ||
+	    (!same_chain &&
+	     parse_chain(a, c->qe_identity_issuer_chain, "qe_identity_issuer_chain", &v->qe_chain, err, errlen)))
 		goto bad;
-	if (c->pck_crl_issuer_chain && *c->pck_crl_issuer_chain &&
-	    parse_chain(c->pck_crl_issuer_chain, "pck_crl_issuer_chain", &v->crl_chain, err, errlen))
+	if (c->pck_crl_issuer_chain && *c->pck_crl_issuer_chain && window_pem(v, c->pck_crl_issuer_chain, e2, sizeof e2)) {
+		snprintf(err, errlen, "collateral: pck_crl_issuer_chain: %s", e2);
 		goto bad;
+	}
 	if (c->pck_certificate_chain) {
 		v->coll_pck = xcalloc(1, sizeof *v->coll_pck);
 		v->coll_pck->verified = -1;
-		if (parse_chain(c->pck_certificate_chain, "pck_certificate_chain", &v->coll_pck->chain, err, errlen))
+		if (parse_chain(a, c->pck_certificate_chain, "pck_certificate_chain", &v->coll_pck->chain, err, errlen))
 			goto bad;
 		v->coll_pck->ext_ok = pck_ext_parse(v->coll_pck->chain.certs[0], &v->coll_pck->ext, v->coll_pck->ext_err,
 						    sizeof v->coll_pck->ext_err) == 0;
@@ -416,7 +530,6 @@ struct qv *qv_new(const struct collateral *c, const struct qv_anchor *a, const s
 		window_add(v, crl_time(X509_CRL_get0_lastUpdate(v->crl[i])), crl_time(X509_CRL_get0_nextUpdate(v->crl[i])));
 	window_chain(v, &v->tcb_chain);
 	window_chain(v, &v->qe_chain);
-	window_chain(v, &v->crl_chain);
 
 	/* root CA revocation */
 	struct check *ck = &v->fixed[v->nfixed++];
@@ -428,13 +541,16 @@ struct qv *qv_new(const struct collateral *c, const struct qv_anchor *a, const s
 		pass(ck, "the trust anchor is not listed in the CRLs it signed");
 
 	collateral_item(v, "tcb_info", c->tcb_info, c->tcb_info_len, c->tcb_info_sig, c->ti.issue_date,
-			c->ti.next_update, &v->tcb_chain, "Signature is invalid for tcb_info in quote_collateral",
+			c->ti.next_update, &v->tcb_chain, NULL, "Signature is invalid for tcb_info in quote_collateral",
 			"TCBInfo issue date is in the future", "TCBInfo expired",
 			"Certificate chain is too short for TCB Info");
 	collateral_item(v, "qe_identity", c->qe_identity, c->qe_identity_len, c->qe_identity_sig, c->qi.issue_date,
-			c->qi.next_update, &v->qe_chain, "Signature is invalid for qe_identity in quote_collateral",
+			c->qi.next_update, same_chain ? &v->tcb_chain : &v->qe_chain, same_chain ? &v->fixed[2] : NULL,
+			"Signature is invalid for qe_identity in quote_collateral",
 			"QE Identity issue date is in the future", "QE Identity expired",
 			"Certificate chain is too short for QE Identity");
+	v->st.coll_ecdsa = v->st.ecdsa;
+	v->st.coll_chains = v->xv.verifications;
 	return v;
 bad:
 	qv_free(v);
@@ -450,7 +566,6 @@ void qv_free(struct qv *v)
 	pck_entry_free(v->coll_pck);
 	cert_chain_free(&v->tcb_chain);
 	cert_chain_free(&v->qe_chain);
-	cert_chain_free(&v->crl_chain);
 	X509_CRL_free(v->crl[0]);
 	X509_CRL_free(v->crl[1]);
 	if (v->xv.store)
@@ -483,7 +598,9 @@ static struct pck_entry *pck_for(struct qv *v, const struct tdx_quote *q, int *o
 	memcpy(e->key, key, 32);
 	e->verified = -1;
 	char e2[400];
-	if (cert_chain_parse(q->cert_data, q->cert_size, &e->chain, e2, sizeof e2)) {
+	int pem = q->cert_size >= 10 && memmem(q->cert_data, q->cert_size, "-----BEGIN", 10);
+	if (pem ? chain_from_pem(v->a, (const char *)q->cert_data, q->cert_size, &e->chain, e2, sizeof e2)
+		: cert_chain_parse(q->cert_data, q->cert_size, &e->chain, e2, sizeof e2)) {
 		snprintf(err, errlen, "PCK certificate chain at byte %zu: %s", q->cert_off, e2);
 		free(e);
 		return NULL;

@@ -27,6 +27,8 @@ extern const char INTEL_SGX_ROOT_CA_SHA256[]; /* lower-case hex */
 
 struct qv_anchor {
 	X509 *cert;
+	uint8_t *der;        /* its DER encoding */
+	size_t der_len;
 	uint8_t sha256[32];  /* of the DER */
 	char *subject;       /* RFC 2253 */
 	int builtin;
@@ -65,9 +67,11 @@ void qv_free(struct qv *v);
 
 struct qv_stats {
 	long quotes;
-	long ecdsa;        /* ECDSA verifications done by quote-verify itself */
-	long chains;       /* certificate chain verifications (OpenSSL) */
+	long ecdsa;        /* ECDSA verifications for the quotes, by quote-verify itself */
+	long chains;       /* PCK certificate chain verifications (OpenSSL) */
 	long cache_hits;   /* PCK chains and QE report signatures found in the cache */
+	long coll_ecdsa;   /* once for the collateral: its two signatures */
+	long coll_chains;  /* once for the collateral: its issuer chains (one when shared) */
 };
 void qv_get_stats(const struct qv *v, struct qv_stats *s);
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# quote-verify: whole-process time per quote against @phala/dcap-qvl's
+# `test_case.js verify` (node) on the same quote, collateral and time; --lines
+# throughput with and without the PCK-chain cache; ECDSA verifications per
+# quote next to `openssl speed ecdsap256`, the physical bound. A few seconds.
+set -eu -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+vec="$here/../tests/fixtures/vectors/tdx/dcap-qvl/sample"
+Q="$vec/tdx_quote"
+C="$vec/tdx_quote_collateral.json"
+NOW=1752919234
+RUNS=${BENCH_RUNS:-20}
+NODE_RUNS=${BENCH_NODE_RUNS:-8}
+BATCH=${BENCH_BATCH:-6000}
+BATCH_NOCACHE=${BENCH_BATCH_NOCACHE:-1500}
+qvl=$(ensure_dcap_qvl)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# both verify the quote, with the same status, before anything is timed
+ours_status=$("$BIN/quote-verify" --collateral "$C" --now $NOW < "$Q" | jq -r .status)
+peer_status=$(node "$qvl/test_case.js" verify --time $NOW "$Q" "$C" | sed -n 's/^Status: //p')
+[ "$ours_status" = UpToDate ] && [ "$peer_status" = "$ours_status" ] ||
+  { echo "bench: quote-verify ($ours_status) and dcap-qvl ($peer_status) disagree"; exit 1; }
+
+# mean wall time of one whole process in microseconds over N runs (after 2 warm-ups)
+per_proc() {
+  local n=$1 t0 t1 i
+  shift
+  for ((i = 0; i < 2; i++)); do "$@" < "$Q" > /dev/null; done
+  t0=$(now_ns)
+  for ((i = 0; i < n; i++)); do "$@" < "$Q" > /dev/null; done
+  t1=$(now_ns)
+  echo $(( (t1 - t0) / n / 1000 ))
+}
+ours=$(per_proc "$RUNS" "$BIN/quote-verify" --collateral "$C" --now $NOW)
+node_us=$(per_proc "$NODE_RUNS" node "$qvl/test_case.js" verify --time $NOW "$Q" "$C")
+floor_us=$(per_proc "$RUNS" /bin/true)
+
+# --lines: one collateral, many quotes (the same platform: cached PCK chain and QE
+# report signature), then --no-cache (every chain and QE report verified anew)
+b64=$(base64 -w0 "$Q")
+for ((i = 0; i < BATCH; i++)); do printf '%s\n' "$b64"; done > "$tmp/lines"
+head -n "$BATCH_NOCACHE" "$tmp/lines" > "$tmp/lines-nc"
+lines_qps() {
+  local file=$1 n t0 t1
+  shift
+  n=$(wc -l < "$file")
+  t0=$(now_ns)
+  "$BIN/quote-verify" --collateral "$C" --now $NOW --lines --stats "$@" < "$file" > "$tmp/out" 2> "$tmp/stats"
+  t1=$(now_ns)
+  [ "$(grep -c '"verified":true' "$tmp/out")" -eq "$n" ]
+  echo $(( n * 1000000000 / (t1 - t0) ))
+}
+qps=$(lines_qps "$tmp/lines")
+stats_cached=$(cat "$tmp/stats")
+qps_nc=$(lines_qps "$tmp/lines-nc" --no-cache)
+stats_nc=$(cat "$tmp/stats")
+
+# ECDSA verifications per quote. quote-verify counts its own (--stats); each
+# verification of the 3-certificate PCK chain by OpenSSL adds 5 (2 certificate
+# signatures, 3 CRL signatures: the PCK CRL for the leaf, the root CA CRL for
+# the Platform CA and for the root; the anchor's self-signature is not checked).
+# --stats: "quote-verify: Q quotes: E ECDSA and C PCK chain verifications, ..."
+per_quote() {
+  sed -E 's/^quote-verify: ([0-9]+) quotes: ([0-9]+) ECDSA and ([0-9]+) PCK chain.*/\1 \2 \3/' <<<"$1" |
+    awk '{ printf "%.2f", ($2 + $3 * 5) / $1 }'
+}
+ecdsa_nc=$(per_quote "$stats_nc")
+ecdsa_cached=$(per_quote "$stats_cached")
+speed=$(openssl speed -seconds 1 ecdsap256 2>/dev/null | awk '/nistp256/ { print int($NF) }')
+bound_nc=$(awk -v s="$speed" -v e="$ecdsa_nc" 'BEGIN { printf "%d", s / e }')
+bound_cached=$(awk -v s="$speed" -v e="$ecdsa_cached" 'BEGIN { printf "%d", s / e }')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+printf '%-52s %12s %10s\n' "whole process, one quote" "us/quote" "vs ours"
+printf '%-52s %12s %10s\n' "quote-verify (mean of $RUNS)" "$ours" "1.0"
+printf '%-52s %12s %10s\n' "@phala/dcap-qvl test_case.js verify (mean of $NODE_RUNS)" "$node_us" "$(ratio "$node_us" "$ours")x"
+printf '%-52s %12s\n' "(fork+exec of /bin/true, the floor)" "$floor_us"
+printf '%-52s %12s   goal >= 10x: %s\n' "dcap-qvl / quote-verify" "$(ratio "$node_us" "$ours")x" \
+  "$(awk -v a="$node_us" -v b="$ours" 'BEGIN { print (a / b >= 10) ? "met" : "NOT met" }')"
+printf '%-52s %12s   goal >= 3000/s: %s\n' "--lines, same platform ($BATCH quotes, 1 core)" "$qps/s" \
+  "$([ "$qps" -ge 3000 ] && echo met || echo NOT met)"
+printf '%-52s %12s\n' "--lines --no-cache ($BATCH_NOCACHE quotes, 1 core)" "$qps_nc/s"
+printf '%-52s %12s\n' "openssl speed ecdsap256 verify" "$speed/s"
+printf '%-52s %12s   bound %s/s\n' "ECDSA verifications per quote, cached" "$ecdsa_cached" "$bound_cached"
+printf '%-52s %12s   bound %s/s\n' "ECDSA verifications per quote, --no-cache" "$ecdsa_nc" "$bound_nc"
+
+jq -n --argjson ours "$ours" --argjson node "$node_us" --argjson floor "$floor_us" --argjson qps "$qps" \
+  --argjson qps_nc "$qps_nc" --argjson batch "$BATCH" --argjson batch_nc "$BATCH_NOCACHE" \
+  --argjson speed "$speed" --argjson e_c "$ecdsa_cached" --argjson e_nc "$ecdsa_nc" \
+  --argjson runs "$RUNS" --argjson node_runs "$NODE_RUNS" \
+  '{bench: "quote-verify", unit: "microseconds per whole process", runs: $runs, node_runs: $node_runs,
+    quote_verify_us: $ours, dcap_qvl_node_us: $node, exec_floor_us: $floor, ratio_node: ($node / $ours),
+    lines_batch: $batch, lines_quotes_per_second: $qps,
+    lines_no_cache_batch: $batch_nc, lines_no_cache_quotes_per_second: $qps_nc,
+    openssl_ecdsap256_verify_per_second: $speed,
+    ecdsa_per_quote_cached: $e_c, ecdsa_per_quote_no_cache: $e_nc,
+    bound_cached_per_second: ($speed / $e_c), bound_no_cache_per_second: ($speed / $e_nc),
+    goals: {ratio_node_min: 10, lines_qps_min: 3000}}' > "$ARTIFACTS/bench/quote-verify.json"
