@@ -636,3 +636,31 @@ TDXC='[5,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0]'
   [ "$(j '[.failed_check, [.checks[] | select(.result == "fail") | .name]]')" = '["platform_tcb_level",["platform_tcb_level","td_debug","sept_ve_disable"]]' ]
   [ "$(j .status)" = null ]
 }
+
+@test "Intel's synthetic sample (DER chain in the quote, SVNs above 255) under its test root: auth data length rules" {
+  local d="$VEC/intel-qvl/Src/AttestationApp/sampleData/tdx"
+  # Intel's PCS-shaped files to QuoteCollateralV3, the signed members sliced as served
+  python3 - "$d" "$BATS_TEST_TMPDIR/c.json" <<'PY'
+import json, sys
+d, out = sys.argv[1:3]
+def member(name, key):
+    t = open(f"{d}/{name}").read(); o = json.loads(t)
+    inner = json.dumps(o[key], separators=(",", ":")); assert inner in t
+    return inner, o["signature"]
+ti, tis = member("tcbInfo.json", "tcbInfo"); qi, qis = member("qeIdentity.json", "enclaveIdentity")
+chain = open(f"{d}/tcbSignChain.pem").read()
+json.dump({"tcb_info": ti, "tcb_info_signature": tis, "qe_identity": qi, "qe_identity_signature": qis,
+           "tcb_info_issuer_chain": chain, "qe_identity_issuer_chain": chain,
+           "root_ca_crl": open(f"{d}/rootCaCrl.der", "rb").read().hex(),
+           "pck_crl": open(f"{d}/intermediateCaCrl.der", "rb").read().hex()}, open(out, "w"))
+PY
+  run -1 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --root-ca "$d/trustedRootCaCert.pem" \
+    --now 1700000000 < "$d/quote.dat"
+  [ "$(j '[.failed_check, .error]')" = '["qe_report_data","Invalid QE auth data length"]' ]
+  [ "$(j '[.checks[] | select(.name == "pck_chain" or .name == "tcb_info_signature") | .result]')" = '["pass","pass"]' ]
+  # Intel hashes QE authentication data of any length (here 0): the synthetic QE identity then disagrees
+  run -1 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --root-ca "$d/trustedRootCaCert.pem" \
+    --now 1700000000 --intel-rules < "$d/quote.dat"
+  [ "$(j '[.checks[] | select(.name == "qe_report_data") | .detail]')" = '["QE report data binds the attestation key and the 0 bytes of QE authentication data"]' ]
+  [ "$(j .failed_check)" = '"qe_identity_policy"' ]
+}
