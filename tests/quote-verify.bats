@@ -664,3 +664,18 @@ PY
   [ "$(j '[.checks[] | select(.name == "qe_report_data") | .detail]')" = '["QE report data binds the attestation key and the 0 bytes of QE authentication data"]' ]
   [ "$(j .failed_check)" = '"qe_identity_policy"' ]
 }
+
+@test "test CA: the collateral's pck_certificate_chain is used instead of the quote's (encrypted-PPID quotes)" {
+  scenario pckcoll '{}'
+  local d="$BATS_TEST_TMPDIR/pckcoll" off
+  quote2json < "$d/quote.bin" | jq -r '.auth_data.qe_report_data.certification_data.pck_cert_chain | join("")' > "$d/chain.pem"
+  jq --rawfile c "$d/chain.pem" '.pck_certificate_chain = $c' "$d/collateral.json" > "$d/c2.json"
+  # certification data type 5 -> 3 (its PEM body is then opaque bytes)
+  off=$(grep -obUaP -- '-----BEGIN CERTIFICATE' "$d/quote.bin" | head -1 | cut -d: -f1)
+  flip_byte "$d/quote.bin" $((off - 6)) 6 "$d/q3.bin"
+  run -1 --separate-stderr quote-verify --collateral "$d/collateral.json" --now $CANOW --root-ca "$CA/root.pem" < "$d/q3.bin"
+  [ "$(j '[.failed_check, .error]')" = '["pck_chain","Unsupported DCAP PCK cert format: 3"]' ]
+  run -0 --separate-stderr quote-verify --collateral "$d/c2.json" --now $CANOW --root-ca "$CA/root.pem" < "$d/q3.bin"
+  [[ "$(j -r '.checks[] | select(.name == "pck_chain") | .detail')" == *" (from the collateral); revocation checked"* ]]
+  [ "$(j '[.verified, .status, .fmspc]')" = '[true,"UpToDate","c0ffee000000"]' ]
+}
