@@ -679,3 +679,9 @@ PY
   [[ "$(j -r '.checks[] | select(.name == "pck_chain") | .detail')" == *" (from the collateral); revocation checked"* ]]
   [ "$(j '[.verified, .status, .fmspc]')" = '[true,"UpToDate","c0ffee000000"]' ]
 }
+
+@test "test CA: a TDX level without TDX components stops the matching, as in dcap-qvl" {
+  scenario notdx '{"tcb_levels":[{"sgx":'"$COMP"',"pcesvn":11,"tdx":null,"status":"UpToDate"},{"sgx":'"$COMP"',"pcesvn":5,"tdx":[3,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0],"status":"OutOfDate"}]}'
+  qvca 1 notdx
+  [ "$(j '[.status, .failed_check, .error]')" = '[null,"platform_tcb_level","No TDX components in the TCB info"]' ]
+}

@@ -993,11 +993,16 @@ jv qv_verify(struct qv *v, const uint8_t *raw, size_t len, int *verified, char *
 	if ((ck = begin(r, "platform_tcb_level", OPEN))) {
 		char why[1500] = "", one[120];
 		size_t used = 0;
-		for (int i = 0; i < ti->nlevels && !plevel; i++) {
+		const struct tcb_level *no_tdx = NULL;
+		for (int i = 0; i < ti->nlevels && !plevel && !no_tdx; i++) {
 			const struct tcb_level *l = &ti->levels[i];
 			level_shortfall(l, ext->pcesvn, ext->cpusvn, ext->comp, intel, tee, 0, 0, one, sizeof one);
 			if (!one[0] && !sgx_level)
 				sgx_level = l;
+			if (!one[0] && td && !l->has_tdx) {
+				no_tdx = l; /* dcap-qvl stops here: a TDX level without TDX components */
+				break;
+			}
 			if (!one[0] && td)
 				level_shortfall(l, ext->pcesvn, ext->cpusvn, ext->comp, intel, tee, 1, tdx_from, one, sizeof one);
 			if (!one[0])
@@ -1006,7 +1011,10 @@ jv qv_verify(struct qv *v, const uint8_t *raw, size_t len, int *verified, char *
 				used += (size_t)snprintf(why + used, sizeof why - used, "%slevel %d (%s, %s): %s", used ? "; " : "",
 							 l->index + 1, tcb_status_name(l->status), l->date, one);
 		}
-		if (plevel)
+		if (no_tdx)
+			failc(r, ck, "No TDX components in the TCB info", "level %d (%s, %s) has no tdxtcbcomponents",
+			      no_tdx->index + 1, tcb_status_name(no_tdx->status), no_tdx->date);
+		else if (plevel)
 			pass(ck, "level %d of %d (%s, tcbDate %s, PCESVN >= %d)%s", plevel->index + 1, ti->nlevels,
 			     tcb_status_name(plevel->status), plevel->date, plevel->pcesvn,
 			     tdx_from ? "; TEE_TCB_SVN[0..1] judged by the module identity (Intel rules)" : "");
