@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,13 +23,14 @@
 #include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/json.h"
+#include "lib/jw.h"
 #include "lib/kmsreq.h"
 #include "lib/simca.h"
 
 static const char synopsis[] =
 	"kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"
 	"               [--image-digest D] [--tcb uptodate|outofdate] [--debug-td] [--bad-signature]\n"
-	"               [--pid-file F]";
+	"               [--pid-file F] [--boot-seconds S]";
 
 static const char *const PROFILES[] = {"debug", "debug-read-only", "locked-read-only"};
 #define PIN_FILE "image-profile"
@@ -53,6 +55,8 @@ static void help(void)
 	       "  --debug-td          set the DEBUG TD attribute\n"
 	       "  --bad-signature     sign the quotes wrongly (the quote signature check fails)\n"
 	       "  --pid-file F        write the process id to F while serving\n"
+	       "  --boot-seconds S    answer /health with 503 {\"status\":\"starting\"} for the first S seconds,\n"
+	       "                      as a CVM that is still booting (default 0)\n"
 	       "  --help, --version\n"
 	       "\n"
 	       "environment: MERO_KMS_PROFILE (legacy KMS_POLICY_PROFILE) must agree with the pinned profile.\n"
@@ -66,6 +70,7 @@ static void help(void)
 
 struct server {
 	struct simtd td;
+	double alive_at;    /* monotonic time from which /health says alive */
 	char *health;       /* the /health body */
 	char *vm_config_js; /* vmConfig as a JSON string literal */
 };
@@ -229,12 +234,13 @@ static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const cha
 	return reply(c, status, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
 }
 
-static char *json_string_literal(const char *s)
+/* s as a JSON string literal, in a new string */
+static char *string_literal(const char *s)
 {
-	jv d = jv_dump_string(jv_string(s), 0);
-	char *r = xstrdup(jv_string_value(d));
-	jv_free(d);
-	return r;
+	struct buf b;
+	buf_init(&b);
+	json_string_literal(&b, s, strlen(s));
+	return (char *)b.data;
 }
 
 static enum MHD_Result attest(struct server *srv, struct MHD_Connection *c, struct request *rq)
@@ -252,7 +258,7 @@ static enum MHD_Result attest(struct server *srv, struct MHD_Connection *c, stru
 	case KMSREQ_DATA:
 		return text(c, MHD_HTTP_UNPROCESSABLE_CONTENT, msg);
 	case KMSREQ_INVALID: {
-		char *d = json_string_literal(msg);
+		char *d = string_literal(msg);
 		struct buf b;
 		buf_init(&b);
 		buf_printf(&b, "{\"error\":\"invalid_attestation_request\",\"details\":%s}", d);
@@ -291,6 +297,12 @@ static enum MHD_Result route(struct server *srv, struct MHD_Connection *c, const
 	if (strcmp(url, "/health") == 0) {
 		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "", 0, "GET,HEAD");
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((double)ts.tv_sec + ts.tv_nsec / 1e9 < srv->alive_at) {
+			static const char starting[] = "{\"status\":\"starting\",\"service\":\"mero-kms-phala\"}";
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", starting, sizeof starting - 1, NULL);
+		}
 		return reply(c, MHD_HTTP_OK, "application/json", srv->health, strlen(srv->health), NULL);
 	}
 	if (strcmp(url, "/attest") == 0) {
@@ -371,12 +383,14 @@ int main(int argc, char **argv)
 	const char *listen_arg = NULL, *compose = NULL, *dir = NULL, *profile_arg = NULL, *pid_file = NULL;
 	const char *version = DEFAULT_VERSION, *digest = NULL;
 	struct simtd_config cfg = {0};
+	double boot_seconds = 0;
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'}, {"compose", required_argument, NULL, 'c'},
 		{"state", required_argument, NULL, 's'}, {"profile", required_argument, NULL, 'p'},
 		{"kms-version", required_argument, NULL, 'k'}, {"image-digest", required_argument, NULL, 'i'},
 		{"tcb", required_argument, NULL, 't'}, {"debug-td", no_argument, NULL, 'd'},
 		{"bad-signature", no_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, 'P'},
+		{"boot-seconds", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
 	int c;
 	opterr = 0;
@@ -396,6 +410,13 @@ int main(int argc, char **argv)
 		case 'd': cfg.debug = 1; break;
 		case 'b': cfg.bad_signature = 1; break;
 		case 'P': pid_file = optarg; break;
+		case 'B': {
+			char *end;
+			boot_seconds = strtod(optarg, &end);
+			if (!*optarg || *end || !(boot_seconds >= 0) || boot_seconds > 3600)
+				usage_fail(synopsis, "--boot-seconds needs 0 to 3600 seconds, not '%s'", optarg);
+			break;
+		}
 		case 'h': help(); close_stdout(); return 0;
 		case 'V': printf("kms-sim %s\n", MP_VERSION); close_stdout(); return 0;
 		default:
@@ -457,6 +478,9 @@ int main(int argc, char **argv)
 	close(lock);
 
 	struct server srv;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	srv.alive_at = (double)t0.tv_sec + t0.tv_nsec / 1e9 + boot_seconds;
 	cfg.profile = profile;
 	cfg.version = version;
 	cfg.compose = comp.data;
@@ -473,7 +497,7 @@ int main(int argc, char **argv)
 	jv hs = jv_dump_string(h, 0);
 	srv.health = xstrdup(jv_string_value(hs));
 	jv_free(hs);
-	srv.vm_config_js = json_string_literal(srv.td.vm_config);
+	srv.vm_config_js = string_literal(srv.td.vm_config);
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET,

@@ -124,6 +124,24 @@ print(s.getsockname()[1], flush=True); time.sleep(120)'
   [ "$(sims)" -eq 0 ]
 }
 
+@test "an interrupted run stops kms-sim, and the report says where it stopped" {
+  # a KMS still booting: /health answers 503 "starting" for 30 s
+  setsid env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" \
+    probe PROFILE=debug SIM_FLAGS="--boot-seconds 30" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 500; i++)); do [ "$(sims)" -eq 1 ] && pgrep -f "kms-attest --url" > /dev/null && break; sleep 0.02; done
+  [ "$(sims)" -eq 1 ]
+  sleep 0.3
+  kill -INT -- -"$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" -ne 0 ]
+  [ "$(sims)" -eq 0 ]
+  grep -q '^teardown  *pass .*stopped' "$A/probe/debug/probe.log"
+  grep -q '^\*\*Failed at step `attest`\*\*' "$A/probe/debug/probe-report.md"
+  [ ! -e "$A/probe/debug/measurement-policy-candidates.json" ]
+}
+
 @test "ADR-0001: an environment profile that disagrees with the pinned image refuses to start" {
   run --separate-stderr env MERO_KMS_PROFILE=debug make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=locked-read-only
   [ "$status" -ne 0 ]

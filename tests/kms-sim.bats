@@ -155,6 +155,17 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
   grep -q 'SIMULATED mero-kms-phala 2.3.41, profile debug-read-only' "$SIM_ERR"
 }
 
+@test "kms-sim: --boot-seconds answers /health 503 starting, then alive" {
+  start_sim --profile debug --boot-seconds 1
+  run -0 curl -s -w ' %{http_code}' "$URL/health"
+  assert_output '{"status":"starting","service":"mero-kms-phala"} 503'
+  sleep 1.2
+  run -0 curl -s -w ' %{http_code}' "$URL/health"
+  [[ "$output" == *'"status":"alive"'*' 200' ]]
+  run -2 --separate-stderr kms-sim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --boot-seconds soon
+  [[ "$stderr" == *"--boot-seconds needs 0 to 3600 seconds"* ]]
+}
+
 @test "kms-sim: SIGTERM stops it with exit 0 and removes the pid file" {
   start_sim --profile debug --pid-file "$BATS_TEST_TMPDIR/pid"
   local st=0

@@ -26,6 +26,7 @@ _mp_path() {
         cat > "$wrap.tmp.$$/$(basename "$p")" <<WRAP
 #!/usr/bin/env bash
 exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  --suppressions="$ROOT/tests/valgrind.supp" \
   --show-leak-kinds=definite,indirect "$p" "\$@"
 WRAP
         chmod +x "$wrap.tmp.$$/$(basename "$p")"
