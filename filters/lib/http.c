@@ -157,7 +157,7 @@ static int retryable_curl(CURLcode c)
 
 static int retryable_status(long s)
 {
-	return s == 429 || (s >= 500 && s <= 599 && s != 501 && s != 505);
+	return s == 408 || s == 429 || (s >= 500 && s <= 599 && s != 501 && s != 505);
 }
 
 static int curl_exit(CURLcode c, int over)

@@ -7,7 +7,7 @@
  * - a connect timeout and a total timeout (connect + request + response);
  * - retries with exponential backoff (backoff_ms, doubled per retry, capped at
  *   backoff_max_ms, plus up to 25 % jitter) on connection errors, timeouts,
- *   429 and 5xx (except 501 and 505); a Retry-After header (delta seconds or
+ *   408, 429 and 5xx (except 501 and 505); a Retry-After header (delta seconds or
  *   an HTTP date) replaces the backoff, capped at retry_after_max_ms;
  *   requests that are not idempotent (POST unless retry_post is set) are
  *   retried only when the server surely did not act on them: the connection
@@ -20,11 +20,11 @@
  * - a mapping of every failure to the exit codes of exitcodes.h.
  *
  * Return value of http_do (an exit code, 0 meaning "a response arrived"):
- *   0   an HTTP response arrived whose status is final (not 429/5xx, or a
- *       429/5xx on a request that must not be retried): the caller judges
+ *   0   an HTTP response arrived whose status is final (not 408/429/5xx, or
+ *       one of those on a request that must not be retried): the caller judges
  *       rs->status, e.g. with http_status_exit();
  *   75  EXIT_TEMPFAIL   retries exhausted on a timeout, a dropped connection,
- *                       429 or 5xx (rs->status and body hold the last answer,
+ *                       408, 429 or 5xx (rs->status and body hold the last answer,
  *                       status 0 when none arrived);
  *   69  EXIT_UNAVAILABLE connection refused or host name not found, after the
  *                       retries (nothing listens there: retrying later will
