@@ -73,48 +73,50 @@ def main():
             self.end_headers()
             self.wfile.write(body)
 
+        def log_request_line(self, ep, status):
+            # written before the answer goes out, so the log's order is the requests' order
+            with lock, open(a.log, "a") as f:
+                f.write("%s %s key=%s %s\n" % (ep, status, self.headers.get("Ocp-Apim-Subscription-Key", "-"),
+                                               self.path))
+
         def do_GET(self):
             path = urllib.parse.urlparse(self.path).path
             ep = ("pckcrl" if path.endswith("/pckcrl") else "tcb" if path.endswith("/tcb") else
                   "qe" if path.endswith("/qe/identity") else "rootcacrl" if path.endswith("/rootcacrl") else None)
             with lock:
                 act = scripts[ep].pop(0) if ep and scripts.get(ep) else "ok"
-            status = 200
-            try:
-                if ep is None:
-                    status = 404
-                    return self.answer(404, b"no such resource")
-                name, _, opt = act.partition(":")
-                if name == "close":
-                    status = 0
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                if name == "slow":
-                    time.sleep(3)
-                    name = "ok"
-                if name.isdigit():
-                    status = int(name)
-                    h = {"Error-Code": "FakeError"}
-                    if opt.startswith("ra=date"):
-                        h["Retry-After"] = email.utils.formatdate(time.time() + int(opt[7:] or 1), usegmt=True)
-                    elif opt.startswith("ra="):
-                        h["Retry-After"] = opt[3:]
-                    return self.answer(status, b'{"error":"fake"}', "application/json", h)
-                body, ctype, headers = resource(ep, path)
-                if name == "garbage":
-                    body = b"<html>this is not the resource</html>"
-                elif name == "nochain":
-                    headers = {}
-                elif name == "badsig":
-                    s = coll["tcb_info_signature" if ep == "tcb" else "qe_identity_signature"]
-                    bad = ("0" if s[0] != "0" else "1") + s[1:]
-                    body = body.replace(s.encode(), bad.encode())
-                return self.answer(200, body, ctype, headers)
-            finally:
-                with open(a.log, "a") as f:
-                    f.write("%s %s key=%s %s\n" % (ep, status, self.headers.get("Ocp-Apim-Subscription-Key", "-"),
-                                                   self.path))
+            if ep is None:
+                self.log_request_line(ep, 404)
+                return self.answer(404, b"no such resource")
+            name, _, opt = act.partition(":")
+            if name == "close":
+                self.log_request_line(ep, 0)
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if name == "slow":
+                time.sleep(3)
+                name = "ok"
+            if name.isdigit():
+                status = int(name)
+                h = {"Error-Code": "FakeError"}
+                if opt.startswith("ra=date"):
+                    h["Retry-After"] = email.utils.formatdate(time.time() + int(opt[7:] or 1), usegmt=True)
+                elif opt.startswith("ra="):
+                    h["Retry-After"] = opt[3:]
+                self.log_request_line(ep, status)
+                return self.answer(status, b'{"error":"fake"}', "application/json", h)
+            body, ctype, headers = resource(ep, path)
+            if name == "garbage":
+                body = b"<html>this is not the resource</html>"
+            elif name == "nochain":
+                headers = {}
+            elif name == "badsig":
+                sig = coll["tcb_info_signature" if ep == "tcb" else "qe_identity_signature"]
+                bad = ("0" if sig[0] != "0" else "1") + sig[1:]
+                body = body.replace(sig.encode(), bad.encode())
+            self.log_request_line(ep, 200)
+            return self.answer(200, body, ctype, headers)
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     srv.daemon_threads = True
