@@ -258,13 +258,7 @@ int main(int argc, char **argv)
 				usage_fail(synopsis, "--retries needs 0 to 10, not '%s'", optarg);
 			x.ho.retries = (int)v;
 			break;
-		case O_INPUT: {
-			int f = parse_form(optarg);
-			if (f < 0)
-				usage_fail(synopsis, "unknown input form '%s' (bin, hex or base64)", optarg);
-			form = (enum input_form)f;
-			break;
-		}
+		case O_INPUT: form = input_form_option(optarg, synopsis); break;
 		case O_VERBOSE: x.ho.verbose = 1; break;
 		case 'h': help(); close_stdout(); return 0;
 		case 'V': printf("collateral-fetch %s\n", MP_VERSION); close_stdout(); return 0;
@@ -280,14 +274,9 @@ int main(int argc, char **argv)
 	pcs = !pccs;
 
 	/* the quote and its PCK leaf */
-	struct buf in, raw;
+	struct buf raw;
 	char err[512];
-	read_capped(stdin, 2 * QUOTE_MAX_LEN + 64, "quote", &in);
-	if (in.len == 0)
-		fail(EXIT_DATAERR, "cannot parse quote: empty input");
-	if (decode_input(in.data, in.len, form, &raw, NULL, err, sizeof err))
-		fail(EXIT_DATAERR, "cannot decode quote: %s", err);
-	buf_free(&in);
+	read_quote_stdin(form, &raw);
 	struct tdx_quote q;
 	if (tdx_parse(raw.data, raw.len, &q, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot parse quote: %s", err);

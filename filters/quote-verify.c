@@ -48,43 +48,23 @@ static void help(void)
 
 static int run_lines(struct qv *v, enum input_form form)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, bad = 0, done = 0, failed = 0;
-	ssize_t n;
-	struct buf out;
+	struct quote_lines it;
+	struct buf raw, out;
+	size_t done = 0, failed = 0;
 	buf_init(&out);
-	if (form == FORM_BIN)
-		form = FORM_AUTO;
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-			n--;
-		if (n == 0)
-			continue;
+	quote_lines_init(&it, stdin, form);
+	while (quote_lines_next(&it, &raw)) {
 		char err[512];
-		struct buf raw;
-		enum input_form f = form;
-		if ((size_t)n > 2 * QUOTE_MAX_LEN + 8) {
-			warnx("line %zu: quote exceeds the 1 MiB quote cap", lineno);
-			bad++;
-			continue;
-		}
-		if (decode_input((uint8_t *)line, (size_t)n, f, &raw, &f, err, sizeof err) || f == FORM_BIN) {
-			warnx("line %zu: %s", lineno, f == FORM_BIN ? "not hex or base64 text" : err);
-			buf_free(&raw);
-			bad++;
-			continue;
-		}
 		int ok;
 		jv j = qv_verify(v, raw.data, raw.len, &ok, err, sizeof err);
 		buf_free(&raw);
 		if (!jv_is_valid(j)) {
 			jv_free(j);
-			warnx("line %zu: cannot parse quote: %s", lineno, err);
-			bad++;
+			warnx("line %zu: cannot parse quote: %s", it.lineno, err);
+			it.bad++;
 			continue;
 		}
-		JSET(j, "line", jv_number((double)lineno));
+		JSET(j, "line", jv_number((double)it.lineno));
 		json_dump_buf(j, 0, &out);
 		done++;
 		failed += !ok;
@@ -93,14 +73,12 @@ static int run_lines(struct qv *v, enum input_form form)
 			out.len = 0;
 		}
 	}
-	free(line);
-	if (ferror(stdin))
-		fail(EXIT_IOERR, "cannot read standard input");
+	quote_lines_end(&it);
 	out_write(out.data, out.len);
 	buf_free(&out);
-	if (bad) {
+	if (it.bad) {
 		close_stdout();
-		fail(EXIT_DATAERR, "%zu of %zu quotes are malformed (%zu verdicts written)", bad, bad + done, done);
+		fail(EXIT_DATAERR, "%zu of %zu quotes are malformed (%zu verdicts written)", it.bad, it.bad + done, done);
 	}
 	return failed ? EXIT_NO : EXIT_OK;
 }
@@ -151,13 +129,7 @@ int main(int argc, char **argv)
 			o.expect_report_data_set = 1;
 			break;
 		}
-		case O_INPUT: {
-			int f = parse_form(optarg);
-			if (f < 0)
-				usage_fail(synopsis, "unknown input form '%s' (bin, hex or base64)", optarg);
-			form = (enum input_form)f;
-			break;
-		}
+		case O_INPUT: form = input_form_option(optarg, synopsis); break;
 		case O_LINES: lines = 1; break;
 		case O_NOCACHE: o.no_cache = 1; break;
 		case O_STATS: stats = 1; break;
@@ -207,13 +179,8 @@ int main(int argc, char **argv)
 	if (lines) {
 		rc = run_lines(v, form);
 	} else {
-		struct buf in, raw;
-		read_capped(stdin, 2 * QUOTE_MAX_LEN + 64, "quote", &in);
-		if (in.len == 0)
-			fail(EXIT_DATAERR, "cannot parse quote: empty input");
-		if (decode_input(in.data, in.len, form, &raw, NULL, err, sizeof err))
-			fail(EXIT_DATAERR, "cannot decode quote: %s", err);
-		buf_free(&in);
+		struct buf raw;
+		read_quote_stdin(form, &raw);
 		int ok;
 		jv j = qv_verify(v, raw.data, raw.len, &ok, err, sizeof err);
 		buf_free(&raw);

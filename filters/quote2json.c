@@ -278,38 +278,18 @@ static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *ou
 
 static int run_lines(enum input_form form)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, bad = 0, done = 0;
-	ssize_t n;
-	struct buf out;
+	struct quote_lines it;
+	struct buf raw, out;
+	size_t done = 0;
 	buf_init(&out);
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-			n--;
-		if (n == 0)
-			continue;
+	quote_lines_init(&it, stdin, form);
+	while (quote_lines_next(&it, &raw)) {
 		char err[512];
-		struct buf raw;
-		enum input_form f = form;
-		if ((size_t)n > 2 * QUOTE_MAX_LEN + 8) {
-			warnx("line %zu: quote exceeds the 1 MiB quote cap", lineno);
-			bad++;
-			continue;
-		}
-		if (f == FORM_BIN)
-			f = FORM_AUTO;
-		if (decode_input((uint8_t *)line, (size_t)n, f, &raw, &f, err, sizeof err) || f == FORM_BIN) {
-			warnx("line %zu: %s", lineno, f == FORM_BIN ? "not hex or base64 text" : err);
-			buf_free(&raw);
-			bad++;
-			continue;
-		}
 		int r = quote_json(raw.data, raw.len, 0, &out, err, sizeof err);
 		buf_free(&raw);
 		if (r) {
-			warnx("line %zu: cannot parse quote: %s", lineno, err);
-			bad++;
+			warnx("line %zu: cannot parse quote: %s", it.lineno, err);
+			it.bad++;
 			continue;
 		}
 		done++;
@@ -318,14 +298,12 @@ static int run_lines(enum input_form form)
 			out.len = 0;
 		}
 	}
-	free(line);
-	if (ferror(stdin))
-		fail(EXIT_IOERR, "cannot read standard input");
+	quote_lines_end(&it);
 	out_write(out.data, out.len);
 	buf_free(&out);
 	close_stdout();
-	if (bad)
-		fail(EXIT_DATAERR, "%zu of %zu quotes failed to parse (%zu written)", bad, bad + done, done);
+	if (it.bad)
+		fail(EXIT_DATAERR, "%zu of %zu quotes failed to parse (%zu written)", it.bad, it.bad + done, done);
 	return 0;
 }
 
@@ -341,13 +319,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': {
-			int f = parse_form(optarg);
-			if (f < 0)
-				usage_fail(synopsis, "unknown input form '%s' (bin, hex or base64)", optarg);
-			form = (enum input_form)f;
-			break;
-		}
+		case 'i': form = input_form_option(optarg, synopsis); break;
 		case 'l': lines = 1; break;
 		case 'h': help(); close_stdout(); return 0;
 		case 'V': printf("quote2json %s\n", MP_VERSION); close_stdout(); return 0;
@@ -359,15 +331,9 @@ int main(int argc, char **argv)
 	if (lines)
 		return run_lines(form);
 
-	struct buf in, raw;
+	struct buf raw, out;
 	char err[512];
-	read_capped(stdin, 2 * QUOTE_MAX_LEN + 64, "quote", &in);
-	if (in.len == 0)
-		fail(EXIT_DATAERR, "cannot parse quote: empty input");
-	if (decode_input(in.data, in.len, form, &raw, NULL, err, sizeof err))
-		fail(EXIT_DATAERR, "cannot decode quote: %s", err);
-	buf_free(&in);
-	struct buf out;
+	read_quote_stdin(form, &raw);
 	buf_init(&out);
 	if (quote_json(raw.data, raw.len, 1, &out, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot parse quote: %s", err);

@@ -1,6 +1,7 @@
 #include "codec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char hexdig[] = "0123456789abcdef";
@@ -259,4 +260,70 @@ int decode_input(const uint8_t *in, size_t n, enum input_form form, struct buf *
 		return -1;
 	}
 	return 0;
+}
+
+enum input_form input_form_option(const char *arg, const char *synopsis)
+{
+	int f = parse_form(arg);
+	if (f < 0)
+		usage_fail(synopsis, "unknown input form '%s' (bin, hex or base64)", arg);
+	return (enum input_form)f;
+}
+
+/* a quote of 1 MiB is 2 MiB of hex, or less of base64, plus some whitespace */
+#define QUOTE_TEXT_CAP (2 * (1u << 20) + 64)
+
+void read_quote_stdin(enum input_form form, struct buf *raw)
+{
+	struct buf in;
+	char err[512];
+	read_capped(stdin, QUOTE_TEXT_CAP, "quote", &in);
+	if (in.len == 0)
+		fail(EXIT_DATAERR, "cannot parse quote: empty input");
+	if (decode_input(in.data, in.len, form, raw, NULL, err, sizeof err))
+		fail(EXIT_DATAERR, "cannot decode quote: %s", err);
+	buf_free(&in);
+}
+
+void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form)
+{
+	memset(it, 0, sizeof *it);
+	it->f = f;
+	/* a line is text: binary is not a form a line can take */
+	it->form = form == FORM_BIN ? FORM_AUTO : form;
+}
+
+int quote_lines_next(struct quote_lines *it, struct buf *raw)
+{
+	ssize_t n;
+	while ((n = getline(&it->line, &it->cap, it->f)) > 0) {
+		it->lineno++;
+		while (n && is_space((unsigned char)it->line[n - 1]))
+			n--;
+		if (n == 0)
+			continue;
+		char err[512];
+		enum input_form f = it->form;
+		if ((size_t)n > QUOTE_TEXT_CAP) {
+			warnx("line %zu: quote exceeds the 1 MiB quote cap", it->lineno);
+			it->bad++;
+			continue;
+		}
+		if (decode_input((uint8_t *)it->line, (size_t)n, f, raw, &f, err, sizeof err) || f == FORM_BIN) {
+			warnx("line %zu: %s", it->lineno, f == FORM_BIN ? "not hex or base64 text" : err);
+			buf_free(raw);
+			it->bad++;
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+void quote_lines_end(struct quote_lines *it)
+{
+	free(it->line);
+	it->line = NULL;
+	if (ferror(it->f))
+		fail(EXIT_IOERR, "cannot read standard input");
 }

@@ -36,4 +36,26 @@ const char *form_name(enum input_form f);
 /* Parse "bin", "hex", "base64"; -1 if unknown. */
 int parse_form(const char *s);
 
+/* --input=FORM: the form, or a usage error (exit 2) naming the value. */
+enum input_form input_form_option(const char *arg, const char *synopsis);
+
+/* Read one quote (at most 1 MiB once decoded) from stdin in the given form into
+ * raw; exits 65 on empty or undecodable input. */
+void read_quote_stdin(enum input_form form, struct buf *raw);
+
+/* The --lines batch mode: one hex or base64 quote per line. Blank lines are
+ * skipped; a line that does not decode is reported on stderr as "line N: ..."
+ * and counted in bad, and reading goes on. */
+struct quote_lines {
+	FILE *f;
+	enum input_form form;
+	char *line;
+	size_t cap, lineno, bad;
+};
+void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form);
+/* The next decoded quote into raw (initialised here; free it): 1, or 0 at the end. */
+int quote_lines_next(struct quote_lines *it, struct buf *raw);
+/* Release the reader; exits 74 when the input could not be read. */
+void quote_lines_end(struct quote_lines *it);
+
 #endif

@@ -2,11 +2,13 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "ecdsa.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/sha.h>
 
@@ -31,15 +33,17 @@ EVP_PKEY *ec_pub_from_xy(const uint8_t xy[64])
 	OSSL_PARAM_BLD_free(bld);
 	EVP_PKEY_CTX_free(ctx);
 	if (k) {
-		/* fromdata does not check that the point is on the curve */
+		/* fromdata does not check that the point is on the curve; the quick check
+		 * does, and on P-256 (cofactor 1) that is the whole check */
 		EVP_PKEY_CTX *c2 = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-		int ok = c2 && EVP_PKEY_public_check(c2) == 1;
+		int ok = c2 && EVP_PKEY_public_check_quick(c2) == 1;
 		EVP_PKEY_CTX_free(c2);
 		if (!ok) {
 			EVP_PKEY_free(k);
 			k = NULL;
 		}
 	}
+	ERR_clear_error();
 	return k;
 }
 
@@ -168,6 +172,16 @@ int ecdsa_sign_raw(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t sig[64]
 /* The one-shot digests use OpenSSL's low-level SHA-2 (same code, assembler with
  * SHA-NI): the first EVP digest of a process initialises the provider machinery,
  * about 6 million instructions, more than quote2json's whole parse of a quote. */
+void ssl_error_text(char *out, size_t n)
+{
+	unsigned long e = ERR_peek_last_error();
+	if (e)
+		ERR_error_string_n(e, out, n);
+	else
+		snprintf(out, n, "no detail");
+	ERR_clear_error();
+}
+
 void sha256(const void *p, size_t n, uint8_t out[32])
 {
 	SHA256_CTX c;

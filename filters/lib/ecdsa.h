@@ -31,6 +31,10 @@ int ecdsa_sign_raw(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t sig[64]
 /* Sign msg with SHA-256 into a new DER signature; 0 or -1. */
 int ecdsa_sign_der(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t **der, size_t *derlen);
 
+/* OpenSSL's last error as one line into out (clearing the queue): what failed, for
+ * a message of our own. */
+void ssl_error_text(char *out, size_t n);
+
 void sha256(const void *p, size_t n, uint8_t out[32]);
 void sha384(const void *p, size_t n, uint8_t out[48]);
 

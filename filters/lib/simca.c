@@ -46,16 +46,6 @@ static const uint8_t QE_ATTRIBUTES[16] = {0x15, 0, 0, 0, 0, 0, 0, 0, 0xe7};
 
 #define BAD(code, ...) do { snprintf(err, errlen, __VA_ARGS__); return (code); } while (0)
 
-static void ssl_detail(char *out, size_t n)
-{
-	unsigned long e = ERR_peek_last_error();
-	if (e)
-		ERR_error_string_n(e, out, n);
-	else
-		snprintf(out, n, "no detail");
-	ERR_clear_error();
-}
-
 static char *hex_upper(const uint8_t *p, size_t n)
 {
 	char *s = hex_encode(p, n);
@@ -323,7 +313,7 @@ static int issue(struct simca *ca, int which, long long now, char *err, size_t e
 		ok = X509_sign(x, ca->key[which == SIMCA_ROOT ? SIMCA_ROOT : p], EVP_sha256()) > 0;
 	if (!ok) {
 		char d[256];
-		ssl_detail(d, sizeof d);
+		ssl_error_text(d, sizeof d);
 		X509_free(x);
 		BAD(EXIT_SOFTWARE, "cannot issue the simulated certificate '%s': %s", CN[which], d);
 	}
@@ -730,7 +720,7 @@ int simca_collateral(const struct simca *ca, const char *dir, long long now, int
 		jv c = build_collateral(ca, now);
 		if (!jv_is_valid(c)) {
 			char d[256];
-			ssl_detail(d, sizeof d);
+			ssl_error_text(d, sizeof d);
 			jv_free(c);
 			free(path);
 			BAD(EXIT_SOFTWARE, "cannot build the simulated collateral: %s", d);

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "common.h"
+#include "ecdsa.h"
 #include "der.h"
 
 const uint8_t INTEL_QE_VENDOR_ID[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
@@ -183,16 +184,6 @@ static void chain_push(struct cert_chain *c, X509 *x)
 	c->certs[c->n++] = x;
 }
 
-static void ssl_reason(char *out, size_t n)
-{
-	unsigned long e = ERR_peek_last_error();
-	if (e)
-		ERR_error_string_n(e, out, n);
-	else
-		snprintf(out, n, "no detail");
-	ERR_clear_error();
-}
-
 int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -213,7 +204,7 @@ int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *er
 		BIO_free(bio);
 		if (!x) {
 			char r[256];
-			ssl_reason(r, sizeof r);
+			ssl_error_text(r, sizeof r);
 			cert_chain_free(c);
 			BAD("certificate %d of the chain does not parse: %s", c->n + 1, r);
 		}
@@ -265,7 +256,7 @@ int cert_chain_parse(const uint8_t *p, size_t n, struct cert_chain *c, char *err
 		X509 *x = d2i_X509(NULL, &q, (long)(n - pos));
 		if (!x) {
 			char r[256];
-			ssl_reason(r, sizeof r);
+			ssl_error_text(r, sizeof r);
 			int k = c->n + 1;
 			cert_chain_free(c);
 			BAD("certificate %d of the chain (DER at offset %zu) does not parse: %s", k, pos, r);

@@ -385,31 +385,7 @@ static EVP_PKEY *att_key(struct qv *v, const uint8_t xy[64])
 		return v->ak;
 	EVP_PKEY_free(v->ak);
 	v->ak = NULL;
-	uint8_t point[65];
-	point[0] = 0x04;
-	memcpy(point + 1, xy, 64);
-	EVP_PKEY *k = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	if (!ctx || !bld || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point) ||
-	    !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		k = NULL;
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
-	if (k) {
-		EVP_PKEY_CTX *c2 = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-		int ok = c2 && EVP_PKEY_public_check_quick(c2) == 1;
-		EVP_PKEY_CTX_free(c2);
-		if (!ok) {
-			EVP_PKEY_free(k);
-			k = NULL;
-		}
-	}
-	ERR_clear_error();
+	EVP_PKEY *k = ec_pub_from_xy(xy);
 	if (k) {
 		v->ak = k;
 		memcpy(v->ak_xy, xy, 64);

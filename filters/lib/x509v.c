@@ -11,17 +11,8 @@
 #include <openssl/x509_vfy.h>
 
 #include "common.h"
+#include "ecdsa.h"
 #include "tdx.h"
-
-static void ssl_reason(char *out, size_t n)
-{
-	unsigned long e = ERR_peek_last_error();
-	if (e)
-		ERR_error_string_n(e, out, n);
-	else
-		snprintf(out, n, "no detail");
-	ERR_clear_error();
-}
 
 static int looks_pem(const uint8_t *p, size_t n)
 {
@@ -46,7 +37,7 @@ X509 *x509v_load_cert(const uint8_t *p, size_t n, char *err, size_t errlen)
 	}
 	if (!x) {
 		char r[256];
-		ssl_reason(r, sizeof r);
+		ssl_error_text(r, sizeof r);
 		snprintf(err, errlen, "not a PEM or DER certificate: %s", r);
 	}
 	return x;
@@ -70,7 +61,7 @@ X509_CRL *x509v_load_crl(const uint8_t *p, size_t n, char *err, size_t errlen)
 	}
 	if (!c) {
 		char r[256];
-		ssl_reason(r, sizeof r);
+		ssl_error_text(r, sizeof r);
 		snprintf(err, errlen, "not a DER or PEM CRL: %s", r);
 	}
 	return c;
@@ -163,7 +154,7 @@ int x509v_verify(struct x509v *v, X509 *const *chain, int n, char *err, size_t e
 		sk_X509_push(untrusted, chain[i]);
 	if (!X509_STORE_CTX_init(ctx, v->store, chain[0], untrusted)) {
 		char r[256];
-		ssl_reason(r, sizeof r);
+		ssl_error_text(r, sizeof r);
 		snprintf(err, errlen, "cannot set up verification: %s", r);
 		goto done;
 	}
