@@ -16,20 +16,10 @@ node "$here/peer-dcap-qvl-parse.js" "$qvl" "$Q" | jq -S '{mr_td, rt_mr0, rt_mr3,
 python3 "$here/peer-quote-fields.py" "$Q" | jq -S '{mr_td, rt_mr0, rt_mr3, report_data}' > "$tmp/c"
 cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a" "$tmp/c" || { echo "bench: peers disagree on the measurements"; exit 1; }
 
-# mean wall time of one whole process, in microseconds, over $RUNS runs
-# (each run is forked by this shell with stdin from the quote, peers and ours alike)
-per_proc() {
-  local t0 t1 i
-  for ((i = 0; i < 3; i++)); do "$@" < "$Q" > /dev/null; done
-  t0=$(now_ns)
-  for ((i = 0; i < RUNS; i++)); do "$@" < "$Q" > /dev/null; done
-  t1=$(now_ns)
-  echo $(( (t1 - t0) / RUNS / 1000 ))
-}
-ours=$(per_proc "$BIN/quote2json")
-node_us=$(per_proc node "$here/peer-dcap-qvl-parse.js" "$qvl" "$Q")
-py_us=$(per_proc python3 "$here/peer-quote-fields.py" "$Q")
-shell_us=$(per_proc /bin/true)
+ours=$(per_proc "$RUNS" "$Q" "$BIN/quote2json")
+node_us=$(per_proc "$RUNS" "$Q" node "$here/peer-dcap-qvl-parse.js" "$qvl" "$Q")
+py_us=$(per_proc "$RUNS" "$Q" python3 "$here/peer-quote-fields.py" "$Q")
+shell_us=$(per_proc "$RUNS" "$Q" /bin/true)
 
 # batch: BATCH hex lines through --lines, one process
 hexline=$(xxd -p -c 100000 "$Q")
@@ -41,16 +31,15 @@ t1=$(now_ns)
 batch_ns=$((t1 - t0))
 qps=$(( BATCH * 1000000000 / batch_ns ))
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 printf '%-44s %12s %10s\n' "whole process, one quote (mean of $RUNS)" "us/quote" "vs ours"
 printf '%-44s %12s %10s\n' "quote2json" "$ours" "1.0"
 printf '%-44s %12s %10s\n' "@phala/dcap-qvl Quote.parse (node)" "$node_us" "$(ratio "$node_us" "$ours")x"
 printf '%-44s %12s %10s\n' "python3 offset reader" "$py_us" "$(ratio "$py_us" "$ours")x"
 printf '%-44s %12s\n' "(fork+exec of /bin/true, the floor)" "$shell_us"
 printf '%-44s %12s   goal >= 20x: %s\n' "node peer / quote2json" "$(ratio "$node_us" "$ours")x" \
-  "$(awk -v a="$node_us" -v b="$ours" 'BEGIN { print (a / b >= 20) ? "met" : "NOT met" }')"
+  "$(at_least "$(ratio "$node_us" "$ours")" 20)"
 printf '%-44s %12s   goal >= 20000/s: %s\n' "quote2json --lines ($BATCH quotes, 1 core)" "$qps/s" \
-  "$( [ "$qps" -ge 20000 ] && echo met || echo NOT met)"
+  "$(at_least "$qps" 20000)"
 
 jq -n --argjson ours "$ours" --argjson node "$node_us" --argjson py "$py_us" --argjson floor "$shell_us" \
   --argjson qps "$qps" --argjson batch "$BATCH" --argjson runs "$RUNS" \

@@ -23,19 +23,9 @@ peer_status=$(node "$qvl/test_case.js" verify --time $NOW "$Q" "$C" | sed -n 's/
 [ "$ours_status" = UpToDate ] && [ "$peer_status" = "$ours_status" ] ||
   { echo "bench: quote-verify ($ours_status) and dcap-qvl ($peer_status) disagree"; exit 1; }
 
-# mean wall time of one whole process in microseconds over N runs (after 2 warm-ups)
-per_proc() {
-  local n=$1 t0 t1 i
-  shift
-  for ((i = 0; i < 2; i++)); do "$@" < "$Q" > /dev/null; done
-  t0=$(now_ns)
-  for ((i = 0; i < n; i++)); do "$@" < "$Q" > /dev/null; done
-  t1=$(now_ns)
-  echo $(( (t1 - t0) / n / 1000 ))
-}
-ours=$(per_proc "$RUNS" "$BIN/quote-verify" --collateral "$C" --now $NOW)
-node_us=$(per_proc "$NODE_RUNS" node "$qvl/test_case.js" verify --time $NOW "$Q" "$C")
-floor_us=$(per_proc "$RUNS" /bin/true)
+ours=$(per_proc "$RUNS" "$Q" "$BIN/quote-verify" --collateral "$C" --now $NOW)
+node_us=$(per_proc "$NODE_RUNS" "$Q" node "$qvl/test_case.js" verify --time $NOW "$Q" "$C")
+floor_us=$(per_proc "$RUNS" "$Q" /bin/true)
 
 # --lines: one collateral, many quotes (the same platform: cached PCK chain and QE
 # report signature), then --no-cache (every chain and QE report verified anew)
@@ -72,15 +62,14 @@ speed=$(openssl speed -seconds 1 ecdsap256 2>/dev/null | awk '/nistp256/ { print
 bound_nc=$(awk -v s="$speed" -v e="$ecdsa_nc" 'BEGIN { printf "%d", s / e }')
 bound_cached=$(awk -v s="$speed" -v e="$ecdsa_cached" 'BEGIN { printf "%d", s / e }')
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 printf '%-52s %12s %10s\n' "whole process, one quote" "us/quote" "vs ours"
 printf '%-52s %12s %10s\n' "quote-verify (mean of $RUNS)" "$ours" "1.0"
 printf '%-52s %12s %10s\n' "@phala/dcap-qvl test_case.js verify (mean of $NODE_RUNS)" "$node_us" "$(ratio "$node_us" "$ours")x"
 printf '%-52s %12s\n' "(fork+exec of /bin/true, the floor)" "$floor_us"
 printf '%-52s %12s   goal >= 10x: %s\n' "dcap-qvl / quote-verify" "$(ratio "$node_us" "$ours")x" \
-  "$(awk -v a="$node_us" -v b="$ours" 'BEGIN { print (a / b >= 10) ? "met" : "NOT met" }')"
+  "$(at_least "$(ratio "$node_us" "$ours")" 10)"
 printf '%-52s %12s   goal >= 3000/s: %s\n' "--lines, same platform ($BATCH quotes, 1 core)" "$qps/s" \
-  "$([ "$qps" -ge 3000 ] && echo met || echo NOT met)"
+  "$(at_least "$qps" 3000)"
 printf '%-52s %12s\n' "--lines --no-cache ($BATCH_NOCACHE quotes, 1 core)" "$qps_nc/s"
 printf '%-52s %12s\n' "openssl speed ecdsap256 verify" "$speed/s"
 printf '%-52s %12s   bound %s/s\n' "ECDSA verifications per quote, cached" "$ecdsa_cached" "$bound_cached"

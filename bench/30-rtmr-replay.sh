@@ -17,18 +17,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 python3 "$F/rtmr-replay/replay.py" "$LOG" > "$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" || { echo "bench: rtmr-replay and the python replay disagree"; exit 1; }
 
-per_proc() { # mean microseconds of one whole process over $RUNS runs; stdin from $1
-  local in=$1 t0 t1 i; shift
-  for ((i = 0; i < 3; i++)); do "$@" < "$in" > /dev/null; done
-  t0=$(now_ns)
-  for ((i = 0; i < RUNS; i++)); do "$@" < "$in" > /dev/null; done
-  t1=$(now_ns)
-  echo $(( (t1 - t0) / RUNS / 1000 ))
-}
-ours=$(per_proc "$LOG" "$BIN/rtmr-replay")
-py=$(per_proc "$LOG" python3 "$F/rtmr-replay/replay.py" /dev/stdin)
-ccel=$(per_proc "$CCEL" "$BIN/rtmr-replay")
-floor=$(per_proc "$LOG" /bin/true)
+ours=$(per_proc "$RUNS" "$LOG" "$BIN/rtmr-replay")
+py=$(per_proc "$RUNS" "$LOG" python3 "$F/rtmr-replay/replay.py" /dev/stdin)
+ccel=$(per_proc "$RUNS" "$CCEL" "$BIN/rtmr-replay")
+floor=$(per_proc "$RUNS" "$LOG" /bin/true)
 
 # EVENTS runtime events with empty digests: each is hashed, then extended
 jq -n --argjson n "$EVENTS" '[range($n) | {imr: 3, event_type: 134217729, digest: "",
@@ -39,7 +31,6 @@ t1=$(now_ns)
 [ "$(jq .log.events "$tmp/out")" -eq "$EVENTS" ]
 eps=$(( EVENTS * 1000000000 / (t1 - t0) ))
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 printf '%-48s %12s %10s\n' "whole process, one log (mean of $RUNS)" "us/log" "vs ours"
 printf '%-48s %12s %10s\n' "rtmr-replay, simulator log (27 events)" "$ours" "1.0"
 printf '%-48s %12s %10s\n' "python3 reference replay, same log" "$py" "$(ratio "$py" "$ours")x"

@@ -13,3 +13,21 @@ ensure_dcap_qvl() {
 
 # now_ns: a monotonic clock in nanoseconds
 now_ns() { date +%s%N; }
+
+# ratio A B: A / B with one decimal
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+# at_least A B: "met" when A >= B (numbers, decimals allowed), else "NOT met"
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "NOT met" }'; }
+
+# per_proc RUNS STDIN CMD...: mean wall time of one whole process of CMD in
+# microseconds over RUNS runs (after 2 warm-ups), each forked by this shell with
+# stdin from the file STDIN: ours and the peers are measured alike
+per_proc() {
+  local n=$1 in=$2 t0 t1 i
+  shift 2
+  for ((i = 0; i < 2; i++)); do "$@" < "$in" > /dev/null; done
+  t0=$(now_ns)
+  for ((i = 0; i < n; i++)); do "$@" < "$in" > /dev/null; done
+  t1=$(now_ns)
+  echo $(( (t1 - t0) / n / 1000 ))
+}
