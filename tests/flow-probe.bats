@@ -47,7 +47,7 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
   run -0 openssl dgst -sha256 -verify "$d/cosign.pub" -signature "$BATS_TEST_TMPDIR/c.der" "$d/measurement-policy-candidates.json"
 }
 
-@test "the three profiles measure differently" {
+@test "the three profiles measure differently; make -j3 probe-all gives what a sequential run gives" {
   run -0 mk -j3 probe-all
   for r in mrtd rtmr0 rtmr3; do
     n=$(for p in debug debug-read-only locked-read-only; do
@@ -55,6 +55,15 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
     [ "$n" -eq 3 ] || { echo "allowed_$r repeats across profiles"; false; }
   done
   [ "$(jq -r '.runtime.kms_profile' "$A/probe/debug/event-log-replay.json")" = debug ]
+  # in parallel or one after the other, the same measurements
+  for p in debug debug-read-only locked-read-only; do
+    jq -S .policy "$A/probe/$p/measurement-policy-candidates.json" > "$BATS_TEST_TMPDIR/$p.parallel"
+  done
+  rm -rf "$A/probe"
+  run -0 mk probe-all
+  for p in debug debug-read-only locked-read-only; do
+    diff <(jq -S .policy "$A/probe/$p/measurement-policy-candidates.json") "$BATS_TEST_TMPDIR/$p.parallel"
+  done
 }
 
 @test "a second run with nothing changed does nothing; a changed knob reruns what depends on it" {
