@@ -67,7 +67,9 @@ step_run() {
   steps_forget_from "$dir" "$name" 1
   err=$(mktemp)
   t0=$(now_ms)
+  PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
   "$@" 2>"$err" && rc=0 || rc=$?
+  PROBE_CURRENT_STEP=
   cat "$err" >&2
   step_record "$dir" "$name" "$rc" $(( $(now_ms) - t0 )) "$(grep -v '^$' "$err" | tail -n 1)"
   rm -f "$err"
@@ -77,6 +79,16 @@ step_run() {
     probe_failed
   fi
   return $rc
+}
+
+# A signal while a step runs: record it as interrupted (the traps of mk/probe/step
+# and mk/probe/attest call this, then exit 128+N).
+step_interrupted() { # SIGNAL
+  [ -n "${PROBE_CURRENT_STEP-}" ] || return 0
+  step_record "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP" 130 $(( $(now_ms) - PROBE_STEP_T0 )) \
+    "interrupted by SIG$1"
+  artifacts_forget_after "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP"
+  PROBE_CURRENT_STEP=
 }
 
 # After a failed step: write the report, the log and the signatures of what
