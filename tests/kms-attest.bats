@@ -54,6 +54,21 @@ rd_of() {
   [ "$(jq -r 'has("bindingB64")' "$BATS_TEST_TMPDIR/req.json")" = false ]
 }
 
+@test "progress on stderr when it is a terminal, none when it is not" {
+  start_server SIM kms-sim --listen 127.0.0.1:0 --profile debug --boot-seconds 0.6 \
+    --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
+  # script(1) gives kms-attest a terminal; its stdout goes to a file
+  run -0 script -qec "kms-attest --url '$SIM_URL' --interval 0.1 > '$BATS_TEST_TMPDIR/resp.json'" /dev/null
+  [[ "$output" == *"waiting for $SIM_URL/health"*"HTTP 503"* ]]
+  [[ "$output" == *"$SIM_URL/health is alive after"* ]]
+  [ "$(jq -r 'has("quoteB64")' "$BATS_TEST_TMPDIR/resp.json")" = true ]
+  stop_servers
+  start_server SIM kms-sim --listen 127.0.0.1:0 --profile debug --boot-seconds 0.6 \
+    --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
+  run -0 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.1
+  [ -z "$stderr" ]
+}
+
 @test "two runs use two different nonces" {
   sim debug
   kms-attest --url "$SIM_URL" --request-out "$BATS_TEST_TMPDIR/a.json" > /dev/null
