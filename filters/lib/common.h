@@ -16,7 +16,7 @@ extern const char *progname;
 /* Set the program name used as the prefix of every diagnostic. */
 void prog_init(const char *name);
 
-/* One line on stderr: "prog: message", then _exit with code: anything still
+/* One line on stderr: "prog: message", then exit with code; anything still
  * buffered for stdout is dropped (call close_stdout first to keep output). */
 void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* One line on stderr: "prog: message"; returns. */
