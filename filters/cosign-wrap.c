@@ -216,6 +216,8 @@ static int cmd_sign(int argc, char **argv)
 		int e = errno;
 		if (bundle)
 			unlink(bundle);
+		free(b64);
+		EVP_PKEY_free(key);
 		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(e));
 	}
 	free(b64);

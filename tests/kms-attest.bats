@@ -55,7 +55,8 @@ rd_of() {
 }
 
 @test "progress on stderr when it is a terminal, none when it is not" {
-  start_server SIM kms-sim --listen 127.0.0.1:0 --profile debug --boot-seconds 0.6 \
+  # (2 s of boot: kms-attest must still find the KMS starting under valgrind)
+  start_server SIM kms-sim --listen 127.0.0.1:0 --profile debug --boot-seconds 2 \
     --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
   # script(1) gives kms-attest a terminal; its stdout goes to a file
   run -0 script -qec "kms-attest --url '$SIM_URL' --interval 0.1 > '$BATS_TEST_TMPDIR/resp.json'" /dev/null
