@@ -48,6 +48,7 @@ probe-check:
 	  url) [ -n "$(KMS_URL)" ] || { echo "probe: STAGING=url needs KMS_URL=http(s)://..." >&2; exit 2; };; \
 	  phala) echo "probe: STAGING=phala needs the Phala Cloud backend, which is not built yet; use STAGING=sim or STAGING=url" >&2; exit 2;; \
 	  *) echo "probe: STAGING must be sim or url (got '$(STAGING)')" >&2; exit 2;; esac
+	@[ -z "$(STAGING_CVM_ID)" ] || { echo "probe: STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend, which is not built yet; to reuse a running KMS use STAGING=url KMS_URL=..." >&2; exit 2; }
 	@[ -n "$(KMS_IMAGE_DIGEST)" ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$(STAGING)" >&2; exit 2; }
 
 # The steps stop at the first failure. The report, the log and the signatures are
@@ -64,7 +65,6 @@ probe-all: $(BINS) $(if $(COSIGN_KEY),,keys)
 
 $(addprefix probe-,$(PROFILES)): probe-%:
 	@$(MAKE) -s probe PROFILE=$*
-
 
 # ---- the knobs a run depends on, rewritten only when they change
 $(PD) $(PD)/.steps:
@@ -111,12 +111,13 @@ $(PD)/attestation-quote.json: $(PD)/attestation-quote.bin $(BIN)/quote2json
 
 # ---- verify: the verdict is data, kept when it says no (mrtd-extract then refuses)
 PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
-$(PD)/verification.json: $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-request.json $(BIN)/quote-verify
+# (the expected report data is the response's reportDataHex, which kms-attest checked
+# equals the nonce it drew || the binding it sent)
+$(PD)/verification.json: $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json $(BIN)/quote-verify
 	$(call say,PROBE,$@)
-	$(Q)rd=$$({ jq -r .nonceB64 $(PD)/attest-request.json | base64 -d; \
-	    jq -r '.bindingB64 // "IyP+rOn9F1GomrK+u4q6FF80OjaI49FlXtQo6wdm45Y="' $(PD)/attest-request.json | base64 -d; } | od -An -tx1 -v | tr -d ' \n'); \
-	  BIN=$(BIN) $(STEP) verify --keep-no -- mk/probe/verify $@.tmp --collateral $(PD)/collateral.json \
-	    $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) --expect-report-data "$$rd" < $<
+	$(Q)BIN=$(BIN) $(STEP) verify --keep-no -- mk/probe/verify $@.tmp --collateral $(PD)/collateral.json \
+	    $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) \
+	    --expect-report-data "$$(jq -er .reportDataHex $(PD)/attest-response.json)" < $<
 	$(Q)mv $@.tmp $@
 
 # ---- the TCB status must be one the probe accepts (a verified OutOfDate quote is still a no)

@@ -13,8 +13,6 @@ setup() {
   unset IMAGE_REF SERVICE_PORT MERO_KMS_VERSION MERO_KMS_PROFILE
 }
 
-one_line() { [ "$(nlines "$stderr")" -eq 1 ] && [ -z "$output" ]; }
-
 # an event log whose compose-hash runtime event carries $1 (digest left to be computed)
 log_with_hash() {
   jq --arg h "$1" '(.[] | select(.event == "compose-hash")) |= (.event_payload = $h | .digest = "")' "$SIM/eventlog.json"

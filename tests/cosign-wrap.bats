@@ -14,14 +14,6 @@ setup() {
   unset COSIGN_KEY COSIGN_PASSWORD
 }
 
-# flip FILE OFFSET MASK OUT: copy FILE with one byte xor-ed (negative offsets count from the end)
-flip() {
-  python3 -c 'import sys
-b = bytearray(open(sys.argv[1], "rb").read())
-b[int(sys.argv[2])] ^= int(sys.argv[3], 0)
-open(sys.argv[4], "wb").write(b)' "$@"
-}
-
 # a P-256 key pair made by openssl: $T/$1.pem (PKCS#8), $1.sec1, $1.der (PKCS#8 DER), $1.pub
 openssl_key() {
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/$1.pem" 2>/dev/null
@@ -116,20 +108,20 @@ sign_and_check() { # PUB
   cosign-wrap sign < "$T/blob" > "$T/sig"
   base64 -d "$T/sig" > "$T/sig.der"
   for off in 0 7 -1; do
-    flip "$T/blob" "$off" 0x01 "$T/blob.bad"
+    flip_byte "$T/blob" "$off" 0x01 "$T/blob.bad"
     run -1 --separate-stderr cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/sig" < "$T/blob.bad"
     assert_equal "$output" ''
     assert_equal "$stderr" "cosign-wrap: invalid signature: it does not verify for this blob with key '$KEYS/sigstore-labeled.pub'"
   done
   # bits in s (the last bytes of the DER), each alone
   for mask in 0x01 0x10 0x80; do
-    flip "$T/sig.der" -1 "$mask" "$T/bad.der"
+    flip_byte "$T/sig.der" -1 "$mask" "$T/bad.der"
     run -1 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/bad.der" < "$T/blob"
     base64 -w0 "$T/bad.der" > "$T/bad.sig"
     run -1 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/bad.sig" < "$T/blob"
     run -1 openssl dgst -sha256 -verify "$KEYS/sigstore-labeled.pub" -signature "$T/bad.der" "$T/blob"
   done
-  flip "$T/sig.der" 10 0x04 "$T/bad.der"    # a bit of r
+  flip_byte "$T/sig.der" 10 0x04 "$T/bad.der"    # a bit of r
   run -1 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/bad.der" < "$T/blob"
   # the wrong key
   run -1 cosign-wrap verify --key "$KEYS/cosign-labeled-ec.pub" --signature "$T/sig" < "$T/blob"
@@ -387,7 +379,7 @@ print(json.dumps(d))' <("$PYKEY" json "$key") "$field" > "$T/f.json"
   done
   # unencrypted PEM with a damaged body
   openssl_key k
-  flip "$T/k.pem" 40 0x01 "$T/bad.pem"
+  flip_byte "$T/k.pem" 40 0x01 "$T/bad.pem"
   COSIGN_KEY="$T/bad.pem" run -65 --separate-stderr cosign-wrap public-key
   assert_equal "${#stderr_lines[@]}" 1
 }

@@ -215,6 +215,8 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
   [[ "$stderr" == *"PROFILE must be one of: debug debug-read-only locked-read-only (got 'production')"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug STAGING=aws
   [[ "$stderr" == *"STAGING must be sim or url"* ]]
+  run -2 --separate-stderr mk probe PROFILE=debug STAGING_CVM_ID=app_0123
+  [[ "$stderr" == *"STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend"* ]]
   [ ! -e "$A/probe" ]
 }
 

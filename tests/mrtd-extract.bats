@@ -15,8 +15,6 @@ setup() {
   SIMV="$M/sim-verified.json"
 }
 
-one_line() { [ "$(nlines "$stderr")" -eq 1 ] && [ -z "$output" ]; }
-
 # the options of the simulator golden
 simopts() { echo --profile locked-read-only --source sim --verification "$SIMV" --kms-version 2.3.40 --image-digest "$IMG"; }
 

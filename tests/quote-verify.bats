@@ -18,15 +18,6 @@ setup_file() {
   python3 "$BATS_TEST_DIRNAME/lib/testca.py" init "$CA"
 }
 
-# write a copy of $1 with byte $2 XOR $3 into $4
-flip_byte() {
-  python3 - "$@" <<'PY'
-import sys
-src, off, mask, dst = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-b = bytearray(open(src, 'rb').read()); b[off] ^= mask; open(dst, 'wb').write(b)
-PY
-}
-
 # copy collateral $1 to $4 with the first OLD ($2) in field FIELD ($3... see below) replaced by NEW
 # usage: edit_collateral SRC FIELD OLD NEW DST
 edit_collateral() {

@@ -10,15 +10,6 @@ V5="$VEC/dcap-qvl/sample/tdx_quote_outdated"
 # hex of bytes [off, off+len) of a file
 bytes_hex() { od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 
-# write a copy of $1 with byte $2 XOR $3 into $4
-flip_byte() {
-  python3 - "$@" <<'PY'
-import sys
-src, off, mask, dst = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-b = bytearray(open(src, 'rb').read()); b[off] ^= mask; open(dst, 'wb').write(b)
-PY
-}
-
 @test "--help prints the synopsis on stdout and exits 0" {
   run -0 --separate-stderr quote2json --help
   assert_line --index 0 --partial 'usage: quote2json'

@@ -11,9 +11,6 @@ setup() {
   T="$BATS_TEST_TMPDIR"
 }
 
-# the single stderr line of a failed run
-one_line() { [ "$(nlines "$stderr")" -eq 1 ] && [ -z "$output" ]; }
-
 @test "--help exits 0 and names the options" {
   run -0 --separate-stderr rtmr-replay --help
   assert_line --index 0 --partial 'usage: rtmr-replay'

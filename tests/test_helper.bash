@@ -50,6 +50,18 @@ expected() { jq -r --arg k "$1" ".quotes[\$k]$2" "$VEC/expected.json"; }
 # Count the lines of a string (0 for empty).
 nlines() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
 
+# A failed run of the conventions: one stderr line, nothing on stdout.
+one_line() { [ "$(nlines "$stderr")" -eq 1 ] && [ -z "$output" ]; }
+
+# flip_byte SRC OFFSET MASK DST: a copy of SRC with one byte xor-ed with MASK
+# (a negative OFFSET counts from the end; MASK may be hex, 0x..)
+flip_byte() {
+  python3 -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[int(sys.argv[2])] ^= int(sys.argv[3], 0)
+open(sys.argv[4], "wb").write(b)' "$@"
+}
+
 # start_server NAME CMD...: start a server that prints its URL on stdout once it
 # accepts connections; sets ${NAME}_URL and ${NAME}_PID. stop_servers (call it
 # from teardown) kills every server a test started.

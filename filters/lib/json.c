@@ -129,17 +129,14 @@ void json_dump_buf(jv v, int pretty, struct buf *b)
 	jv_free(v);
 }
 
-static void emit(jv v, int pretty)
+void json_emit(jv v)
 {
 	struct buf b;
 	buf_init(&b);
-	json_dump_buf(v, pretty, &b);
+	json_dump_buf(v, 1, &b);
 	out_write(b.data, b.len);
 	buf_free(&b);
 }
-
-void json_emit(jv v) { emit(v, 1); }
-void json_emit_line(jv v) { emit(v, 0); }
 
 jv jv_hex(const uint8_t *p, size_t n)
 {
@@ -198,20 +195,4 @@ const char *json_str(jv obj, const char *key)
 	const char *s = jv_string_value(v);
 	jv_free(v);
 	return s;
-}
-
-long long json_int(jv obj, const char *key, int *ok)
-{
-	jv v = json_get(obj, key);
-	if (jv_get_kind(v) != JV_KIND_NUMBER) {
-		jv_free(v);
-		if (ok)
-			*ok = 0;
-		return 0;
-	}
-	double d = jv_number_value(v);
-	jv_free(v);
-	if (ok)
-		*ok = 1;
-	return (long long)d;
 }

@@ -13,8 +13,6 @@
 void json_dump_buf(jv v, int pretty, struct buf *b);
 /* Write v to stdout canonically (pretty) with a newline; consumes v. */
 void json_emit(jv v);
-/* Write v as one compact line; consumes v. */
-void json_emit_line(jv v);
 
 jv jv_hex(const uint8_t *p, size_t n);
 /* Set obj[key] = val (consumes obj and val). */
@@ -29,7 +27,5 @@ jv json_read_file(const char *path, size_t cap);
 jv json_get(jv obj, const char *key);
 /* A string member, borrowed (valid while obj lives), or NULL. */
 const char *json_str(jv obj, const char *key);
-/* A number member as long long; returns 0 and sets *ok=0 when missing. */
-long long json_int(jv obj, const char *key, int *ok);
 
 #endif

@@ -304,16 +304,22 @@ long long asn1_time_epoch(const ASN1_TIME *t)
 	return (long long)timegm(&tm);
 }
 
+/* The PCK CRL a PCK certificate needs: its issuer CA names the kind */
+static const char *ca_kind(const char *issuer_cn)
+{
+	if (strstr(issuer_cn, "Platform"))
+		return "platform";
+	if (strstr(issuer_cn, "Processor"))
+		return "processor";
+	return NULL;
+}
+
 const char *pck_ca_type(X509 *leaf)
 {
 	char cn[256];
 	if (X509_NAME_get_text_by_NID(X509_get_issuer_name(leaf), NID_commonName, cn, sizeof cn) < 0)
 		return NULL;
-	if (strstr(cn, "Platform"))
-		return "platform";
-	if (strstr(cn, "Processor"))
-		return "processor";
-	return NULL;
+	return ca_kind(cn);
 }
 
 const char *sgx_type_name(int t)
@@ -560,11 +566,5 @@ int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, s
 const char *pck_ca_type_name(const char *issuer_text)
 {
 	const char *cn = strstr(issuer_text, "CN=");
-	if (!cn)
-		return NULL;
-	if (strstr(cn, "Platform"))
-		return "platform";
-	if (strstr(cn, "Processor"))
-		return "processor";
-	return NULL;
+	return cn ? ca_kind(cn) : NULL;
 }
