@@ -251,7 +251,7 @@ static void render(const char *tpath, const char *image, const char *port, const
 		fail(EXIT_NO, "refused: unknown profile '%s' (debug, debug-read-only or locked-read-only)", profile);
 
 	struct buf t, out;
-	read_file_capped(tpath ? tpath : "-", COMPOSE_CAP, &t);
+	read_file_capped(tpath ? tpath : "-", COMPOSE_CAP, &t, 0);
 	if (t.len == 0)
 		fail(EXIT_DATAERR, "empty template");
 	if (memchr(t.data, 0, t.len))
@@ -288,7 +288,7 @@ static void check_event_log(const char *path, const uint8_t md[32], const char *
 	struct eventlog log;
 	char err[1024];
 	el_init(&log);
-	read_file_capped(path, COMPOSE_CAP, &b);
+	read_file_capped(path, COMPOSE_CAP, &b, 0);
 	if (el_parse(b.data, b.len, &log, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot parse event log '%s': %s", path, err);
 	buf_free(&b);

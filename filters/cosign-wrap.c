@@ -148,7 +148,7 @@ static void write_bundle(EVP_PKEY *key, const uint8_t md[32], const char *b64, c
 	struct buf text;
 	buf_init(&text);
 	json_dump_buf(b, 1, &text);
-	write_file_atomic(path, text.data, text.len, 0644);
+	write_file(path, text.data, text.len, 0644);
 	buf_free(&text);
 	free(hint);
 	free(dig);
@@ -168,7 +168,7 @@ static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
 		size_t plen = strlen(files[i]) + 32;
 		char *path = xmalloc(plen);
 		snprintf(path, plen, "%s.sig", files[i]);
-		write_file_atomic(path, b64, strlen(b64), 0644);
+		write_file(path, b64, strlen(b64), 0644);
 		if (bundles) {
 			snprintf(path, plen, "%s.sigstore.json", files[i]);
 			write_bundle(key, md, b64, path);
@@ -211,7 +211,7 @@ static int cmd_sign(int argc, char **argv)
 	if (bundle)
 		write_bundle(key, md, b64, bundle);
 	if (outsig) {
-		write_file_atomic(outsig, b64, strlen(b64), 0644);
+		write_file(outsig, b64, strlen(b64), 0644);
 	} else if (fwrite(b64, 1, strlen(b64), stdout) != strlen(b64) || fflush(stdout) != 0) {
 		int e = errno;
 		if (bundle)
@@ -231,7 +231,7 @@ static EVP_PKEY *public_key(const char *path)
 	struct buf t;
 	char err[512];
 	EVP_PKEY *k;
-	read_file_capped(path, COSIGN_KEY_MAX, &t);
+	read_file_capped(path, COSIGN_KEY_MAX, &t, 0);
 	int rc = cosign_pub_parse((const char *)t.data, t.len, &k, err, sizeof err);
 	buf_free(&t);
 	if (rc)
@@ -328,7 +328,7 @@ static int cmd_verify(int argc, char **argv)
 	int has_md = 0;
 	if (sigpath) {
 		struct buf t;
-		read_file_capped(sigpath, 64 * 1024, &t);
+		read_file_capped(sigpath, 64 * 1024, &t, 0);
 		char what[300];
 		snprintf(what, sizeof what, "'%s'", sigpath);
 		signature_bytes(t.data, t.len, what, &der);

@@ -45,18 +45,10 @@ static void help(void)
 	       synopsis);
 }
 
-static double mono_now(void)
+static double seconds_option(const char *s, const char *opt)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double parse_seconds(const char *s, const char *opt)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (!*s || *end || !(v >= 0) || v > 86400)
+	double v = parse_seconds(s, 0, 86400);
+	if (v < 0)
 		usage_fail(synopsis, "%s needs a number of seconds, not '%s'", opt, s);
 	return v;
 }
@@ -177,8 +169,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': url = optarg; break;
-		case 't': timeout = parse_seconds(optarg, "--timeout"); break;
-		case 'i': interval = parse_seconds(optarg, "--interval"); break;
+		case 't': timeout = seconds_option(optarg, "--timeout"); break;
+		case 'i': interval = seconds_option(optarg, "--interval"); break;
 		case 'b': binding_b64 = optarg; break;
 		case 'v': want_version = optarg; break;
 		case 'p': want_profile = optarg; break;
@@ -294,7 +286,7 @@ int main(int argc, char **argv)
 		struct buf rb;
 		buf_init(&rb);
 		json_dump_buf(jv_copy(req), 1, &rb);
-		write_file_atomic(request_out, rb.data, rb.len, 0644);
+		write_file(request_out, rb.data, rb.len, 0644);
 		buf_free(&rb);
 	}
 	jv_free(req);

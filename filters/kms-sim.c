@@ -158,7 +158,7 @@ static const char *pinned_profile(const char *dir, const char *arg)
 	if (arg && !(want = known_profile(arg, buf)))
 		usage_fail(synopsis, "unsupported profile '%s' (debug, debug-read-only or locked-read-only)", arg);
 	struct buf b;
-	if (try_read_file(path, 4096, &b) == 0) {
+	if (read_file_capped(path, 4096, &b, RF_SOFT) == 0) {
 		/* trimmed content, as mero-kms reads /etc/mero-kms/image-profile */
 		size_t a = 0, e = b.len;
 		while (a < e && isspace(b.data[a]))
@@ -180,7 +180,7 @@ static const char *pinned_profile(const char *dir, const char *arg)
 			usage_fail(synopsis, "--profile is required: '%s' does not exist yet", path);
 		char text[40];
 		snprintf(text, sizeof text, "%s\n", want);
-		write_file_atomic(path, text, strlen(text), 0644); /* the image build */
+		write_file(path, text, strlen(text), 0644); /* the image build */
 		pin = want;
 	} else {
 		fail(EXIT_CONFIG, "cannot read pinned image profile '%s': %s", path, strerror(errno));
@@ -440,7 +440,7 @@ int main(int argc, char **argv)
 	parse_listen(listen_arg, host, &sa);
 
 	struct buf comp;
-	read_file_capped(compose, MP_MIB, &comp);
+	read_file_capped(compose, MP_MIB, &comp, 0);
 	if (digest) {
 		const char *d = strstr(digest, "sha256:") ? strstr(digest, "sha256:") : digest;
 		if (!memmem(comp.data, comp.len, d, strlen(d)))
@@ -508,7 +508,7 @@ int main(int argc, char **argv)
 	if (pid_file) {
 		char p[32];
 		snprintf(p, sizeof p, "%ld\n", (long)getpid());
-		write_file_atomic(pid_file, p, strlen(p), 0644);
+		write_file(pid_file, p, strlen(p), 0644);
 	}
 	printf("http://%s:%u\n", host, ntohs(sa.sin_port));
 	if (fflush(stdout) != 0 || ferror(stdout)) {

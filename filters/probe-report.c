@@ -58,7 +58,7 @@ static jv load(const char *dir, const char *name)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	struct buf b;
-	if (try_read_file(path, 64 * MP_MIB, &b))
+	if (read_file_capped(path, 64 * MP_MIB, &b, RF_SOFT))
 		return jv_null();
 	char err[256];
 	jv v = json_parse((const char *)b.data, b.len, err, sizeof err);
@@ -73,7 +73,7 @@ static char *load_text(const char *dir, const char *name)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	struct buf b;
-	if (try_read_file(path, MP_MIB, &b))
+	if (read_file_capped(path, MP_MIB, &b, RF_SOFT))
 		return NULL;
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
 		b.data[--b.len] = 0;
@@ -86,7 +86,7 @@ static void read_step(const char *dir, const char *name, struct step *s)
 	snprintf(path, sizeof path, "%s/.steps/%s", dir, name);
 	memset(s, 0, sizeof *s);
 	struct buf b;
-	if (try_read_file(path, 64 * 1024, &b))
+	if (read_file_capped(path, 64 * 1024, &b, RF_SOFT))
 		return;
 	char *line = (char *)b.data, *f[4] = {0};
 	int n = 0;
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	jv policy = jv_null();
 	if (policy_path) {
 		struct buf b;
-		if (try_read_file(policy_path, 16 * MP_MIB, &b) == 0) {
+		if (read_file_capped(policy_path, 16 * MP_MIB, &b, RF_SOFT) == 0) {
 			char err[256];
 			policy = json_parse((const char *)b.data, b.len, err, sizeof err);
 			buf_free(&b);

@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	char err[512];
 	struct buf cb;
 	struct collateral coll;
-	read_file_capped(coll_path, 16 * MP_MIB, &cb);
+	read_file_capped(coll_path, 16 * MP_MIB, &cb, 0);
 	if (collateral_parse((const char *)cb.data, cb.len, &coll, err, sizeof err))
 		fail(EXIT_DATAERR, "cannot parse collateral '%s': %s", coll_path, err);
 	buf_free(&cb);
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	struct qv_anchor anchor;
 	if (root_path) {
 		struct buf rb;
-		read_file_capped(root_path, MP_MIB, &rb);
+		read_file_capped(root_path, MP_MIB, &rb, 0);
 		if (qv_anchor_load(&anchor, rb.data, rb.len, err, sizeof err))
 			fail(EXIT_DATAERR, "cannot use root CA '%s': %s", root_path, err);
 		buf_free(&rb);

@@ -1,34 +1,32 @@
 /* quote2json: read one Intel DCAP quote (TDX v4/v5, SGX v3) and write every
  * field as canonical JSON. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/ecdsa.h"
 #include "lib/jw.h"
 #include "lib/tdx.h"
 
-static const char synopsis[] = "quote2json [--input=bin|hex|base64] [--lines] < QUOTE > JSON";
+enum { OPT_INPUT = 'i', OPT_LINES = 'l' };
 
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Parse an Intel TDX (v4, v5) or SGX (v3) DCAP quote and write all of its fields as JSON.\n"
-	       "\n"
-	       "  --input=FORM  bin, hex or base64 (default: detected; hex may carry 0x and whitespace,\n"
-	       "                base64 may be standard or URL-safe)\n"
-	       "  --lines       batch mode: one hex or base64 quote per line in, one compact JSON\n"
-	       "                object per line out; a bad line is reported with its number and the\n"
-	       "                rest are still processed (exit 65 at the end)\n"
-	       "  --help        this text\n"
-	       "  --version     print the version\n"
-	       "\n"
-	       "stdin: one quote (at most 1 MiB).  stdout: quote JSON (canonical: sorted keys).\n"
-	       "exit: 0 ok, 2 usage, 65 malformed quote, 74 write error.\n",
-	       synopsis);
-}
+static const struct cli_opt options[] = {
+	{"input", OPT_INPUT, "FORM", "bin, hex or base64 (default: detected; hex may carry 0x and\n"
+				     "whitespace, base64 may be standard or URL-safe)", 0},
+	{"lines", OPT_LINES, NULL, "batch mode: one hex or base64 quote per line in, one compact JSON\n"
+				   "object per line out; a bad line is reported with its number and the\n"
+				   "rest are still processed (exit 65 at the end)", 0},
+	{0}};
+
+static const struct cli_spec spec = {
+	.synopsis = "quote2json [--input FORM] [--lines] < QUOTE > JSON",
+	.about = "Parse an Intel TDX (v4, v5) or SGX (v3) DCAP quote and write all of its fields as JSON.",
+	.opts = options,
+	.trailer = "stdin: one quote (at most 1 MiB).  stdout: quote JSON (canonical: sorted keys).\n"
+		   "exit: 0 ok, 2 usage, 65 malformed quote, 74 write error.",
+};
 
 /* Keys are written in sorted order: jw stops the program if one is not. */
 
@@ -312,22 +310,16 @@ int main(int argc, char **argv)
 	prog_init(argv[0]);
 	enum input_form form = FORM_AUTO;
 	int lines = 0;
-	static const struct option opts[] = {
-		{"input", required_argument, NULL, 'i'}, {"lines", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cli cl;
+	cli_parse(&cl, &spec, argc, argv);
+	const char *val;
+	for (int c; (c = cli_next(&cl, &val));) {
 		switch (c) {
-		case 'i': form = input_form_option(optarg, synopsis); break;
-		case 'l': lines = 1; break;
-		case 'h': help(); close_stdout(); return 0;
-		case 'V': printf("quote2json %s\n", MP_VERSION); close_stdout(); return 0;
-		default: usage_fail(synopsis, "unknown option '%s'", argv[optind - 1]);
+		case OPT_INPUT: form = input_form_option(val, spec.synopsis); break;
+		case OPT_LINES: lines = 1; break;
 		}
 	}
-	if (optind < argc)
-		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
+	cli_free(&cl);
 	if (lines)
 		return run_lines(form);
 

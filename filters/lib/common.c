@@ -6,11 +6,15 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 const char *progname = "mero-policy";
+
+static void pending_unlink_all(void);
 
 void prog_init(const char *name)
 {
@@ -35,6 +39,7 @@ static void vmsg(const char *fmt, va_list ap)
  * leak; valgrind (VALGRIND=1) sees the ordinary exit and its handlers. */
 static void __attribute__((noreturn)) error_exit(int code)
 {
+	pending_unlink_all();
 	fflush(stderr);
 	__fpurge(stdout);
 #ifdef __SANITIZE_ADDRESS__
@@ -166,7 +171,7 @@ static int read_stream(FILE *f, size_t cap, struct buf *b)
 	return ferror(f) ? -1 : 0;
 }
 
-static const char *size_text(size_t cap, char out[32])
+const char *size_text(size_t cap, char out[32])
 {
 	if (cap % MP_MIB == 0)
 		snprintf(out, 32, "%zu MiB", cap / MP_MIB);
@@ -186,86 +191,257 @@ void read_capped(FILE *f, size_t cap, const char *what, struct buf *b)
 		fail(EXIT_IOERR, "cannot read %s: %s", what, strerror(errno));
 }
 
-int try_read_file(const char *path, size_t cap, struct buf *b)
-{
-	if (strcmp(path, "-") == 0) {
-		buf_init(b);
-		int r = read_stream(stdin, cap, b);
-		if (r) {
-			buf_free(b);
-			errno = r > 0 ? EFBIG : EIO;
-			return -1;
-		}
-		return 0;
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	buf_init(b);
-	int r = read_stream(f, cap, b);
-	fclose(f);
-	if (r) {
-		buf_free(b);
-		errno = r > 0 ? EFBIG : EIO;
-		return -1;
-	}
-	return 0;
-}
-
-void read_file_capped(const char *path, size_t cap, struct buf *b)
+int read_file_capped(const char *path, size_t cap, struct buf *b, unsigned flags)
 {
 	char t[32];
-	if (strcmp(path, "-") == 0) {
-		read_capped(stdin, cap, "standard input", b);
-		return;
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail(EXIT_NOINPUT, "cannot open '%s': %s", path, strerror(errno));
+	int code = 0, e = 0;
+	char msg[600];
 	buf_init(b);
-	int r = read_stream(f, cap, b);
-	int e = errno;
-	fclose(f);
-	if (r > 0)
-		fail(EXIT_DATAERR, "'%s' exceeds the %s input cap", path, size_text(cap, t));
-	if (r < 0)
-		fail(EXIT_IOERR, "cannot read '%s': %s", path, strerror(e));
+	if (strcmp(path, "-") == 0) {
+		int r = read_stream(stdin, cap, b);
+		if (r > 0) {
+			code = EXIT_DATAERR;
+			snprintf(msg, sizeof msg, "standard input exceeds the %s input cap", size_text(cap, t));
+		} else if (r < 0) {
+			code = EXIT_IOERR;
+			e = errno;
+			snprintf(msg, sizeof msg, "cannot read standard input: %s", strerror(e));
+		}
+	} else {
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		struct stat st;
+		FILE *f = NULL;
+		if (fd < 0) {
+			code = EXIT_NOINPUT;
+			e = errno;
+			snprintf(msg, sizeof msg, "cannot open '%s': %s", path, strerror(e));
+		} else if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+			code = EXIT_NOINPUT;
+			e = EISDIR;
+			snprintf(msg, sizeof msg, "cannot read '%s': not a regular file (a directory)", path);
+			close(fd);
+		} else if (!(f = fdopen(fd, "rb"))) {
+			code = EXIT_IOERR;
+			e = errno;
+			snprintf(msg, sizeof msg, "cannot read '%s': %s", path, strerror(e));
+			close(fd);
+		} else {
+			int r = read_stream(f, cap, b);
+			e = errno;
+			fclose(f);
+			if (r > 0) {
+				code = EXIT_DATAERR;
+				e = EFBIG;
+				snprintf(msg, sizeof msg, "'%s' exceeds the %s input cap", path, size_text(cap, t));
+			} else if (r < 0) {
+				code = EXIT_IOERR;
+				snprintf(msg, sizeof msg, "cannot read '%s': %s", path, strerror(e));
+			}
+		}
+	}
+	if (!code)
+		return 0;
+	buf_free(b);
+	if (!(flags & RF_SOFT))
+		fail(code, "%s", msg);
+	errno = e;
+	return code;
 }
 
-void write_file_atomic(const char *path, const void *data, size_t len, int mode)
+/* ---- the safe writer ----
+ * Temporaries in flight are listed here, so that an error exit or a fatal
+ * signal removes them (the list is read from a signal handler: fixed slots). */
+#define MAX_PENDING 8
+static char *volatile pending[MAX_PENDING];
+
+static void pending_add(char *tmp)
 {
-	size_t n = strlen(path) + 8;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (!pending[i]) {
+			pending[i] = tmp;
+			return;
+		}
+	fail(EXIT_SOFTWARE, "too many files written at once");
+}
+
+static void pending_del(const char *tmp)
+{
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (pending[i] == tmp)
+			pending[i] = NULL;
+}
+
+static void pending_unlink_all(void)
+{
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (pending[i])
+			unlink(pending[i]);
+}
+
+static void on_fatal_signal(int sig)
+{
+	pending_unlink_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Catch the signals that end a program (only where nobody else handles them),
+ * so that an interrupted write leaves no temporary behind. */
+static void catch_fatal_signals(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction old;
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_fatal_signal;
+			sigemptyset(&sa.sa_mask);
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
+}
+
+static void wfile_fail(struct wfile *w, const char *what, int e) __attribute__((noreturn));
+static void wfile_fail(struct wfile *w, const char *what, int e)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp) {
+		unlink(w->tmp);
+		pending_del(w->tmp);
+	}
+	fail(EXIT_IOERR, "cannot %s '%s': %s", what, w->path, strerror(e));
+}
+
+/* A device, FIFO or terminal (links followed) is written in place; a regular
+ * file, a missing one or a link to either is replaced by a new file. */
+static int open_in_place(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return -1;
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		fail(EXIT_IOERR, "cannot create '%s': %s", tmp, strerror(errno));
+		return -2;
+	/* it may have been swapped for a regular file since stat: never write
+	 * into a regular file in place */
+	if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void wfile_open(struct wfile *w, const char *path, int mode)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+	w->path = path;
+	if (!*path)
+		fail(EXIT_IOERR, "cannot write '': empty file name");
+	int fd = open_in_place(path);
+	if (fd == -2)
+		wfile_fail(w, "open", errno);
+	if (fd >= 0) {
+		w->fd = fd;
+		w->in_place = 1;
+		return;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		wfile_fail(w, "write", EISDIR);
+	catch_fatal_signals();
+	/* a unique name beside the target, created with O_EXCL|O_NOFOLLOW: a
+	 * link planted at any name is never followed */
+	size_t n = strlen(path) + 32;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	for (int tries = 0; tries < 100; tries++) {
+		uint8_t rnd[6];
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			wfile_fail(w, "create a temporary for", errno);
+		char *tmp = xmalloc(n);
+		snprintf(tmp, n, "%.*s.%s.%02x%02x%02x%02x%02x%02x.tmp", (int)dirlen, path, path + dirlen,
+			 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		pending_add(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0) {
+			w->fd = fd;
+			w->tmp = tmp;
+			return;
+		}
+		int e = errno;
+		pending_del(tmp);
+		free(tmp);
+		if (e != EEXIST)
+			wfile_fail(w, "create a temporary for", e);
+	}
+	wfile_fail(w, "create a temporary for", EEXIST);
+}
+
+void wfile_write(struct wfile *w, const void *data, size_t len)
+{
 	const uint8_t *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
+	while (len) {
+		ssize_t r = write(w->fd, p, len);
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			fail(EXIT_IOERR, "cannot write '%s': %s", tmp, strerror(e));
+			wfile_fail(w, "write", errno);
 		}
-		p += w;
-		left -= (size_t)w;
+		p += r;
+		len -= (size_t)r;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		int e = errno;
-		unlink(tmp);
-		fail(EXIT_IOERR, "cannot write '%s': %s", tmp, strerror(e));
+}
+
+void wfile_commit(struct wfile *w)
+{
+	if (w->in_place) {
+		int r = close(w->fd);
+		w->fd = -1;
+		if (r != 0)
+			wfile_fail(w, "write", errno);
+		return;
 	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		fail(EXIT_IOERR, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+	if (fsync(w->fd) != 0)
+		wfile_fail(w, "write", errno);
+	int r = close(w->fd);
+	w->fd = -1;
+	if (r != 0)
+		wfile_fail(w, "write", errno);
+	/* rename replaces a link at the final name instead of writing through it */
+	if (rename(w->tmp, w->path) != 0)
+		wfile_fail(w, "replace", errno);
+	pending_del(w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+}
+
+void wfile_abort(struct wfile *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp) {
+		unlink(w->tmp);
+		pending_del(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
 	}
-	free(tmp);
+}
+
+void write_file(const char *path, const void *data, size_t len, int mode)
+{
+	struct wfile w;
+	wfile_open(&w, path, mode);
+	wfile_write(&w, data, len);
+	wfile_commit(&w);
 }
 
 void out_write(const void *p, size_t n)
@@ -299,6 +475,34 @@ long long parse_uint(const char *s, long long max)
 		v = v * 10 + (*p - '0');
 	}
 	return v;
+}
+
+double parse_seconds(const char *s, double min, double max)
+{
+	char *end;
+	if (!s || !*s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end || errno || !(v >= min) || !(v <= max))
+		return -1;
+	return v;
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void sleep_seconds(double s)
+{
+	if (!(s > 0))
+		return;
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 long long now_epoch(void)

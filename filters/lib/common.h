@@ -45,13 +45,35 @@ void buf_free(struct buf *b);
 /* Read all of f into b, failing (65) with "what exceeds N bytes" past cap,
  * or (74) on a read error. */
 void read_capped(FILE *f, size_t cap, const char *what, struct buf *b);
-/* Read a named file ("-" is stdin): 66 when it cannot be opened. */
-void read_file_capped(const char *path, size_t cap, struct buf *b);
-/* Like read_file_capped but returns -1 (errno set) instead of failing. */
-int try_read_file(const char *path, size_t cap, struct buf *b);
 
-/* Write data to path atomically (path.tmp, fsync, rename); 74 on failure. */
-void write_file_atomic(const char *path, const void *data, size_t len, int mode);
+enum { RF_SOFT = 1 }; /* read_file_capped returns the exit code instead of exiting */
+/* Read a named file ("-" is stdin) into b (initialised here). Returns 0. On
+ * failure exits with one line naming the file: 66 when it is missing,
+ * unreadable or not a regular file (a directory), 65 past cap, 74 on a read
+ * error. With RF_SOFT it returns that code instead (b freed, errno set). */
+int read_file_capped(const char *path, size_t cap, struct buf *b, unsigned flags);
+/* "16 MiB" or "4096 bytes", for messages about caps. */
+const char *size_text(size_t cap, char out[32]);
+
+/* The safe writer. A PATH whose target (links followed) exists and is not a
+ * regular file (a device, a FIFO, /dev/stdout) is opened and written in place;
+ * any other PATH is written to a new file of a unique name beside it (created
+ * with O_CREAT|O_EXCL|O_NOFOLLOW, so a planted link is never followed), synced
+ * and renamed over PATH, which replaces a link at PATH instead of writing
+ * through it. Every failure (a full device included) exits 74 with the path,
+ * after removing the temporary; so do error exits and fatal signals while a
+ * file is being written. */
+struct wfile {
+	int fd, in_place;
+	const char *path;
+	char *tmp;
+};
+void wfile_open(struct wfile *w, const char *path, int mode);
+void wfile_write(struct wfile *w, const void *data, size_t len);
+void wfile_commit(struct wfile *w);
+void wfile_abort(struct wfile *w);
+/* The whole file at once. */
+void write_file(const char *path, const void *data, size_t len, int mode);
 
 /* Write bytes to stdout; 74 on failure. */
 void out_write(const void *p, size_t n);
@@ -60,6 +82,12 @@ void close_stdout(void);
 
 /* Parse a non-negative decimal integer; -1 on error. */
 long long parse_uint(const char *s, long long max);
+/* Parse a number of seconds ("2", "0.25") from min to max; -1 on error. */
+double parse_seconds(const char *s, double min, double max);
+/* Seconds on the monotonic clock. */
+double mono_now(void);
+/* Sleep for s seconds (interrupted sleeps are resumed). */
+void sleep_seconds(double s);
 
 /* Current time honouring SOURCE_DATE_EPOCH (for reproducible artifacts). */
 long long now_epoch(void);

@@ -168,7 +168,7 @@ jv json_read_file(const char *path, size_t cap)
 {
 	struct buf b;
 	char err[512];
-	read_file_capped(path, cap, &b);
+	read_file_capped(path, cap, &b, 0);
 	jv v = json_parse((const char *)b.data, b.len, err, sizeof err);
 	buf_free(&b);
 	if (!jv_is_valid(v))

@@ -67,7 +67,7 @@ static char *path_in(const char *dir, const char *name)
 static void write_if_changed(const char *path, const void *data, size_t len, int mode)
 {
 	struct buf old;
-	if (try_read_file(path, 4 * MP_MIB, &old) == 0) {
+	if (read_file_capped(path, 4 * MP_MIB, &old, RF_SOFT) == 0) {
 		int same = old.len == len && memcmp(old.data, data, len) == 0;
 		buf_free(&old);
 		if (same)
@@ -78,7 +78,7 @@ static void write_if_changed(const char *path, const void *data, size_t len, int
 	snprintf(tmp, n, "%s.tmp", path);
 	unlink(tmp); /* a stale .tmp would keep its mode */
 	free(tmp);
-	write_file_atomic(path, data, len, mode);
+	write_file(path, data, len, mode);
 }
 
 /* ---- DER writing (the SGX extension) ---- */
@@ -195,7 +195,7 @@ static int load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 {
 	struct buf b;
 	*out = NULL;
-	if (try_read_file(path, MP_MIB, &b) != 0) {
+	if (read_file_capped(path, MP_MIB, &b, RF_SOFT) != 0) {
 		if (errno == ENOENT)
 			return 0;
 		BAD(EXIT_CONFIG, "cannot read state file '%s': %s", path, strerror(errno));
@@ -230,7 +230,7 @@ static void save_key(const char *path, EVP_PKEY *k)
 static X509 *load_cert(const char *path)
 {
 	struct buf b;
-	if (try_read_file(path, MP_MIB, &b) != 0)
+	if (read_file_capped(path, MP_MIB, &b, RF_SOFT) != 0)
 		return NULL;
 	BIO *bio = BIO_new_mem_buf(b.data, (int)b.len);
 	X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -678,7 +678,7 @@ static int collateral_fits(const struct simca *ca, const char *path, long long n
 {
 	struct buf b;
 	char e[64];
-	if (try_read_file(path, 4 * MP_MIB, &b) != 0)
+	if (read_file_capped(path, 4 * MP_MIB, &b, RF_SOFT) != 0)
 		return 0;
 	jv c = json_parse((const char *)b.data, b.len, e, sizeof e);
 	buf_free(&b);

@@ -30,7 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		path = "tests/fixtures/vectors/tdx/dcap-qvl/sample/tdx_quote_collateral.json";
 	struct buf b;
 	char err[512];
-	if (try_read_file(path, 16 * MP_MIB, &b)) {
+	if (read_file_capped(path, 16 * MP_MIB, &b, RF_SOFT)) {
 		fprintf(stderr, "fuzz_quote_verify: cannot read %s (run from the repository root)\n", path);
 		exit(1);
 	}
