@@ -10,6 +10,7 @@
 #include "lib/common.h"
 #include "lib/ecdsa.h"
 #include "lib/eventlog.h"
+#include "lib/sha.h"
 
 static const char synopsis[] =
 	"compose-hash [--check HEX] [--event-log FILE] < COMPOSE > HASH\n"

@@ -17,6 +17,7 @@
 #include "lib/http.h"
 #include "lib/json.h"
 #include "lib/tdx.h"
+#include "lib/sha.h"
 
 static const char synopsis[] =
 	"kms-attest --url URL [--timeout S] [--interval S] [--binding-b64 B] [--expect-version V]\n"

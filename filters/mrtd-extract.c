@@ -7,6 +7,7 @@
 
 #include "lib/codec.h"
 #include "lib/common.h"
+#include "lib/intel_root_ca.h"
 #include "lib/json.h"
 #include "lib/tdmeas.h"
 
@@ -17,7 +18,6 @@ static const char synopsis[] =
 #define IN_CAP (16 * MP_MIB)
 
 /* SHA-256 of the DER of the Intel SGX Root CA (dcap-qvl's TrustedRootCA.der). */
-static const char INTEL_ROOT_SHA256[] = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
 
 static void help(void)
 {
@@ -159,7 +159,7 @@ static jv use_verification(const struct opts *o, const char *qsha, jv *tcb, int 
 	jv subject = str_or_null(root, "subject", rwhat);
 	const char *rsha = hex_member(root, "sha256", 32, rwhat);
 	int builtin = bool_member(root, "builtin", rwhat);
-	*intel = builtin || (rsha && strcmp(rsha, INTEL_ROOT_SHA256) == 0);
+	*intel = builtin || (rsha && strcmp(rsha, INTEL_SGX_ROOT_CA_SHA256) == 0);
 	if (verified && !*intel && strcmp(o->source, "sim") != 0)
 		fail(EXIT_NO, "%s trusted a root CA other than Intel's (%s) but --source is '%s': only sim "
 		     "candidates come from a simulated root", what,

@@ -9,6 +9,7 @@
 #include "lib/ecdsa.h"
 #include "lib/jw.h"
 #include "lib/tdx.h"
+#include "lib/sha.h"
 
 enum { OPT_INPUT = 'i', OPT_LINES = 'l' };
 

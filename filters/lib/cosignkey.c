@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "ecdsa.h"
 #include "json.h"
+#include "sha.h"
 
 void cosign_init(void)
 {

@@ -1,5 +1,3 @@
-/* SHA256_Init & co are deprecated in OpenSSL 3 but are its fastest path: see sha256() */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "ecdsa.h"
 
 #include <stdio.h>
@@ -180,22 +178,4 @@ void ssl_error_text(char *out, size_t n)
 	else
 		snprintf(out, n, "no detail");
 	ERR_clear_error();
-}
-
-void sha256(const void *p, size_t n, uint8_t out[32])
-{
-	SHA256_CTX c;
-	SHA256_Init(&c);
-	SHA256_Update(&c, p, n);
-	SHA256_Final(out, &c);
-	OPENSSL_cleanse(&c, sizeof c);
-}
-
-void sha384(const void *p, size_t n, uint8_t out[48])
-{
-	SHA512_CTX c;
-	SHA384_Init(&c);
-	SHA384_Update(&c, p, n);
-	SHA384_Final(out, &c);
-	OPENSSL_cleanse(&c, sizeof c);
 }

@@ -35,7 +35,4 @@ int ecdsa_sign_der(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t **der, 
  * a message of our own. */
 void ssl_error_text(char *out, size_t n);
 
-void sha256(const void *p, size_t n, uint8_t out[32]);
-void sha384(const void *p, size_t n, uint8_t out[48]);
-
 #endif

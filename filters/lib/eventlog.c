@@ -10,6 +10,7 @@
 #include "ecdsa.h"
 #include "json.h"
 #include "tdx.h"
+#include "sha.h"
 
 #define TCG_ALG_SHA384 0x000C
 #define CCEL_MAX_ALGS 16

@@ -2,8 +2,8 @@
  * unless --root-ca names another. Source: Phala-Network/dcap-qvl
  * src/TrustedRootCA.der (tests/fixtures/vectors/tdx/dcap-qvl/src/); subject
  * CN=Intel SGX Root CA, O=Intel Corporation, valid 2018-05-21 to 2049-12-31.
- * SHA-256 44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3 */
-#include "verify.h"
+ * Its SHA-256 is INTEL_SGX_ROOT_CA_SHA256 (intel_root_ca.h). */
+#include "intel_root_ca.h"
 
 const uint8_t INTEL_SGX_ROOT_CA_DER[] = {
 	0x30, 0x82, 0x02, 0x8f, 0x30, 0x82, 0x02, 0x34, 0xa0, 0x03, 0x02, 0x01,
@@ -63,4 +63,3 @@ const uint8_t INTEL_SGX_ROOT_CA_DER[] = {
 	0x50, 0x63, 0x9d, 0x45, 0x0e, 0xdc, 0xbe, 0xa4, 0x57, 0x6a, 0xa2
 };
 const size_t INTEL_SGX_ROOT_CA_DER_LEN = sizeof INTEL_SGX_ROOT_CA_DER;
-const char INTEL_SGX_ROOT_CA_SHA256[] = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "ecdsa.h"
+#include "sha.h"
 
 void kmsreq_default_binding(uint8_t out[32])
 {

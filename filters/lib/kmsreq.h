@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "sha.h"
 
 #define KMSREQ_BODY_LIMIT 65536 /* axum DefaultBodyLimit::max in mero-kms */
 

@@ -17,6 +17,7 @@
 #include "ecdsa.h"
 #include "json.h"
 #include "tdx.h"
+#include "sha.h"
 
 const uint8_t SIMCA_FMSPC[6] = {0x53, 0x49, 0x4d, 0x00, 0x00, 0x00};
 const uint8_t SIMCA_PCEID[2] = {0x00, 0x00};

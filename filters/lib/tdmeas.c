@@ -8,6 +8,7 @@
 #include "ecdsa.h"
 #include "json.h"
 #include "tdx.h"
+#include "sha.h"
 
 int td_meas_from_quote(const uint8_t *raw, size_t n, struct td_meas *m, char *err, size_t errlen)
 {

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "tdx.h"
 #include "x509v.h"
+#include "sha.h"
 
 /* ---- trust anchor ---- */
 

@@ -20,10 +20,8 @@
 #include <openssl/x509.h>
 
 #include "collateral.h"
+#include "intel_root_ca.h"
 
-extern const uint8_t INTEL_SGX_ROOT_CA_DER[];
-extern const size_t INTEL_SGX_ROOT_CA_DER_LEN;
-extern const char INTEL_SGX_ROOT_CA_SHA256[]; /* lower-case hex */
 
 struct qv_anchor {
 	X509 *cert;
