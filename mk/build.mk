@@ -1,9 +1,19 @@
-# Build every filters/*.c into bin/ (or build/san/bin with SAN=1).
+# Build every program into bin/ (or build/san/bin with SAN=1):
+#   filters/NAME.c         a program of one file
+#   filters/NAME/main.c    a program of several files: every filters/NAME/*.c
+# All link the static library libmero.a (filters/lib/*.c), so that each loads
+# only the objects, and so the shared libraries, it uses.
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -D_GNU_SOURCE -Ifilters
-LDLIBS := -ljq -lcurl -lmicrohttpd -lsodium -lssl -lcrypto -lm
+# Library flags from pkg-config where a .pc exists; Debian's libjq 1.6 ships
+# none. Lazy (=): `make deps all` on a fresh machine installs pkg-config and the
+# .pc files after this file is read.
+PKGS := libcurl libmicrohttpd libsodium libssl libcrypto
+pkg_libs = $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcurl -lmicrohttpd -lsodium -lssl -lcrypto)
+pkg_cflags = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS ?= -ljq $(pkg_libs) -lm
 ifeq ($(SAN),1)
 OBJDIR := build/san/obj
 BIN := build/san/bin
@@ -14,16 +24,25 @@ OBJDIR := build/obj
 BIN := bin
 endif
 
-PROGRAMS := $(sort $(basename $(notdir $(wildcard filters/*.c))))
+PROG_DIRS := $(patsubst filters/%/main.c,%,$(wildcard filters/*/main.c))
+PROGRAMS := $(sort $(basename $(notdir $(wildcard filters/*.c))) $(PROG_DIRS))
 LIB_SRC := $(wildcard filters/lib/*.c)
-LIB_OBJ := $(patsubst filters/lib/%.c,$(OBJDIR)/lib/%.o,$(LIB_SRC))
-# a static archive, so that each program links only the library objects it uses
-# (and so only the shared libraries those need: quote2json starts without libcurl)
+LIB_OBJ := $(patsubst filters/%.c,$(OBJDIR)/%.o,$(LIB_SRC))
+# the parts of programs of several files, less their main: fuzz harnesses link them
+PROG_PART_SRC := $(filter-out %/main.c,$(foreach d,$(PROG_DIRS),$(wildcard filters/$(d)/*.c)))
 LIB_A := $(OBJDIR)/libmero.a
 BINS := $(addprefix $(BIN)/,$(PROGRAMS))
+prog_objs = $(if $(filter $(1),$(PROG_DIRS)),$(patsubst filters/%.c,$(OBJDIR)/%.o,$(wildcard filters/$(1)/*.c)),$(OBJDIR)/$(1).o)
 
 .PHONY: all build install uninstall clean
 all build: $(BINS)
+
+# The flags every object and program is built with: a change rebuilds (git's
+# Makefile keeps such a file too). Rewritten only when it changes.
+BUILD_FLAGS = $(CC) | $(CPPFLAGS) $(pkg_cflags) | $(CFLAGS) $(WARN) | $(LDFLAGS) | $(LDLIBS)
+$(OBJDIR)/.flags: FORCE | $(OBJDIR)/lib
+	$(file >$@.new,$(BUILD_FLAGS))
+	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 # one line naming the package when a library's headers are missing
 HEADER_PKGS := jq.h:libjq-dev curl/curl.h:libcurl4-openssl-dev openssl/evp.h:libssl-dev \
@@ -34,22 +53,26 @@ $(OBJDIR)/.headers: | $(OBJDIR)/lib
 	    echo "build: missing $$h from Debian package $$p: run 'make deps'" >&2; exit 1; fi; done
 	$(Q)touch $@
 
-$(OBJDIR)/lib $(OBJDIR) $(BIN):
+$(OBJDIR)/lib $(OBJDIR) $(BIN) $(addprefix $(OBJDIR)/,$(PROG_DIRS)):
 	$(Q)mkdir -p $@
 
-$(OBJDIR)/%.o: filters/%.c $(OBJDIR)/.headers | $(OBJDIR)/lib
+$(OBJDIR)/%.o: filters/%.c $(OBJDIR)/.headers $(OBJDIR)/.flags | $(OBJDIR)/lib $(addprefix $(OBJDIR)/,$(PROG_DIRS))
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(pkg_cflags) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN)/%: $(OBJDIR)/%.o $(LIB_A) | $(BIN)
-	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $< $(LIB_A) $(LDLIBS)
+# one link rule per program; LDLIBS_NAME adds libraries for one program
+define prog_rule
+$(BIN)/$(1): $(call prog_objs,$(1)) $(LIB_A) $(OBJDIR)/.flags | $(BIN)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -Wl,--as-needed -o $$@ $(call prog_objs,$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
--include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/lib/*.d)
+-include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/*/*.d)
 
 install: $(BINS)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
@@ -61,3 +84,6 @@ uninstall:
 
 clean:
 	$(Q)rm -rf bin build
+
+.PHONY: FORCE
+FORCE:

@@ -27,10 +27,11 @@ fuzz: $(addprefix build/fuzz/,$(FUZZERS))
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$f.log | sed "s/^/  $$f /"; \
 	done
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard filters/lib/*.h)
+# a harness links the library and the parts of programs of several files
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROG_PART_SRC) $(wildcard filters/lib/*.h filters/*/*.h)
 	$(Q)mkdir -p build/fuzz
 	$(call say,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PROG_PART_SRC) $(LDLIBS)
 
 .PHONY: bench
 bench: $(BINS)
