@@ -7,7 +7,7 @@
 
 #include "lib/collateral.h"
 #include "lib/common.h"
-#include "lib/verify.h"
+#include "quote-verify/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

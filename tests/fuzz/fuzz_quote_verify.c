@@ -12,7 +12,7 @@
 #include "lib/collateral.h"
 #include "lib/common.h"
 #include "lib/json.h"
-#include "lib/verify.h"
+#include "quote-verify/verify.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

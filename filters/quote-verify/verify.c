@@ -11,13 +11,13 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "codec.h"
-#include "der.h"
-#include "ecdsa.h"
-#include "json.h"
-#include "tdx.h"
-#include "x509v.h"
-#include "sha.h"
+#include "lib/codec.h"
+#include "lib/der.h"
+#include "lib/ecdsa.h"
+#include "lib/json.h"
+#include "lib/tdx.h"
+#include "lib/x509v.h"
+#include "lib/sha.h"
 
 /* ---- trust anchor ---- */
 

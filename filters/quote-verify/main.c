@@ -10,7 +10,7 @@
 #include "lib/common.h"
 #include "lib/json.h"
 #include "lib/tdx.h"
-#include "lib/verify.h"
+#include "verify.h"
 
 static const char synopsis[] =
 	"quote-verify --collateral FILE [--now UNIX_SECONDS] [--root-ca FILE] [--allow-debug] [--allow-service-td]\n"

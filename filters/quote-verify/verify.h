@@ -19,8 +19,8 @@
 #include <jv.h>
 #include <openssl/x509.h>
 
-#include "collateral.h"
-#include "intel_root_ca.h"
+#include "lib/collateral.h"
+#include "lib/intel_root_ca.h"
 
 
 struct qv_anchor {
