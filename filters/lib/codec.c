@@ -327,3 +327,32 @@ void quote_lines_end(struct quote_lines *it)
 	if (ferror(it->f))
 		fail(EXIT_IOERR, "cannot read standard input");
 }
+
+void quote_lines_run(FILE *in, enum input_form form, lines_fn *one, void *ctx, struct lines_run *r)
+{
+	struct quote_lines it;
+	struct buf raw, out;
+	memset(r, 0, sizeof *r);
+	buf_init(&out);
+	quote_lines_init(&it, in, form);
+	while (quote_lines_next(&it, &raw)) {
+		char err[512];
+		int rc = one(ctx, raw.data, raw.len, it.lineno, &out, err, sizeof err);
+		buf_free(&raw);
+		if (rc < 0) {
+			warnx("line %zu: cannot parse quote: %s", it.lineno, err);
+			it.bad++;
+			continue;
+		}
+		r->done++;
+		r->no += rc > 0;
+		if (out.len > MP_MIB) {
+			out_write(out.data, out.len);
+			out.len = 0;
+		}
+	}
+	quote_lines_end(&it);
+	out_write(out.data, out.len);
+	buf_free(&out);
+	r->bad = it.bad;
+}

@@ -58,4 +58,20 @@ int quote_lines_next(struct quote_lines *it, struct buf *raw);
 /* Release the reader; exits 74 when the input could not be read. */
 void quote_lines_end(struct quote_lines *it);
 
+/* The --lines batch loop (quote2json, quote-verify). Every quote read from in
+ * goes to one(), which appends one output line to out and returns 0, 1 for a
+ * well-formed quote whose answer is "no" (counted in no), or -1 with a message
+ * in err for a malformed quote: that one is reported on stderr as "line N:
+ * cannot parse quote: ERR" and counted in bad, and the loop goes on. Output is
+ * written to stdout as it grows; a closed pipe kills the program with SIGPIPE,
+ * as it does any filter. */
+struct lines_run {
+	size_t done;  /* lines written */
+	size_t bad;   /* malformed or undecodable lines */
+	size_t no;    /* lines whose answer is "no" */
+};
+typedef int lines_fn(void *ctx, const uint8_t *quote, size_t len, size_t lineno, struct buf *out, char *err,
+		     size_t errlen);
+void quote_lines_run(FILE *in, enum input_form form, lines_fn *one, void *ctx, struct lines_run *r);
+
 #endif
