@@ -146,7 +146,7 @@ vcase() {
   [[ "$stderr" == "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c1.json': collateral is not JSON"* ]]
   jq 'del(.qe_identity)' "$C" > "$BATS_TEST_TMPDIR/c2.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c2.json" < "$Q"
-  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c2.json': collateral: qe_identity (the signed QE identity text) is missing" ]
+  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c2.json': collateral: qe_identity is missing, null or not a string" ]
   jq '.tcb_info_signature = "abcd"' "$C" > "$BATS_TEST_TMPDIR/c3.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c3.json" < "$Q"
   [[ "$stderr" == *"tcb_info_signature is not 64 bytes (hex r||s)" ]]
@@ -159,6 +159,39 @@ vcase() {
   jq '.qe_identity |= sub("\"tcbStatus\":\"UpToDate\""; "\"tcbStatus\":\"Fine\"")' "$C" > "$BATS_TEST_TMPDIR/c6.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c6.json" < "$Q"
   [[ "$stderr" == *"QE identity: tcbLevels[0] is malformed"* ]]
+}
+
+@test "every required collateral field missing, null or of the wrong type exits 65 naming it" {
+  local f how
+  for f in tcb_info qe_identity tcb_info_signature qe_identity_signature tcb_info_issuer_chain \
+      qe_identity_issuer_chain pck_crl_issuer_chain root_ca_crl pck_crl; do
+    for how in "del(.$f)" ".$f = null" ".$f = 42" ".$f = {}"; do
+      jq "$how" "$C" > "$BATS_TEST_TMPDIR/c.json"
+      run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+      [ -z "$output" ] || { echo "$f ($how): stdout written"; return 1; }
+      [[ "$stderr" == "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c.json': collateral: $f "* ]] ||
+        { echo "$f ($how): $stderr"; return 1; }
+    done
+  done
+  # an empty issuer chain is a string but holds no certificate
+  jq '.pck_crl_issuer_chain = ""' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c.json': collateral: pck_crl_issuer_chain: no PEM certificate found" ]
+  # the optional pck_certificate_chain: null is absent, a number is malformed
+  jq '.pck_certificate_chain = null' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -0 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  jq '.pck_certificate_chain = 7' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  [[ "$stderr" == *"collateral: pck_certificate_chain is not a string" ]]
+}
+
+@test "a directory given as the collateral or the root CA exits 66: not a regular file" {
+  run -66 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR" --now $NOW < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "quote-verify: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)" ]
+  run -66 --separate-stderr quote-verify --collateral "$C" --root-ca "$BATS_TEST_TMPDIR" --now $NOW < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "quote-verify: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)" ]
 }
 
 @test "a write error on stdout exits 74" {
@@ -643,6 +676,7 @@ ti, tis = member("tcbInfo.json", "tcbInfo"); qi, qis = member("qeIdentity.json",
 chain = open(f"{d}/tcbSignChain.pem").read()
 json.dump({"tcb_info": ti, "tcb_info_signature": tis, "qe_identity": qi, "qe_identity_signature": qis,
            "tcb_info_issuer_chain": chain, "qe_identity_issuer_chain": chain,
+           "pck_crl_issuer_chain": open(f"{d}/pckSignChain.pem").read(),
            "root_ca_crl": open(f"{d}/rootCaCrl.der", "rb").read().hex(),
            "pck_crl": open(f"{d}/intermediateCaCrl.der", "rb").read().hex()}, open(out, "w"))
 PY

@@ -520,49 +520,74 @@ void collateral_free(struct collateral *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* A required text member: a JSON string (not null, not another type). */
+static int need_text(jv o, const char *key, char **out, size_t *len, char *err, size_t errlen)
+{
+	if ((*out = get_text(o, key, len)))
+		return 0;
+	snprintf(err, errlen, "collateral: %s is missing, null or not a string", key);
+	return -1;
+}
+
+/* A required signature: 64 bytes of r||s, in hex or as an array of bytes. */
+static int need_sig(jv o, const char *key, uint8_t out[64], char *err, size_t errlen)
+{
+	uint8_t *sig;
+	size_t n;
+	int bad = get_bytes(o, key, &sig, &n) || n != 64;
+	if (!bad)
+		memcpy(out, sig, 64);
+	free(sig);
+	if (bad)
+		snprintf(err, errlen, "collateral: %s is not 64 bytes (hex r||s)", key);
+	return bad ? -1 : 0;
+}
+
+static int need_der(jv o, const char *key, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+	if (get_bytes(o, key, out, len) == 0 && *len > 0)
+		return 0;
+	snprintf(err, errlen, "collateral: %s is missing or not hex", key);
+	return -1;
+}
+
+/* The optional PCK chain: absent or null, else a string. */
+static int opt_text(jv o, const char *key, char **out, char *err, size_t errlen)
+{
+	jv v = json_get(o, key);
+	int absent = !jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL;
+	jv_free(v);
+	if (absent || (*out = get_text(o, key, NULL)))
+		return 0;
+	snprintf(err, errlen, "collateral: %s is not a string", key);
+	return -1;
+}
+
 int collateral_parse(const char *json, size_t n, struct collateral *c, char *err, size_t errlen)
 {
 	char perr[256];
-	uint8_t *sig = NULL;
-	size_t siglen;
 	memset(c, 0, sizeof *c);
 	jv o = parse_text(json, n, perr, sizeof perr);
 	if (!jv_is_valid(o))
 		BAD("collateral is not JSON: %s", perr);
 	if (jv_get_kind(o) != JV_KIND_OBJECT)
 		BAD("collateral is not a JSON object");
-	if (!(c->tcb_info = get_text(o, "tcb_info", &c->tcb_info_len)))
-		BAD("collateral: tcb_info (the signed TCB info text) is missing");
-	if (!(c->qe_identity = get_text(o, "qe_identity", &c->qe_identity_len)))
-		BAD("collateral: qe_identity (the signed QE identity text) is missing");
-	if (get_bytes(o, "tcb_info_signature", &sig, &siglen) || siglen != 64)
-		BAD("collateral: tcb_info_signature is not 64 bytes (hex r||s)");
-	memcpy(c->tcb_info_sig, sig, 64);
-	free(sig);
-	sig = NULL;
-	if (get_bytes(o, "qe_identity_signature", &sig, &siglen) || siglen != 64)
-		BAD("collateral: qe_identity_signature is not 64 bytes (hex r||s)");
-	memcpy(c->qe_identity_sig, sig, 64);
-	free(sig);
-	sig = NULL;
-	if (!(c->tcb_info_issuer_chain = get_text(o, "tcb_info_issuer_chain", NULL)))
-		BAD("collateral: tcb_info_issuer_chain is missing");
-	if (!(c->qe_identity_issuer_chain = get_text(o, "qe_identity_issuer_chain", NULL)))
-		BAD("collateral: qe_identity_issuer_chain is missing");
-	c->pck_crl_issuer_chain = get_text(o, "pck_crl_issuer_chain", NULL);
-	c->pck_certificate_chain = get_text(o, "pck_certificate_chain", NULL);
-	if (get_bytes(o, "root_ca_crl", &c->root_ca_crl, &c->root_ca_crl_len) || c->root_ca_crl_len == 0)
-		BAD("collateral: root_ca_crl is missing or not hex");
-	if (get_bytes(o, "pck_crl", &c->pck_crl, &c->pck_crl_len) || c->pck_crl_len == 0)
-		BAD("collateral: pck_crl is missing or not hex");
-	if (tcb_info_parse(c->tcb_info, c->tcb_info_len, &c->ti, err, errlen))
-		goto bad;
-	if (qe_identity_parse(c->qe_identity, c->qe_identity_len, &c->qi, err, errlen))
+	if (need_text(o, "tcb_info", &c->tcb_info, &c->tcb_info_len, err, errlen) ||
+	    need_text(o, "qe_identity", &c->qe_identity, &c->qe_identity_len, err, errlen) ||
+	    need_sig(o, "tcb_info_signature", c->tcb_info_sig, err, errlen) ||
+	    need_sig(o, "qe_identity_signature", c->qe_identity_sig, err, errlen) ||
+	    need_text(o, "tcb_info_issuer_chain", &c->tcb_info_issuer_chain, NULL, err, errlen) ||
+	    need_text(o, "qe_identity_issuer_chain", &c->qe_identity_issuer_chain, NULL, err, errlen) ||
+	    need_text(o, "pck_crl_issuer_chain", &c->pck_crl_issuer_chain, NULL, err, errlen) ||
+	    opt_text(o, "pck_certificate_chain", &c->pck_certificate_chain, err, errlen) ||
+	    need_der(o, "root_ca_crl", &c->root_ca_crl, &c->root_ca_crl_len, err, errlen) ||
+	    need_der(o, "pck_crl", &c->pck_crl, &c->pck_crl_len, err, errlen) ||
+	    tcb_info_parse(c->tcb_info, c->tcb_info_len, &c->ti, err, errlen) ||
+	    qe_identity_parse(c->qe_identity, c->qe_identity_len, &c->qi, err, errlen))
 		goto bad;
 	jv_free(o);
 	return 0;
 bad:
-	free(sig);
 	jv_free(o);
 	collateral_free(c);
 	return -1;

@@ -17,13 +17,23 @@ struct der {
  * tag/val, advancing d; 0 or -1. */
 int der_next(struct der *d, int *tag, struct der *val);
 
+/* UTCTime (tag 0x17) or GeneralizedTime (0x18) ending in Z as epoch seconds; -1 if malformed. */
+long long der_time(int tag, struct der v);
+
 struct cert_scan {
+	struct der tbs;                     /* the whole TBSCertificate TLV: the signed bytes */
+	int version;                        /* 1, 2 or 3 */
 	struct der serial, issuer, subject; /* issuer/subject: the Name SEQUENCE contents */
 	long long not_before, not_after;    /* epoch seconds */
+	struct der tbs_alg, sig_alg;        /* the signature AlgorithmIdentifier (contents), inside and after the TBS */
+	struct der spki;                    /* SubjectPublicKeyInfo contents */
+	struct der sig;                     /* signatureValue BIT STRING contents (the unused-bits byte first) */
+	struct der exts;                    /* the Extensions SEQUENCE contents, or p == NULL */
 	struct der ext;                     /* value of the extension asked for, or p == NULL */
 };
-/* Scan a DER certificate; ext_oid (DER contents of an OID, may be NULL) selects
- * the extension whose OCTET STRING value goes to c->ext. 0, or -1 with err. */
+/* Scan a DER certificate (every extension must be well-formed); ext_oid (DER
+ * contents of an OID, may be NULL) selects the extension whose OCTET STRING
+ * value goes to c->ext. 0, or -1 with err. */
 int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext_oid_len,
 	      struct cert_scan *c, char *err, size_t errlen);
 /* RFC 2253 text of a Name (most significant RDN last, as OpenSSL prints it). */

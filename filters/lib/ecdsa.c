@@ -124,6 +124,8 @@ int ecdsa_verify_der(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t 
 		r = v == 1 ? 1 : 0;
 	}
 	EVP_MD_CTX_free(ctx);
+	if (r != 1)
+		ERR_clear_error(); /* a "no" is an answer, not an error to keep */
 	return r;
 }
 

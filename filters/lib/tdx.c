@@ -332,15 +332,16 @@ const char *sgx_type_name(int t)
 	return "unknown";
 }
 
+const uint8_t SGX_EXT_OID[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+
 /* Compare an OID value with the SGX extension arc 1.2.840.113741.1.13.1 plus suffix. */
-static const uint8_t SGX_OID[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 
 static int oid_suffix(struct der oid, int *a, int *b)
 {
-	if (oid.n < sizeof SGX_OID + 1 || memcmp(oid.p, SGX_OID, sizeof SGX_OID) != 0)
+	if (oid.n < sizeof SGX_EXT_OID + 1 || memcmp(oid.p, SGX_EXT_OID, sizeof SGX_EXT_OID) != 0)
 		return -1;
-	size_t rest = oid.n - sizeof SGX_OID;
-	const uint8_t *s = oid.p + sizeof SGX_OID;
+	size_t rest = oid.n - sizeof SGX_EXT_OID;
+	const uint8_t *s = oid.p + sizeof SGX_EXT_OID;
 	*a = s[0];
 	*b = rest >= 2 ? s[1] : -1;
 	if (rest > 2 || (*a & 0x80))
@@ -530,7 +531,7 @@ int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, s
 	struct cert_scan scans[8];
 	for (int i = 0; i < c->n; i++) {
 		struct cert_scan tmp, *sc = i < 8 ? &scans[i] : &tmp;
-		if (cert_scan(c->der[i], c->len[i], SGX_OID, sizeof SGX_OID, sc, e2, sizeof e2)) {
+		if (cert_scan(c->der[i], c->len[i], SGX_EXT_OID, sizeof SGX_EXT_OID, sc, e2, sizeof e2)) {
 			pck_chain_free(c);
 			BAD("certificate %d of the chain does not parse: %s", i + 1, e2);
 		}

@@ -94,7 +94,9 @@ int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *er
 void cert_chain_free(struct cert_chain *c);
 char *cert_to_pem(X509 *x);
 
-/* Intel SGX extension (OID 1.2.840.113741.1.13.1) of a PCK certificate. */
+/* Intel SGX extension (OID 1.2.840.113741.1.13.1) of a PCK certificate;
+ * SGX_EXT_OID is the DER contents of that OID. */
+extern const uint8_t SGX_EXT_OID[9];
 struct pck_ext {
 	uint8_t ppid[16];
 	int has_ppid;

@@ -1,0 +1,788 @@
+#include "chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "lib/codec.h"
+#include "lib/common.h"
+#include "lib/ecdsa.h"
+#include "lib/tdx.h"
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+/* keyUsage bits as OpenSSL keeps them (the first byte of the BIT STRING) */
+enum { KU_KEY_CERT_SIGN = 0x04, KU_CRL_SIGN = 0x02 };
+
+/* DER contents of the OIDs and algorithm identifiers that matter here */
+static const uint8_t ECDSA_SHA256_ALG[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+static const uint8_t EC_P256_ALG[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+				      0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+enum { X_BC, X_KU, X_SKID, X_AKID, X_IDP, X_DELTA, X_FRESHEST, X_CERT_ISSUER, X_REASON, X_OTHER };
+static const uint8_t EXT_ARC[] = {0x55, 0x1d}; /* 2.5.29 */
+
+static int ext_id(struct der oid)
+{
+	static const struct { uint8_t last; int id; } ids[] = {
+		{0x13, X_BC}, {0x0f, X_KU}, {0x0e, X_SKID}, {0x23, X_AKID}, {0x1c, X_IDP},
+		{0x1b, X_DELTA}, {0x2e, X_FRESHEST}, {0x1d, X_CERT_ISSUER}, {0x15, X_REASON}};
+	if (oid.n != 3 || memcmp(oid.p, EXT_ARC, 2) != 0)
+		return X_OTHER;
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (oid.p[2] == ids[i].last)
+			return ids[i].id;
+	return X_OTHER;
+}
+
+static int der_eq(struct der a, struct der b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
+
+static int alg_is(struct der alg, const uint8_t *want, size_t n) { return alg.n == n && memcmp(alg.p, want, n) == 0; }
+
+/* One extension of a list already checked by cert_scan: its OID, criticality and value. */
+static void ext_next(struct der *exts, struct der *oid, int *critical, struct der *val)
+{
+	struct der ext;
+	int tag;
+	der_next(exts, &tag, &ext);
+	der_next(&ext, &tag, oid);
+	der_next(&ext, &tag, val);
+	*critical = 0;
+	if (tag == 0x01) {
+		*critical = val->n == 1 && val->p[0] != 0;
+		der_next(&ext, &tag, val);
+	}
+}
+
+/* ---- certificate extensions ---- */
+
+static int parse_bc(struct dcert *c, struct der v)
+{
+	struct der seq, f;
+	int tag;
+	if (der_next(&v, &tag, &seq) || tag != 0x30 || v.n)
+		return -1;
+	c->bc = 1;
+	if (seq.n && seq.p[0] == 0x01) {
+		if (der_next(&seq, &tag, &f) || f.n != 1)
+			return -1;
+		c->ca = f.p[0] != 0;
+	}
+	if (seq.n) {
+		if (der_next(&seq, &tag, &f) || tag != 0x02 || f.n == 0 || f.n > 4 || (f.p[0] & 0x80) || seq.n || !c->ca)
+			return -1; /* a negative pathLenConstraint, or one on a non-CA: invalid, as in OpenSSL */
+		long pl = 0;
+		for (size_t i = 0; i < f.n; i++)
+			pl = pl << 8 | f.p[i];
+		c->pathlen = (int)(pl > 1000000 ? 1000000 : pl);
+	}
+	return 0;
+}
+
+static int parse_ku(struct dcert *c, struct der v)
+{
+	struct der bits;
+	int tag;
+	if (der_next(&v, &tag, &bits) || tag != 0x03 || v.n || bits.n < 1 || bits.p[0] > 7)
+		return -1;
+	c->ku_set = 1;
+	c->ku = (bits.n > 1 ? bits.p[1] : 0) | (bits.n > 2 ? (unsigned)bits.p[2] << 8 : 0);
+	return 0;
+}
+
+/* AuthorityKeyIdentifier: keyIdentifier [0], authorityCertIssuer [1] (the
+ * first directoryName), authorityCertSerialNumber [2]. */
+static int parse_akid(struct der v, struct der *keyid, struct der *serial, struct der *name)
+{
+	struct der seq, f;
+	int tag;
+	if (der_next(&v, &tag, &seq) || tag != 0x30 || v.n)
+		return -1;
+	while (seq.n) {
+		if (der_next(&seq, &tag, &f))
+			return -1;
+		if (tag == 0x80) {
+			*keyid = f;
+		} else if (tag == 0x82) {
+			*serial = f;
+		} else if (tag == 0xa1) {
+			while (f.n && !name->p) {
+				struct der gn, nm;
+				if (der_next(&f, &tag, &gn))
+					return -1;
+				if (tag == 0xa4 && (der_next(&gn, &tag, &nm) || tag != 0x30))
+					return -1;
+				if (tag == 0x30)
+					*name = nm;
+			}
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void cert_extensions(struct dcert *c)
+{
+	struct der exts = c->s.exts;
+	unsigned seen = 0;
+	while (exts.n) {
+		struct der oid, v;
+		int critical, id, bad = 0;
+		ext_next(&exts, &oid, &critical, &v);
+		id = ext_id(oid);
+		if (id != X_OTHER && (seen & 1u << id))
+			c->ext_invalid = 1; /* a repeated extension */
+		seen |= 1u << id;
+		switch (id) {
+		case X_BC: bad = parse_bc(c, v); break;
+		case X_KU: bad = parse_ku(c, v); break;
+		case X_SKID: {
+			int tag;
+			bad = der_next(&v, &tag, &c->skid) || tag != 0x04 || v.n;
+			break;
+		}
+		case X_AKID: bad = parse_akid(v, &c->akid_keyid, &c->akid_serial, &c->akid_name); break;
+		default:
+			if (critical)
+				c->ext_critical = 1;
+		}
+		if (bad)
+			c->ext_invalid = 1;
+	}
+}
+
+/* The subject key when it is an uncompressed point on the named P-256 curve. */
+static void spki_point(struct dcert *c)
+{
+	struct der spki = c->s.spki, alg, key;
+	int tag;
+	if (der_next(&spki, &tag, &alg) || tag != 0x30 || !alg_is(alg, EC_P256_ALG, sizeof EC_P256_ALG) ||
+	    der_next(&spki, &tag, &key) || tag != 0x03 || spki.n || key.n != 66 || key.p[0] != 0 || key.p[1] != 0x04)
+		return;
+	memcpy(c->xy, key.p + 2, 64);
+	c->p256 = 1;
+}
+
+/* "CN=..." of a name (its first CN), or the whole name when it has none. */
+static void name_cn(struct der name, char *out, size_t n)
+{
+	static const uint8_t cn_oid[] = {0x55, 0x04, 0x03};
+	struct der set, atv, oid, val;
+	int tag;
+	while (name.n && der_next(&name, &tag, &set) == 0)
+		while (set.n && der_next(&set, &tag, &atv) == 0) {
+			if (der_next(&atv, &tag, &oid) || der_next(&atv, &tag, &val))
+				break;
+			if (oid.n == 3 && memcmp(oid.p, cn_oid, 3) == 0) {
+				size_t len = strnlen((const char *)val.p, val.n);
+				snprintf(out, n, "CN=%.*s", (int)len, (const char *)val.p);
+				return;
+			}
+		}
+	out[0] = 0;
+}
+
+/* X509_check_akid: the key identifier, serial and issuer name an AKID names
+ * must be those of the issuer, where both sides have them. */
+static int akid_ok(const struct dcert *issuer, struct der keyid, struct der serial, struct der name)
+{
+	if (keyid.p && issuer->skid.p && !der_eq(keyid, issuer->skid))
+		return 0;
+	if (serial.p && !der_eq(serial, issuer->s.serial))
+		return 0;
+	if (name.p && !der_eq(name, issuer->s.issuer))
+		return 0;
+	return 1;
+}
+
+static int cert_adopt(struct dcert *c, uint8_t *der, size_t len, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	c->der = der;
+	c->len = len;
+	c->pathlen = -1;
+	if (cert_scan(der, len, SGX_EXT_OID, sizeof SGX_EXT_OID, &c->s, err, errlen)) {
+		free(der);
+		memset(c, 0, sizeof *c);
+		return -1;
+	}
+	spki_point(c);
+	cert_extensions(c);
+	c->self_issued = der_eq(c->s.issuer, c->s.subject);
+	c->self_signed = c->self_issued && !c->ext_invalid &&
+			 akid_ok(c, c->akid_keyid, c->akid_serial, c->akid_name) &&
+			 !(c->ku_set && !(c->ku & KU_KEY_CERT_SIGN));
+	name_cn(c->s.subject, c->cn, sizeof c->cn);
+	if (!c->cn[0]) {
+		char *t = der_name_text(c->s.subject);
+		snprintf(c->cn, sizeof c->cn, "%s", t);
+		free(t);
+	}
+	return 0;
+}
+
+int dcert_parse(struct dcert *c, const uint8_t *der, size_t len, char *err, size_t errlen)
+{
+	uint8_t *copy = xmalloc(len);
+	memcpy(copy, der, len);
+	return cert_adopt(c, copy, len, err, errlen);
+}
+
+static int looks_pem(const uint8_t *p, size_t n) { return n >= 10 && memmem(p, n, "-----BEGIN", 10) != NULL; }
+
+static void free_blocks(uint8_t **d, size_t *l, int k, int from)
+{
+	for (int i = from; i < k; i++)
+		free(d[i]);
+	free(d);
+	free(l);
+}
+
+int dcert_load(struct dcert *c, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	char e2[300];
+	if (!looks_pem(p, n)) {
+		if (dcert_parse(c, p, n, e2, sizeof e2) == 0)
+			return 0;
+		BAD("not a PEM or DER certificate: %s", e2);
+	}
+	uint8_t **d;
+	size_t *l;
+	int k = pem_cert_blocks((const char *)p, n, &d, &l, e2, sizeof e2);
+	if (k <= 0)
+		BAD("not a PEM or DER certificate: %s", k == 0 ? "no PEM certificate found" : e2);
+	int rc = cert_adopt(c, d[0], l[0], e2, sizeof e2);
+	free_blocks(d, l, k, 1);
+	if (rc)
+		BAD("not a PEM or DER certificate: %s", e2);
+	return 0;
+}
+
+void dcert_free(struct dcert *c)
+{
+	EVP_PKEY_free(c->key);
+	free(c->der);
+	memset(c, 0, sizeof *c);
+}
+
+EVP_PKEY *dcert_key(struct dcert *c)
+{
+	if (!c->key && c->p256)
+		c->key = ec_pub_from_xy(c->xy);
+	return c->key;
+}
+
+int dcert_verify(struct dcert *c, const uint8_t *msg, size_t n, const uint8_t *sig, size_t siglen)
+{
+	EVP_PKEY *k = dcert_key(c);
+	return k && ecdsa_verify_der(k, msg, n, sig, siglen) == 1;
+}
+
+int dcert_same(const struct dcert *a, const struct dcert *b)
+{
+	return a->len == b->len && memcmp(a->der, b->der, a->len) == 0;
+}
+
+/* ---- lists of certificates ---- */
+
+static void list_add(struct dcert_list *l, struct dcert *c)
+{
+	l->c = xrealloc(l->c, sizeof *l->c * (size_t)(l->n + 1));
+	l->c[l->n++] = *c;
+}
+
+static int list_pem(struct dcert_list *l, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	uint8_t **d;
+	size_t *len;
+	char e2[300];
+	int k = pem_cert_blocks((const char *)p, n, &d, &len, err, errlen);
+	if (k < 0)
+		return -1;
+	if (k == 0)
+		BAD("no PEM certificate found");
+	for (int i = 0; i < k; i++) {
+		struct dcert c;
+		if (cert_adopt(&c, d[i], len[i], e2, sizeof e2)) {
+			free_blocks(d, len, k, i + 1);
+			BAD("certificate %d of the chain does not parse: %s", i + 1, e2);
+		}
+		list_add(l, &c);
+	}
+	free(d);
+	free(len);
+	return 0;
+}
+
+/* DER certificates back to back, possibly followed by zero padding */
+static int list_der(struct dcert_list *l, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	struct der all = {p, n}, v;
+	char e2[300];
+	int tag;
+	l->der = 1;
+	while (all.n) {
+		size_t z = 0;
+		while (z < all.n && all.p[z] == 0)
+			z++;
+		if (z == all.n)
+			break;
+		const uint8_t *start = all.p;
+		struct dcert c;
+		if (der_next(&all, &tag, &v) || tag != 0x30 ||
+		    dcert_parse(&c, start, (size_t)(all.p - start), e2, sizeof e2))
+			BAD("certificate %d of the chain (DER at offset %zu) does not parse", l->n + 1, (size_t)(start - p));
+		list_add(l, &c);
+	}
+	if (l->n == 0)
+		BAD("certificate chain is empty");
+	return 0;
+}
+
+int dcert_list_parse(struct dcert_list *l, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof *l);
+	if (looks_pem(p, n) ? list_pem(l, p, n, err, errlen) : list_der(l, p, n, err, errlen)) {
+		dcert_list_free(l);
+		return -1;
+	}
+	if (l->n >= 2 && l->c[0].self_issued && !l->c[l->n - 1].self_issued) {
+		for (int i = 0, j = l->n - 1; i < j; i++, j--) {
+			struct dcert t = l->c[i];
+			l->c[i] = l->c[j];
+			l->c[j] = t;
+		}
+		l->reversed = 1;
+	}
+	return 0;
+}
+
+void dcert_list_free(struct dcert_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		dcert_free(&l->c[i]);
+	free(l->c);
+	memset(l, 0, sizeof *l);
+}
+
+/* ---- CRLs ---- */
+
+/* One revoked entry: its serial, unless its reason is removeFromCRL (8). */
+static int crl_entry(struct dcrl *c, struct der e)
+{
+	struct der serial, t, exts;
+	int tag, remove = 0;
+	if (der_next(&e, &tag, &serial) || tag != 0x02 || serial.n == 0 || der_next(&e, &tag, &t) ||
+	    der_time(tag, t) < 0)
+		return -1;
+	if (e.n) {
+		if (der_next(&e, &tag, &exts) || tag != 0x30 || e.n)
+			return -1;
+		while (exts.n) {
+			struct der oid, v, en;
+			int critical, id;
+			if (exts.p[0] != 0x30)
+				return -1;
+			ext_next(&exts, &oid, &critical, &v);
+			id = ext_id(oid);
+			if (id == X_CERT_ISSUER)
+				c->unsupported = 1; /* an indirect CRL */
+			else if (critical)
+				c->critical = 1;
+			if (id == X_REASON && der_next(&v, &tag, &en) == 0 && tag == 0x0a && en.n == 1 && en.p[0] == 8)
+				remove = 1;
+		}
+	}
+	if (!remove) {
+		c->revoked = xrealloc(c->revoked, sizeof *c->revoked * (size_t)(c->nrevoked + 1));
+		c->revoked[c->nrevoked++] = serial;
+	}
+	return 0;
+}
+
+static int crl_extensions(struct dcrl *c, struct der f)
+{
+	struct der exts;
+	int tag;
+	if (der_next(&f, &tag, &exts) || tag != 0x30 || f.n)
+		return -1;
+	while (exts.n) {
+		struct der oid, v;
+		int critical, id;
+		if (exts.p[0] != 0x30)
+			return -1;
+		ext_next(&exts, &oid, &critical, &v);
+		id = ext_id(oid);
+		if (id == X_IDP || id == X_DELTA || id == X_FRESHEST)
+			c->unsupported = 1;
+		else if (critical && id != X_AKID)
+			c->critical = 1;
+		if (id == X_AKID && parse_akid(v, &c->akid_keyid, &c->akid_serial, &c->akid_name))
+			return -1;
+	}
+	return 0;
+}
+
+/* TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?,
+ * revokedCertificates?, [0] crlExtensions? */
+static int crl_tbs(struct dcrl *c, struct der tbs)
+{
+	struct der f, list, e;
+	int tag;
+	if (der_next(&tbs, &tag, &f))
+		return -1;
+	if (tag == 0x02 && (f.n != 1 || f.p[0] != 1 || der_next(&tbs, &tag, &f)))
+		return -1;
+	c->tbs_alg = f;
+	if (tag != 0x30 || der_next(&tbs, &tag, &c->issuer) || tag != 0x30 || der_next(&tbs, &tag, &f) ||
+	    (c->last = der_time(tag, f)) < 0)
+		return -1;
+	c->next = -1;
+	if (tbs.n && (tbs.p[0] == 0x17 || tbs.p[0] == 0x18) &&
+	    (der_next(&tbs, &tag, &f) || (c->next = der_time(tag, f)) < 0))
+		return -1;
+	if (tbs.n && tbs.p[0] == 0x30) {
+		if (der_next(&tbs, &tag, &list))
+			return -1;
+		while (list.n)
+			if (der_next(&list, &tag, &e) || tag != 0x30 || crl_entry(c, e))
+				return -1;
+	}
+	if (tbs.n && (der_next(&tbs, &tag, &f) || tag != 0xa0 || tbs.n || crl_extensions(c, f)))
+		return -1;
+	return 0;
+}
+
+static int crl_der(struct dcrl *c, char *err, size_t errlen)
+{
+	struct der all = {c->der, c->len}, crl, tbs;
+	int tag;
+	if (der_next(&all, &tag, &crl) || tag != 0x30 || all.n)
+		BAD("not a DER or PEM CRL: malformed CertificateList");
+	const uint8_t *start = crl.p;
+	if (der_next(&crl, &tag, &tbs) || tag != 0x30)
+		BAD("not a DER or PEM CRL: malformed TBSCertList");
+	c->tbs.p = start;
+	c->tbs.n = (size_t)(crl.p - start);
+	if (der_next(&crl, &tag, &c->sig_alg) || tag != 0x30 || der_next(&crl, &tag, &c->sig) || tag != 0x03 || crl.n)
+		BAD("not a DER or PEM CRL: malformed signature fields");
+	if (crl_tbs(c, tbs))
+		BAD("not a DER or PEM CRL: malformed TBSCertList");
+	return 0;
+}
+
+int dcrl_parse(struct dcrl *c, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	static const char begin[] = "-----BEGIN X509 CRL-----", end[] = "-----END X509 CRL-----";
+	memset(c, 0, sizeof *c);
+	if (looks_pem(p, n)) {
+		const char *s = memmem(p, n, begin, sizeof begin - 1), *e;
+		struct buf b;
+		if (!s || !(e = memmem(s, n - (size_t)((const uint8_t *)s - p), end, sizeof end - 1)))
+			BAD("not a DER or PEM CRL: no X509 CRL block");
+		s += sizeof begin - 1;
+		buf_init(&b);
+		if (b64_decode(s, (size_t)(e - s), &b)) {
+			buf_free(&b);
+			BAD("not a DER or PEM CRL: the PEM block is not base64");
+		}
+		c->der = b.data;
+		c->len = b.len;
+	} else {
+		c->der = xmalloc(n);
+		memcpy(c->der, p, n);
+		c->len = n;
+	}
+	if (crl_der(c, err, errlen)) {
+		dcrl_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void dcrl_free(struct dcrl *c)
+{
+	free(c->der);
+	free(c->revoked);
+	memset(c, 0, sizeof *c);
+}
+
+/* ---- signatures, each verified once per issuer ---- */
+
+static int sig_value(struct der sig, struct der *out)
+{
+	if (sig.n < 2 || sig.p[0] != 0)
+		return -1;
+	out->p = sig.p + 1;
+	out->n = sig.n - 1;
+	return 0;
+}
+
+static int signed_by(long *count, struct der tbs, struct der alg1, struct der alg2, struct der sig,
+		     struct dcert *issuer)
+{
+	struct der s;
+	(*count)++;
+	return alg_is(alg1, ECDSA_SHA256_ALG, sizeof ECDSA_SHA256_ALG) &&
+	       alg_is(alg2, ECDSA_SHA256_ALG, sizeof ECDSA_SHA256_ALG) && sig_value(sig, &s) == 0 &&
+	       dcert_verify(issuer, tbs.p, tbs.n, s.p, s.n);
+}
+
+int dcert_signed_by(struct dcert *x, struct dcert *issuer, long *count)
+{
+	if (x->sig_by != issuer) {
+		x->sig_ok = signed_by(count, x->s.tbs, x->s.tbs_alg, x->s.sig_alg, x->s.sig, issuer);
+		x->sig_by = issuer;
+	}
+	return x->sig_ok;
+}
+
+static int crl_sig_ok(struct chainv *v, struct dcrl *c, struct dcert *issuer)
+{
+	if (c->sig_by != issuer) {
+		c->sig_ok = signed_by(&v->signatures, c->tbs, c->tbs_alg, c->sig_alg, c->sig, issuer);
+		c->sig_by = issuer;
+	}
+	return c->sig_ok;
+}
+
+int chain_anchor_revoked(struct chainv *v)
+{
+	struct dcert *a = v->anchor;
+	for (int i = 0; i < v->ncrls; i++) {
+		struct dcrl *c = &v->crls[i];
+		if (!der_eq(c->issuer, a->s.subject) || !crl_sig_ok(v, c, a))
+			continue;
+		for (int k = 0; k < c->nrevoked; k++)
+			if (der_eq(c->revoked[k], a->s.serial))
+				return 1;
+	}
+	return 0;
+}
+
+/* ---- the chain, as X509_verify_cert judges it ---- */
+
+#define MAX_PATH 10
+
+struct path {
+	struct dcert *c[MAX_PATH + 1];
+	int n;
+	int depth; /* of the certificate an error is about */
+	char note[200];
+};
+
+/* X509_check_issued: names, AKID, keyCertSign, and a key that fits the
+ * subject's signature algorithm. */
+static int issued(const struct dcert *issuer, const struct dcert *subject)
+{
+	return der_eq(issuer->s.subject, subject->s.issuer) && !issuer->ext_invalid && !subject->ext_invalid &&
+	       akid_ok(issuer, subject->akid_keyid, subject->akid_serial, subject->akid_name) &&
+	       !(issuer->ku_set && !(issuer->ku & KU_KEY_CERT_SIGN)) && issuer->p256;
+}
+
+static int in_path(const struct path *p, const struct dcert *c)
+{
+	for (int i = 0; i < p->n; i++)
+		if (dcert_same(p->c[i], c))
+			return 1;
+	return 0;
+}
+
+/* An untrusted issuer of the top certificate: the first valid at now, else
+ * the one that expires last (OpenSSL's find_issuer). */
+static struct dcert *find_issuer(struct chainv *v, struct dcert *certs, int n, const struct path *p)
+{
+	struct dcert *top = p->c[p->n - 1], *best = NULL;
+	for (int i = 1; i < n; i++) {
+		struct dcert *c = &certs[i];
+		if (!issued(c, top) || in_path(p, c))
+			continue;
+		if (c->s.not_before <= v->now && c->s.not_after > v->now)
+			return c;
+		if (!best || c->s.not_after > best->s.not_after)
+			best = c;
+	}
+	return best;
+}
+
+static int build_path(struct chainv *v, struct dcert *certs, int n, struct path *p)
+{
+	p->c[0] = &certs[0];
+	p->n = 1;
+	for (;;) {
+		struct dcert *top = p->c[p->n - 1];
+		p->depth = p->n - 1;
+		if (top->self_signed) {
+			if (dcert_same(top, v->anchor)) {
+				p->c[p->n - 1] = v->anchor;
+				return 0;
+			}
+			/* a self-signed certificate that is not the anchor (a mimic of it, or another root) */
+			return p->n == 1 ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT : X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+		}
+		if (issued(v->anchor, top)) {
+			p->c[p->n++] = v->anchor;
+			return 0;
+		}
+		if (p->n >= MAX_PATH)
+			return X509_V_ERR_CERT_CHAIN_TOO_LONG;
+		struct dcert *next = find_issuer(v, certs, n, p);
+		if (!next)
+			return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+		p->c[p->n++] = next;
+	}
+}
+
+/* X509_check_ca: 0 not a CA, 1 by basicConstraints, more for tolerated roots */
+static int check_ca(const struct dcert *x)
+{
+	if (x->ku_set && !(x->ku & KU_KEY_CERT_SIGN))
+		return 0;
+	if (x->bc)
+		return x->ca;
+	if (x->s.version == 1 && x->self_signed)
+		return 3;
+	return x->ku_set ? 4 : 0;
+}
+
+static int check_extensions(struct path *p)
+{
+	int plen = 0;
+	for (int i = 0; i < p->n; i++) {
+		const struct dcert *x = p->c[i];
+		p->depth = i;
+		if (x->ext_critical)
+			return X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
+		if (i > 0) {
+			int ca = check_ca(x);
+			if (ca == 0 || (i + 1 < p->n && ca != 1))
+				return X509_V_ERR_INVALID_CA;
+		}
+		if (i > 1 && x->pathlen >= 0 && plen > x->pathlen)
+			return X509_V_ERR_PATH_LENGTH_EXCEEDED;
+		if (i > 0 && !x->self_issued)
+			plen++;
+	}
+	return 0;
+}
+
+enum { S_AKID = 0x004, S_SAME_PATH = 0x008, S_ISSUER_CERT = 0x018, S_ISSUER_NAME = 0x020, S_TIME = 0x040,
+       S_SCOPE = 0x080, S_NOCRITICAL = 0x100 };
+
+/* get_crl_score: how well CRL c fits the certificate at depth i; 0 not at all. */
+static int crl_score(struct chainv *v, const struct path *p, int i, const struct dcrl *c, struct dcert **issuer)
+{
+	const struct dcert *x = p->c[i];
+	if (c->unsupported || !der_eq(x->s.issuer, c->issuer))
+		return 0;
+	int score = S_ISSUER_NAME | S_SCOPE | (c->critical ? 0 : S_NOCRITICAL);
+	if (c->last <= v->now && !(c->next >= 0 && c->next <= v->now))
+		score |= S_TIME;
+	int k = i + 1 < p->n ? i + 1 : i;
+	if (akid_ok(p->c[k], c->akid_keyid, c->akid_serial, c->akid_name)) {
+		*issuer = p->c[k];
+		return score | S_AKID | S_ISSUER_CERT;
+	}
+	for (k++; k < p->n; k++)
+		if (der_eq(p->c[k]->s.subject, c->issuer) && akid_ok(p->c[k], c->akid_keyid, c->akid_serial, c->akid_name)) {
+			*issuer = p->c[k];
+			return score | S_AKID | S_SAME_PATH;
+		}
+	return 0;
+}
+
+static int is_revoked(const struct dcrl *c, const struct dcert *x)
+{
+	for (int k = 0; k < c->nrevoked; k++)
+		if (der_eq(c->revoked[k], x->s.serial))
+			return 1;
+	return 0;
+}
+
+/* check_cert with check_crl and cert_crl: the best CRL for depth i, its
+ * issuer's key usage, its time, its signature, then the serial. */
+static int check_cert_crl(struct chainv *v, struct path *p, int i)
+{
+	struct dcrl *best = NULL;
+	struct dcert *iss = NULL;
+	int best_score = 0;
+	for (int k = 0; k < v->ncrls; k++) {
+		struct dcert *ci = NULL;
+		int s = crl_score(v, p, i, &v->crls[k], &ci);
+		if (s == 0 || s < best_score || (s == best_score && best && !(v->crls[k].last > best->last)))
+			continue;
+		best = &v->crls[k];
+		best_score = s;
+		iss = ci;
+	}
+	if (!best)
+		return X509_V_ERR_UNABLE_TO_GET_CRL;
+	if (iss->ku_set && !(iss->ku & KU_CRL_SIGN))
+		return X509_V_ERR_KEYUSAGE_NO_CRL_SIGN;
+	if (!(best_score & S_TIME)) {
+		if (best->last > v->now && !p->note[0])
+			snprintf(p->note, sizeof p->note,
+				 "a CRL's thisUpdate lies after the verification time (accepted, as dcap-qvl does)");
+		if (best->next >= 0 && best->next <= v->now)
+			return X509_V_ERR_CRL_HAS_EXPIRED;
+	}
+	if (!dcert_key(iss))
+		return X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY;
+	if (!crl_sig_ok(v, best, iss))
+		return X509_V_ERR_CRL_SIGNATURE_FAILURE;
+	if (best->critical)
+		return X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION;
+	return is_revoked(best, p->c[i]) ? X509_V_ERR_CERT_REVOKED : 0;
+}
+
+/* internal_verify: from the anchor down, each signature by the certificate
+ * above it (the anchor's own is not checked), then each validity period. */
+static int check_signatures(struct chainv *v, struct path *p)
+{
+	for (int i = p->n - 1; i >= 0; i--) {
+		struct dcert *x = p->c[i];
+		p->depth = i;
+		if (i < p->n - 1) {
+			if (!dcert_key(p->c[i + 1]))
+				return X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY;
+			if (!dcert_signed_by(x, p->c[i + 1], &v->signatures))
+				return X509_V_ERR_CERT_SIGNATURE_FAILURE;
+		}
+		if (x->s.not_before > v->now)
+			return X509_V_ERR_CERT_NOT_YET_VALID;
+		if (x->s.not_after <= v->now)
+			return X509_V_ERR_CERT_HAS_EXPIRED;
+	}
+	return 0;
+}
+
+int chain_verify(struct chainv *v, struct dcert *certs, int n, char *err, size_t errlen, char *note, size_t notelen)
+{
+	struct path p;
+	int code;
+	memset(&p, 0, sizeof p);
+	if (note && notelen)
+		note[0] = 0;
+	if (n < 1) {
+		snprintf(err, errlen, "empty certificate chain");
+		return 0;
+	}
+	v->verifications++;
+	if (!(code = build_path(v, certs, n, &p)) && !(code = check_extensions(&p))) {
+		for (int i = 0; i < p.n && !code; i++) {
+			p.depth = i;
+			code = check_cert_crl(v, &p, i);
+		}
+		if (!code)
+			code = check_signatures(v, &p);
+	}
+	if (note && notelen && p.note[0])
+		snprintf(note, notelen, "%s", p.note);
+	if (!code)
+		return 1;
+	snprintf(err, errlen, "%s (certificate %d, %s)", X509_verify_cert_error_string(code), p.depth,
+		 p.c[p.depth]->cn);
+	return 0;
+}
