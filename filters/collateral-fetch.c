@@ -11,6 +11,7 @@
 
 #include "lib/codec.h"
 #include "lib/collateral.h"
+#include "lib/jscan.h"
 #include "lib/common.h"
 #include "lib/ecdsa.h"
 #include "lib/http.h"

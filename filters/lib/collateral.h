@@ -105,9 +105,4 @@ void tcb_info_free(struct tcb_info *t);
 int qe_identity_parse(const char *text, size_t n, struct qe_identity *q, char *err, size_t errlen);
 void qe_identity_free(struct qe_identity *q);
 
-/* Find the value of member key of the top-level JSON object in text, as a
- * byte span (the exact served bytes). Returns 0, or -1 when text is not an
- * object, is malformed, or has no such member. */
-int json_member_span(const char *text, size_t n, const char *key, size_t *off, size_t *len);
-
 #endif

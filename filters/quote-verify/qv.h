@@ -89,6 +89,7 @@ struct qrun {
 	struct check ck[MAX_CHECKS];
 	int n;
 	const char *stopped;               /* the gating check that failed */
+	struct qv_result r;
 };
 
 typedef void check_fn(struct qrun *x, struct check *c);
@@ -112,7 +113,8 @@ check_fn ck_quote_header, ck_qe_vendor_id, ck_qe_identity_type, ck_pck_chain, ck
 /* tcb.c */
 check_fn ck_platform_tcb_level, ck_tdx_module_identity, ck_tdx_module_tcb_level, ck_tcb_status;
 /* verdict.c: the verdict of a finished run */
-jv verdict_json(const struct qrun *x);
+void verdict_write(const struct qrun *x, const struct qv_result *r, const struct qv_extra *e, int pretty,
+		   struct buf *out);
 
 /* verify.c: whether the QE report signature verifies (cached) */
 int qv_qe_signature_ok(struct qrun *x);

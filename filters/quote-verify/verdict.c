@@ -1,243 +1,304 @@
-/* The verdict of one quote as JSON (the keys are a contract: see the README). */
+/* The verdict of one quote as canonical JSON (sorted keys, written in that
+ * order with lib/jw.h; the keys are a contract: see the README). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/codec.h"
 #include "lib/der.h"
-#include "lib/json.h"
+#include "lib/jw.h"
 #include "lib/sha.h"
 #include "qv.h"
 
-static jv jv_utc(long long t)
+static void utc(struct jw *w, long long t)
 {
 	char s[32];
-	if (t < 0)
-		return jv_null();
+	if (t < 0) {
+		jw_null(w);
+		return;
+	}
 	format_utc(t, s);
-	return jv_string(s);
+	jw_str(w, s);
 }
 
-static jv advisories_json(const struct advisories *a)
+static void ids(struct jw *w, const char *const *id, int n)
 {
-	jv ids = jv_array();
-	for (int i = 0; a && i < a->n; i++)
-		ids = jv_array_append(ids, jv_string(a->ids[i]));
-	return ids;
+	jw_arr(w);
+	for (int i = 0; i < n; i++)
+		jw_str(w, id[i]);
+	jw_end_arr(w);
 }
 
-/* {status, advisory_ids}: the IDs of the levels given, de-duplicated in order */
-static jv status_json(enum tcb_status st, const struct advisories *const *adv, int nadv)
+static void advisories(struct jw *w, const struct advisories *a)
 {
-	jv ids = jv_array();
-	for (int k = 0; k < nadv; k++)
-		for (int i = 0; adv[k] && i < adv[k]->n; i++) {
-			int dup = 0;
-			jv_array_foreach(ids, j, id) {
-				dup |= strcmp(jv_string_value(id), adv[k]->ids[i]) == 0;
-				jv_free(id);
-			}
-			if (!dup)
-				ids = jv_array_append(ids, jv_string(adv[k]->ids[i]));
-		}
-	jv o = jv_object();
-	JSET(o, "status", jv_string(tcb_status_name(st)));
-	JSET(o, "advisory_ids", ids);
-	return o;
+	ids(w, a ? (const char *const *)a->ids : NULL, a ? a->n : 0);
 }
 
-static jv components_json(const int *c)
+static void components(struct jw *w, const int *c)
 {
-	jv a = jv_array();
+	jw_arr(w);
 	for (int i = 0; i < 16; i++)
-		a = jv_array_append(a, jv_number(c[i]));
-	return a;
+		jw_int(w, c[i]);
+	jw_end_arr(w);
 }
 
-static jv checks_json(const struct qrun *x)
+static void checks(struct jw *w, const struct qrun *x)
 {
 	static const char *const rn[] = {"pass", "fail", "skip"};
-	jv a = jv_array();
+	jw_arr(w);
 	for (int i = 0; i < x->n; i++) {
-		jv c = jv_object();
-		JSET(c, "name", jv_string(x->ck[i].name));
-		JSET(c, "result", jv_string(rn[x->ck[i].r]));
-		JSET(c, "detail", jv_string(x->ck[i].detail));
-		a = jv_array_append(a, c);
+		jw_obj(w);
+		jw_key(w, "detail"); jw_str(w, x->ck[i].detail);
+		jw_key(w, "name"); jw_str(w, x->ck[i].name);
+		jw_key(w, "result"); jw_str(w, rn[x->ck[i].r]);
+		jw_end_obj(w);
 	}
-	return a;
-}
-
-static jv module_json(const struct qrun *x)
-{
-	if (!x->td)
-		return jv_null();
-	jv m = jv_object();
-	JSET(m, "version", jv_number(x->tee[1]));
-	JSET(m, "isvsvn", jv_number(x->tee[0]));
-	JSET(m, "identity", x->mod ? jv_string(x->mod->id) : jv_null());
-	JSET(m, "status", x->mod_level ? jv_string(tcb_status_name(x->mod_level->status)) : jv_null());
-	JSET(m, "advisory_ids", advisories_json(x->mod_level ? &x->mod_level->adv : NULL));
-	if (x->mod_level)
-		JSET(m, "tcb_date", jv_string(x->mod_level->date));
-	JSET(m, "mr_signer_seam", jv_hex(x->body + TD_MR_SIGNER_SEAM, 48));
-	JSET(m, "seam_attributes", jv_hex(x->body + TD_SEAM_ATTRIBUTES, 8));
-	JSET(m, "tee_tcb_svn", jv_hex(x->tee, 16));
-	if (x->q.kind == BODY_TD15)
-		JSET(m, "tee_tcb_svn2", jv_hex(x->body + TD_TEE_TCB_SVN2, 16));
-	return m;
-}
-
-static jv levels_json(const struct qrun *x, jv out)
-{
-	const struct tcb_level *p = x->plevel;
-	const struct isv_level *qe = x->qe_level;
-	if (p) {
-		jv l = jv_object();
-		JSET(l, "index", jv_number(p->index));
-		JSET(l, "tcb_date", jv_string(p->date));
-		JSET(l, "tcb_status", jv_string(tcb_status_name(p->status)));
-		JSET(l, "advisory_ids", advisories_json(&p->adv));
-		JSET(l, "sgx_components", components_json(p->sgx));
-		JSET(l, "pce_svn", jv_number(p->pcesvn));
-		if (p->has_tdx)
-			JSET(l, "tdx_components", components_json(p->tdx));
-		JSET(out, "tcb_level", l);
-	} else {
-		JSET(out, "tcb_level", jv_null());
-	}
-	if (qe) {
-		jv l = jv_object();
-		JSET(l, "isvsvn", jv_number(qe->isvsvn));
-		JSET(l, "tcb_date", jv_string(qe->date));
-		JSET(l, "tcb_status", jv_string(tcb_status_name(qe->status)));
-		JSET(out, "qe_tcb_level", l);
-	} else {
-		JSET(out, "qe_tcb_level", jv_null());
-	}
-	const struct advisories *pa[1] = {p ? &p->adv : NULL}, *qa[1] = {qe ? &qe->adv : NULL};
-	JSET(out, "platform_status", p ? status_json(p->status, pa, 1) : jv_null());
-	JSET(out, "qe_status", qe ? status_json(qe->status, qa, 1) : jv_null());
-	return out;
-}
-
-static jv measurements_json(const struct qrun *x)
-{
-	const uint8_t *b = x->body;
-	jv m = jv_object();
-	if (x->td) {
-		JSET(m, "mr_td", jv_hex(b + TD_MR_TD, 48));
-		JSET(m, "rt_mr0", jv_hex(b + TD_RT_MR0, 48));
-		JSET(m, "rt_mr1", jv_hex(b + TD_RT_MR1, 48));
-		JSET(m, "rt_mr2", jv_hex(b + TD_RT_MR2, 48));
-		JSET(m, "rt_mr3", jv_hex(b + TD_RT_MR3, 48));
-		JSET(m, "report_data", jv_hex(b + TD_REPORT_DATA, 64));
-	} else {
-		JSET(m, "mr_enclave", jv_hex(b + ER_MR_ENCLAVE, 32));
-		JSET(m, "mr_signer", jv_hex(b + ER_MR_SIGNER, 32));
-		JSET(m, "isv_prod_id", jv_number(le16(b + ER_ISV_PROD_ID)));
-		JSET(m, "isv_svn", jv_number(le16(b + ER_ISV_SVN)));
-		JSET(m, "report_data", jv_hex(b + ER_REPORT_DATA, 64));
-	}
-	return m;
-}
-
-static jv pck_json(const struct qrun *x, jv out)
-{
-	const struct pck_ext *e = x->ext;
-	char fm[13];
-	if (!e) {
-		JSET(out, "fmspc", jv_null());
-		JSET(out, "ppid", jv_null());
-		JSET(out, "pck", jv_null());
-		return out;
-	}
-	hex_encode_to(e->fmspc, 6, fm);
-	JSET(out, "fmspc", jv_string(fm));
-	JSET(out, "ppid", e->has_ppid ? jv_hex(e->ppid, 16) : jv_null());
-	char *issuer = der_name_text(x->leaf->s.issuer);
-	const char *ca = pck_ca_type_name(issuer);
-	jv p = jv_object();
-	JSET(p, "fmspc", jv_string(fm));
-	JSET(p, "pce_id", jv_hex(e->pceid, 2));
-	JSET(p, "pce_svn", jv_number(e->pcesvn));
-	JSET(p, "cpu_svn", jv_hex(e->cpusvn, 16));
-	JSET(p, "ca", ca ? jv_string(ca) : jv_null());
-	JSET(p, "sgx_type", e->sgx_type >= 0 ? jv_string(sgx_type_name(e->sgx_type)) : jv_null());
-	JSET(out, "pck", p);
-	free(issuer);
-	return out;
+	jw_end_arr(w);
 }
 
 /* The collateral's window, widened by the quote's PCK chain. */
-static jv window_json(const struct qrun *x)
+static void window(struct jw *w, const struct qrun *x)
 {
 	const struct collateral *c = x->v->c;
-	struct window w = x->v->win;
+	struct window win = x->v->win;
 	for (int i = 0; x->pe && i < x->pe->chain.n; i++) {
 		long long nb = x->pe->chain.c[i].s.not_before, na = x->pe->chain.c[i].s.not_after;
-		if (w.issue_min < 0 || nb < w.issue_min)
-			w.issue_min = nb;
-		if (nb > w.issue_max)
-			w.issue_max = nb;
-		if (w.expire_min < 0 || na < w.expire_min)
-			w.expire_min = na;
+		if (win.issue_min < 0 || nb < win.issue_min)
+			win.issue_min = nb;
+		if (nb > win.issue_max)
+			win.issue_max = nb;
+		if (win.expire_min < 0 || na < win.expire_min)
+			win.expire_min = na;
 	}
-	jv o = jv_object();
-	JSET(o, "earliest_issue_date", jv_utc(w.issue_min));
-	JSET(o, "latest_issue_date", jv_utc(w.issue_max));
-	JSET(o, "earliest_expiration_date", jv_utc(w.expire_min));
-	JSET(o, "tcb_info_issue_date", jv_utc(c->ti.issue_date));
-	JSET(o, "tcb_info_next_update", jv_utc(c->ti.next_update));
-	JSET(o, "qe_identity_issue_date", jv_utc(c->qi.issue_date));
-	JSET(o, "qe_identity_next_update", jv_utc(c->qi.next_update));
-	JSET(o, "tcb_evaluation_data_number",
-	     jv_number(c->ti.eval_num < c->qi.eval_num ? c->ti.eval_num : c->qi.eval_num));
-	return o;
+	jw_obj(w);
+	jw_key(w, "earliest_expiration_date"); utc(w, win.expire_min);
+	jw_key(w, "earliest_issue_date"); utc(w, win.issue_min);
+	jw_key(w, "latest_issue_date"); utc(w, win.issue_max);
+	jw_key(w, "qe_identity_issue_date"); utc(w, c->qi.issue_date);
+	jw_key(w, "qe_identity_next_update"); utc(w, c->qi.next_update);
+	jw_key(w, "tcb_evaluation_data_number"); jw_int(w, c->ti.eval_num < c->qi.eval_num ? c->ti.eval_num : c->qi.eval_num);
+	jw_key(w, "tcb_info_issue_date"); utc(w, c->ti.issue_date);
+	jw_key(w, "tcb_info_next_update"); utc(w, c->ti.next_update);
+	jw_end_obj(w);
 }
 
-static jv outcome_json(const struct qrun *x, jv out)
+static void measurements(struct jw *w, const struct qrun *x)
 {
-	const struct check *first = NULL;
-	for (int i = 0; i < x->n && !first; i++)
-		if (x->ck[i].r == R_FAIL)
-			first = &x->ck[i];
-	JSET(out, "verified", jv_bool(!first));
-	JSET(out, "failed_check", first ? jv_string(first->name) : jv_null());
-	JSET(out, "error", first ? jv_string(first->error) : jv_null());
-	if (x->have_status) {
-		jv s = status_json(x->final, x->adv, x->nadv);
-		JSET(out, "status", jv_string(tcb_status_name(x->final)));
-		JSET(out, "advisory_ids", jv_object_get(s, jv_string("advisory_ids")));
+	const uint8_t *b = x->body;
+	jw_obj(w);
+	if (x->td) {
+		jw_key(w, "mr_td"); jw_hex(w, b + TD_MR_TD, 48);
+		jw_key(w, "report_data"); jw_hex(w, b + TD_REPORT_DATA, 64);
+		jw_key(w, "rt_mr0"); jw_hex(w, b + TD_RT_MR0, 48);
+		jw_key(w, "rt_mr1"); jw_hex(w, b + TD_RT_MR1, 48);
+		jw_key(w, "rt_mr2"); jw_hex(w, b + TD_RT_MR2, 48);
+		jw_key(w, "rt_mr3"); jw_hex(w, b + TD_RT_MR3, 48);
 	} else {
-		JSET(out, "status", jv_null());
-		JSET(out, "advisory_ids", jv_array());
+		jw_key(w, "isv_prod_id"); jw_int(w, le16(b + ER_ISV_PROD_ID));
+		jw_key(w, "isv_svn"); jw_int(w, le16(b + ER_ISV_SVN));
+		jw_key(w, "mr_enclave"); jw_hex(w, b + ER_MR_ENCLAVE, 32);
+		jw_key(w, "mr_signer"); jw_hex(w, b + ER_MR_SIGNER, 32);
+		jw_key(w, "report_data"); jw_hex(w, b + ER_REPORT_DATA, 64);
 	}
-	return out;
+	jw_end_obj(w);
 }
 
-jv verdict_json(const struct qrun *x)
+static void pck(struct jw *w, const struct qrun *x)
+{
+	const struct pck_ext *e = x->ext;
+	char *issuer = der_name_text(x->leaf->s.issuer);
+	const char *ca = pck_ca_type_name(issuer);
+	jw_obj(w);
+	jw_key(w, "ca");
+	if (ca)
+		jw_str(w, ca);
+	else
+		jw_null(w);
+	jw_key(w, "cpu_svn"); jw_hex(w, e->cpusvn, 16);
+	jw_key(w, "fmspc"); jw_hex(w, e->fmspc, 6);
+	jw_key(w, "pce_id"); jw_hex(w, e->pceid, 2);
+	jw_key(w, "pce_svn"); jw_int(w, e->pcesvn);
+	jw_key(w, "sgx_type");
+	if (e->sgx_type >= 0)
+		jw_str(w, sgx_type_name(e->sgx_type));
+	else
+		jw_null(w);
+	jw_end_obj(w);
+	free(issuer);
+}
+
+/* {advisory_ids (without repeats), status} of one matched level, or null */
+static void level_status(struct jw *w, int have, enum tcb_status st, const struct advisories *a)
+{
+	if (!have) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "advisory_ids");
+	jw_arr(w);
+	for (int i = 0; i < a->n; i++) {
+		int dup = 0;
+		for (int k = 0; k < i; k++)
+			dup |= strcmp(a->ids[k], a->ids[i]) == 0;
+		if (!dup)
+			jw_str(w, a->ids[i]);
+	}
+	jw_end_arr(w);
+	jw_key(w, "status"); jw_str(w, tcb_status_name(st));
+	jw_end_obj(w);
+}
+
+static void qe_level(struct jw *w, const struct isv_level *l)
+{
+	if (!l) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "isvsvn"); jw_int(w, l->isvsvn);
+	jw_key(w, "tcb_date"); jw_str(w, l->date);
+	jw_key(w, "tcb_status"); jw_str(w, tcb_status_name(l->status));
+	jw_end_obj(w);
+}
+
+static void root_ca(struct jw *w, const struct qv_anchor *a)
+{
+	jw_obj(w);
+	jw_key(w, "builtin"); jw_bool(w, a->builtin);
+	jw_key(w, "sha256"); jw_hex(w, a->sha256, 32);
+	jw_key(w, "subject"); jw_str(w, a->subject);
+	jw_end_obj(w);
+}
+
+static void gate(struct jw *w, const struct qv_extra *e)
+{
+	jw_obj(w);
+	jw_key(w, "allowed"); ids(w, e->allowed, e->nallowed);
+	jw_key(w, "decision"); jw_str(w, e->decision);
+	jw_end_obj(w);
+}
+
+static void platform_level(struct jw *w, const struct tcb_level *l)
+{
+	if (!l) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "advisory_ids"); advisories(w, &l->adv);
+	jw_key(w, "index"); jw_int(w, l->index);
+	jw_key(w, "pce_svn"); jw_int(w, l->pcesvn);
+	jw_key(w, "sgx_components"); components(w, l->sgx);
+	jw_key(w, "tcb_date"); jw_str(w, l->date);
+	jw_key(w, "tcb_status"); jw_str(w, tcb_status_name(l->status));
+	if (l->has_tdx) {
+		jw_key(w, "tdx_components");
+		components(w, l->tdx);
+	}
+	jw_end_obj(w);
+}
+
+static void module(struct jw *w, const struct qrun *x)
+{
+	const struct isv_level *ml = x->mod_level;
+	if (!x->td) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "advisory_ids"); advisories(w, ml ? &ml->adv : NULL);
+	jw_key(w, "identity");
+	if (x->mod)
+		jw_str(w, x->mod->id);
+	else
+		jw_null(w);
+	jw_key(w, "isvsvn"); jw_int(w, x->tee[0]);
+	jw_key(w, "mr_signer_seam"); jw_hex(w, x->body + TD_MR_SIGNER_SEAM, 48);
+	jw_key(w, "seam_attributes"); jw_hex(w, x->body + TD_SEAM_ATTRIBUTES, 8);
+	jw_key(w, "status");
+	if (ml)
+		jw_str(w, tcb_status_name(ml->status));
+	else
+		jw_null(w);
+	if (ml) {
+		jw_key(w, "tcb_date");
+		jw_str(w, ml->date);
+	}
+	jw_key(w, "tee_tcb_svn"); jw_hex(w, x->tee, 16);
+	if (x->q.kind == BODY_TD15) {
+		jw_key(w, "tee_tcb_svn2");
+		jw_hex(w, x->body + TD_TEE_TCB_SVN2, 16);
+	}
+	jw_key(w, "version"); jw_int(w, x->tee[1]);
+	jw_end_obj(w);
+}
+
+static void str_or_null(struct jw *w, const char *s)
+{
+	if (s)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+/* The keys up to "measurements" (and "line"), then the rest. */
+static void verdict_head(struct jw *w, const struct qrun *x, const struct qv_result *r, const struct qv_extra *e)
+{
+	jw_key(w, "advisory_ids"); ids(w, r->advisories, r->nadvisories);
+	jw_key(w, "checks"); checks(w, x);
+	jw_key(w, "collateral"); window(w, x);
+	jw_key(w, "error"); str_or_null(w, r->error);
+	jw_key(w, "failed_check"); str_or_null(w, r->failed_check);
+	char fm[13];
+	if (x->ext)
+		hex_encode_to(x->ext->fmspc, 6, fm);
+	jw_key(w, "fmspc"); str_or_null(w, x->ext ? fm : NULL);
+	if (e && e->line) {
+		jw_key(w, "line");
+		jw_int(w, (long long)e->line);
+	}
+	jw_key(w, "measurements"); measurements(w, x);
+}
+
+void verdict_write(const struct qrun *x, const struct qv_result *r, const struct qv_extra *e, int pretty,
+		   struct buf *out)
 {
 	const struct qv *v = x->v;
-	jv out = outcome_json(x, jv_object());
-	JSET(out, "checks", checks_json(x));
-	out = levels_json(x, out);
-	JSET(out, "tdx_module_status", module_json(x));
-	JSET(out, "measurements", measurements_json(x));
-	uint8_t md[32];
-	sha256(x->raw, x->len, md);
-	JSET(out, "quote_sha256", jv_hex(md, 32));
-	jv rc = jv_object();
-	JSET(rc, "subject", jv_string(v->a->subject));
-	JSET(rc, "sha256", jv_hex(v->a->sha256, 32));
-	JSET(rc, "builtin", jv_bool(v->a->builtin));
-	JSET(out, "root_ca", rc);
-	out = pck_json(x, out);
-	JSET(out, "collateral", window_json(x));
+	struct jw w_, *w = &w_;
 	char t[32];
+	uint8_t md[32];
+	jw_init(w, out, pretty);
+	jw_obj(w);
+	verdict_head(w, x, r, e);
 	format_utc(v->o.now, t);
-	JSET(out, "now", jv_string(t));
-	JSET(out, "rules", jv_string(v->o.intel_rules ? "intel" : "dcap-qvl"));
-	JSET(out, "quote_version", jv_number(x->q.version));
-	JSET(out, "report_type", jv_string(body_kind_name(x->q.kind)));
-	return out;
+	jw_key(w, "now"); jw_str(w, t);
+	jw_key(w, "pck");
+	if (x->ext)
+		pck(w, x);
+	else
+		jw_null(w);
+	jw_key(w, "platform_status"); level_status(w, x->plevel != NULL, x->plevel ? x->plevel->status : 0, x->plevel ? &x->plevel->adv : NULL);
+	jw_key(w, "ppid");
+	if (x->ext && x->ext->has_ppid)
+		jw_hex(w, x->ext->ppid, 16);
+	else
+		jw_null(w);
+	jw_key(w, "qe_status"); level_status(w, x->qe_level != NULL, x->qe_level ? x->qe_level->status : 0, x->qe_level ? &x->qe_level->adv : NULL);
+	jw_key(w, "qe_tcb_level"); qe_level(w, x->qe_level);
+	sha256(x->raw, x->len, md);
+	jw_key(w, "quote_sha256"); jw_hex(w, md, 32);
+	jw_key(w, "quote_version"); jw_int(w, x->q.version);
+	jw_key(w, "report_type"); jw_str(w, body_kind_name(x->q.kind));
+	jw_key(w, "root_ca"); root_ca(w, v->a);
+	jw_key(w, "rules"); jw_str(w, v->o.intel_rules ? "intel" : "dcap-qvl");
+	jw_key(w, "status"); str_or_null(w, r->status);
+	if (e && e->decision) {
+		jw_key(w, "tcb_gate");
+		gate(w, e);
+	}
+	jw_key(w, "tcb_level"); platform_level(w, x->plevel);
+	jw_key(w, "tdx_module_status"); module(w, x);
+	jw_key(w, "verified"); jw_bool(w, r->verified);
+	jw_end_obj(w);
+	jw_done(w);
 }

@@ -224,33 +224,63 @@ static void run_checks(struct qrun *x)
 	}
 }
 
-jv qv_verify(struct qv *v, const uint8_t *raw, size_t len, int *verified, char *err, size_t errlen)
+/* The verified flag, the first failure, the status and its advisory IDs. */
+static void result(struct qrun *x)
+{
+	struct qv_result *r = &x->r;
+	r->verified = 1;
+	for (int i = 0; i < x->n && r->verified; i++)
+		if (x->ck[i].r == R_FAIL) {
+			r->verified = 0;
+			r->failed_check = x->ck[i].name;
+			r->error = x->ck[i].error;
+		}
+	if (!x->have_status)
+		return;
+	r->status = tcb_status_name(x->final);
+	for (int k = 0; k < x->nadv; k++)
+		for (int i = 0; i < x->adv[k]->n; i++) {
+			const char *id = x->adv[k]->ids[i];
+			int dup = 0;
+			for (int j = 0; j < r->nadvisories; j++)
+				dup |= strcmp(r->advisories[j], id) == 0;
+			if (!dup && r->nadvisories < (int)(sizeof r->advisories / sizeof r->advisories[0]))
+				r->advisories[r->nadvisories++] = id;
+		}
+}
+
+struct qrun *qv_check(struct qv *v, const uint8_t *raw, size_t len, struct qv_result *r, char *err, size_t errlen)
 {
 	struct qrun *x = xcalloc(1, sizeof *x);
-	jv out = jv_invalid();
 	int bad;
-	*verified = 0;
 	x->v = v;
 	x->raw = raw;
 	x->len = len;
-	if (tdx_parse(raw, len, &x->q, err, errlen))
-		goto done;
-	x->pe = pck_for(x, &bad, err, errlen);
-	if (bad)
-		goto done; /* certification data that does not parse: a malformed quote */
+	if (tdx_parse(raw, len, &x->q, err, errlen) || (x->pe = pck_for(x, &bad, err, errlen), bad)) {
+		free(x); /* a malformed quote, or certification data that does not parse */
+		return NULL;
+	}
 	v->st.quotes++;
 	x->td = tdx_is_td(&x->q);
 	x->body = x->q.body;
 	x->tee = x->td ? x->body + TD_TEE_TCB_SVN : NULL;
 	x->module_ok = !x->td;
 	run_checks(x);
-	out = verdict_json(x);
-	*verified = 1;
-	for (int i = 0; i < x->n; i++)
-		*verified &= x->ck[i].r != R_FAIL;
-done:
+	result(x);
+	*r = x->r;
+	return x;
+}
+
+void qv_write(const struct qrun *x, const struct qv_extra *e, int pretty, struct buf *out)
+{
+	verdict_write(x, &x->r, e, pretty, out);
+}
+
+void qv_end(struct qrun *x)
+{
+	if (!x)
+		return;
 	if (x->owned)
 		pck_entry_free(x->pe);
 	free(x);
-	return out;
 }

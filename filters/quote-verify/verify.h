@@ -3,7 +3,7 @@
  * dcap-qvl's algorithm and error strings by default, Intel QVL's rules on
  * request. Used by quote-verify's main and its fuzz harnesses.
  *
- * The verdict is a jv object (see quote-verify --help and the README): the
+ * The verdict is a JSON object (see quote-verify --help and the README): the
  * checks of the table in verify.c in order, each "pass", "fail" or "skip"
  * with a detail; the first failure names failed_check and error. The checks
  * up to pce_id establish trust and stop the run when they fail (later checks
@@ -15,8 +15,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jv.h>
 
 #include "chain.h"
 #include "lib/collateral.h"
@@ -55,9 +53,30 @@ struct qv;
  * when the collateral is malformed (a CRL or chain that does not parse). */
 struct qv *qv_new(const struct collateral *c, struct qv_anchor *a, const struct qv_options *o, char *err,
 		  size_t errlen);
-/* Verify one quote. Returns the verdict (and *verified), or an invalid jv
+/* The answer for one quote; the strings live until qv_end. */
+struct qv_result {
+	int verified;             /* every check passed */
+	const char *failed_check; /* the first failed check's name, and dcap-qvl's error string; NULL when verified */
+	const char *error;
+	const char *status;       /* the TCB status, or NULL when none was reached */
+	const char *advisories[48]; /* the advisory IDs of the status (platform, module, QE; no repeats) */
+	int nadvisories;
+};
+struct qrun;
+/* Run the checks on one quote: the run (for qv_write, then qv_end), or NULL
  * with err when the quote is malformed. */
-jv qv_verify(struct qv *v, const uint8_t *quote, size_t len, int *verified, char *err, size_t errlen);
+struct qrun *qv_check(struct qv *v, const uint8_t *quote, size_t len, struct qv_result *r, char *err, size_t errlen);
+/* What quote-verify adds to a verdict: the line in batch mode (0: none) and
+ * the TCB-status gate (decision NULL: none). */
+struct qv_extra {
+	size_t line;
+	const char *const *allowed;
+	int nallowed;
+	const char *decision;
+};
+/* Append the verdict (canonical JSON, pretty or compact, and a newline) to out. */
+void qv_write(const struct qrun *x, const struct qv_extra *e, int pretty, struct buf *out);
+void qv_end(struct qrun *x);
 void qv_free(struct qv *v);
 
 struct qv_stats {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/collateral.h"
+#include "lib/jscan.h"
 #include "lib/common.h"
 #include "quote-verify/verify.h"
 
