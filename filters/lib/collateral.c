@@ -18,7 +18,7 @@ const char *tcb_status_name(enum tcb_status s)
 	return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "Unknown";
 }
 
-int tcb_status_parse(const char *s)
+static int tcb_status_parse(const char *s)
 {
 	/* Intel's collateral uses the first seven; the relaunch statuses are verdicts only */
 	for (int i = 0; i <= TCB_REVOKED; i++)

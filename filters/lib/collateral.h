@@ -19,8 +19,6 @@ enum tcb_status {
 	TCB_TD_RELAUNCH_ADVISED, TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
 };
 const char *tcb_status_name(enum tcb_status s);
-/* -1 when s is not one of Intel's status strings. */
-int tcb_status_parse(const char *s);
 
 struct advisories {
 	char **ids;

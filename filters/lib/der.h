@@ -1,7 +1,7 @@
 /* A strict, allocation-free walker over DER, and a structural scan of an X.509
- * certificate (serial, names, validity, one extension) without OpenSSL's
- * decoders: quote2json reads PCK chains at tens of thousands of quotes per
- * second this way. Cryptographic checks stay with OpenSSL (quote-verify). */
+ * certificate (the signed bytes, serial, names, validity, key, extensions)
+ * without OpenSSL's decoders, fast enough for tens of thousands of PCK chains
+ * a second. It checks no signature. */
 #ifndef MP_DER_H
 #define MP_DER_H
 

@@ -1,5 +1,4 @@
-/* The one libcurl wrapper of mero-policy: every program that talks HTTP
- * (collateral-fetch, kms-attest, release-upload, the Phala client) goes
+/* The one libcurl wrapper of mero-policy: every program that talks HTTP goes
  * through http_do().
  *
  * What it does for every transfer:

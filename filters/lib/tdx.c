@@ -216,77 +216,10 @@ int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *er
 	return 0;
 }
 
-/* Put a root-first chain (Intel's DER sample) into leaf-first order. */
-static void leaf_first(struct cert_chain *c)
-{
-	if (c->n < 2 || X509_NAME_cmp(X509_get_subject_name(c->certs[0]), X509_get_issuer_name(c->certs[0])) != 0)
-		return;
-	X509 *last = c->certs[c->n - 1];
-	if (X509_NAME_cmp(X509_get_subject_name(last), X509_get_issuer_name(last)) == 0)
-		return;
-	for (int i = 0, j = c->n - 1; i < j; i++, j--) {
-		X509 *t = c->certs[i];
-		c->certs[i] = c->certs[j];
-		c->certs[j] = t;
-	}
-	c->reversed = 1;
-}
-
-int cert_chain_parse(const uint8_t *p, size_t n, struct cert_chain *c, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	if (n >= 11 && memmem(p, n, "-----BEGIN", 10)) {
-		if (cert_chain_parse_pem((const char *)p, n, c, err, errlen))
-			return -1;
-		leaf_first(c);
-		return 0;
-	}
-	/* DER: a sequence of certificates, possibly followed by zero padding */
-	size_t pos = 0;
-	c->der = 1;
-	while (pos < n) {
-		if (p[pos] == 0) {
-			size_t z = pos;
-			while (z < n && p[z] == 0)
-				z++;
-			if (z == n)
-				break;
-		}
-		const unsigned char *q = p + pos;
-		X509 *x = d2i_X509(NULL, &q, (long)(n - pos));
-		if (!x) {
-			char r[256];
-			ssl_error_text(r, sizeof r);
-			int k = c->n + 1;
-			cert_chain_free(c);
-			BAD("certificate %d of the chain (DER at offset %zu) does not parse: %s", k, pos, r);
-		}
-		chain_push(c, x);
-		pos = (size_t)(q - p);
-	}
-	if (c->n == 0)
-		BAD("certificate chain is empty");
-	leaf_first(c);
-	return 0;
-}
-
 char *cert_to_pem(X509 *x)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	PEM_write_bio_X509(b, x);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xmalloc((size_t)n + 1);
-	memcpy(s, data, (size_t)n);
-	s[n] = 0;
-	BIO_free(b);
-	return s;
-}
-
-char *x509_name_text(const X509_NAME *nm)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
 	char *data;
 	long n = BIO_get_mem_data(b, &data);
 	char *s = xmalloc((size_t)n + 1);
@@ -312,14 +245,6 @@ static const char *ca_kind(const char *issuer_cn)
 	if (strstr(issuer_cn, "Processor"))
 		return "processor";
 	return NULL;
-}
-
-const char *pck_ca_type(X509 *leaf)
-{
-	char cn[256];
-	if (X509_NAME_get_text_by_NID(X509_get_issuer_name(leaf), NID_commonName, cn, sizeof cn) < 0)
-		return NULL;
-	return ca_kind(cn);
 }
 
 const char *sgx_type_name(int t)
@@ -363,17 +288,6 @@ static int der_int(struct der v, int *out)
 }
 
 #define EXTBAD(...) do { snprintf(err, errlen, "PCK certificate SGX extension: " __VA_ARGS__); return -1; } while (0)
-
-int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen)
-{
-	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
-	int idx = X509_get_ext_by_OBJ(leaf, obj, -1);
-	ASN1_OBJECT_free(obj);
-	if (idx < 0)
-		BAD("PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
-	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(leaf, idx));
-	return pck_ext_parse_der(ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), e, err, errlen);
-}
 
 int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen)
 {
