@@ -240,17 +240,12 @@ void tcb_info_free(struct tcb_info *t)
 	memset(t, 0, sizeof *t);
 }
 
-int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, size_t errlen)
+/* The TCB info's own fields: id, version, dates, FMSPC, PCE-ID, tdxModule. */
+static int tcb_info_head(jv o, struct tcb_info *t, char *err, size_t errlen)
 {
-	char perr[256];
 	long long v;
-	memset(t, 0, sizeof *t);
-	jv o = parse_text(text, n, perr, sizeof perr), levels = jv_invalid(), mods = jv_invalid(), m = jv_invalid();
-	if (!jv_is_valid(o))
-		BAD("TCB info is not JSON: %s", perr);
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		BAD("TCB info is not a JSON object");
 	const char *id = json_str(o, "id");
+	jv m = jv_invalid();
 	if (get_int(o, "version", 0, 1000, &v))
 		BAD("TCB info: version is missing or not a number");
 	t->version = (int)v;
@@ -279,76 +274,119 @@ int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, si
 			BAD("TCB info: tdxModule needs mrsigner (48 bytes), attributes and attributesMask (8 bytes) in hex");
 		t->has_module = 1;
 	}
-	mods = json_get(o, "tdxModuleIdentities");
-	if (jv_get_kind(mods) == JV_KIND_ARRAY) {
-		int nm = jv_array_length(jv_copy(mods));
-		t->modules = xcalloc((size_t)nm, sizeof *t->modules);
-		for (int i = 0; i < nm; i++) {
-			struct module_identity *mi = &t->modules[i];
-			jv e = jv_array_get(jv_copy(mods), i);
-			const char *mid = json_str(e, "id");
-			int bad = jv_get_kind(e) != JV_KIND_OBJECT || !mid || strlen(mid) >= sizeof mi->id ||
-				  get_hex(e, "mrsigner", mi->mrsigner, 48) || get_hex(e, "attributes", mi->attributes, 8) ||
-				  get_hex(e, "attributesMask", mi->attributes_mask, 8);
-			if (!bad) {
-				snprintf(mi->id, sizeof mi->id, "%s", mid);
-				jv tl = json_get(e, "tcbLevels");
-				char what[64];
-				snprintf(what, sizeof what, "TCB info: tdxModuleIdentities[%d]", i);
-				bad = isv_levels_parse(tl, what, &mi->levels, &mi->nlevels, err, errlen) ? 2 : 0;
-				jv_free(tl);
-			}
-			jv_free(e);
-			t->nmodules = i + (bad ? 0 : 1);
-			if (bad == 2)
-				goto bad;
-			if (bad)
-				BAD("TCB info: tdxModuleIdentities[%d] needs id, mrsigner, attributes and attributesMask", i);
-		}
-	} else if (jv_is_valid(mods) && jv_get_kind(mods) != JV_KIND_NULL) {
-		BAD("TCB info: tdxModuleIdentities is not an array");
-	}
-	levels = json_get(o, "tcbLevels");
-	if (jv_get_kind(levels) != JV_KIND_ARRAY)
-		BAD("TCB info: tcbLevels is missing");
-	int nl = jv_array_length(jv_copy(levels));
-	t->levels = xcalloc((size_t)nl, sizeof *t->levels);
-	for (int i = 0; i < nl; i++) {
-		struct tcb_level *l = &t->levels[i];
-		jv lv = jv_array_get(jv_copy(levels), i), tcb = json_get(lv, "tcb");
-		jv tdx = json_get(tcb, "tdxtcbcomponents");
-		const char *date = json_str(lv, "tcbDate");
-		int bad = jv_get_kind(tcb) != JV_KIND_OBJECT || get_int(tcb, "pcesvn", 0, 65535, &v);
-		if (!bad)
-			l->pcesvn = (int)v;
-		jv sgxc = json_get(tcb, "sgxtcbcomponents");
-		int has_sgx_array = jv_is_valid(sgxc) && jv_get_kind(sgxc) != JV_KIND_NULL;
-		jv_free(sgxc);
-		bad = bad || (has_sgx_array ? components(tcb, "sgxtcbcomponents", l->sgx) : components_v2(tcb, l->sgx));
-		if (!bad && jv_is_valid(tdx) && jv_get_kind(tdx) != JV_KIND_NULL) {
-			bad = components(tcb, "tdxtcbcomponents", l->tdx);
-			l->has_tdx = 1;
-		}
-		bad = bad || get_status(lv, &l->status) || get_advisories(lv, &l->adv);
-		l->date = xstrdup(date ? date : "");
-		l->index = i;
-		jv_free(tdx);
-		jv_free(tcb);
-		jv_free(lv);
-		t->nlevels = i + 1;
-		if (bad)
-			BAD("TCB info: tcbLevels[%d] is malformed (16 sgxtcbcomponents, pcesvn, 16 tdxtcbcomponents, tcbStatus)", i);
-	}
-	qsort(t->levels, (size_t)t->nlevels, sizeof *t->levels, level_cmp);
 	jv_free(m);
-	jv_free(mods);
-	jv_free(levels);
-	jv_free(o);
 	return 0;
 bad:
 	jv_free(m);
+	return -1;
+}
+
+/* tdxModuleIdentities: [{id, mrsigner, attributes, attributesMask, tcbLevels}] */
+static int tcb_info_modules(jv o, struct tcb_info *t, char *err, size_t errlen)
+{
+	jv mods = json_get(o, "tdxModuleIdentities");
+	if (jv_get_kind(mods) != JV_KIND_ARRAY) {
+		int bad = jv_is_valid(mods) && jv_get_kind(mods) != JV_KIND_NULL;
+		jv_free(mods);
+		if (bad)
+			snprintf(err, errlen, "TCB info: tdxModuleIdentities is not an array");
+		return bad ? -1 : 0;
+	}
+	int nm = jv_array_length(jv_copy(mods));
+	t->modules = xcalloc((size_t)nm, sizeof *t->modules);
+	for (int i = 0; i < nm; i++) {
+		struct module_identity *mi = &t->modules[i];
+		jv e = jv_array_get(jv_copy(mods), i);
+		const char *mid = json_str(e, "id");
+		int bad = jv_get_kind(e) != JV_KIND_OBJECT || !mid || strlen(mid) >= sizeof mi->id ||
+			  get_hex(e, "mrsigner", mi->mrsigner, 48) || get_hex(e, "attributes", mi->attributes, 8) ||
+			  get_hex(e, "attributesMask", mi->attributes_mask, 8);
+		if (bad) {
+			snprintf(err, errlen, "TCB info: tdxModuleIdentities[%d] needs id, mrsigner, attributes and attributesMask", i);
+		} else {
+			snprintf(mi->id, sizeof mi->id, "%s", mid);
+			jv tl = json_get(e, "tcbLevels");
+			char what[64];
+			snprintf(what, sizeof what, "TCB info: tdxModuleIdentities[%d]", i);
+			bad = isv_levels_parse(tl, what, &mi->levels, &mi->nlevels, err, errlen);
+			jv_free(tl);
+		}
+		jv_free(e);
+		t->nmodules = i + (bad ? 0 : 1);
+		if (bad) {
+			jv_free(mods);
+			return -1;
+		}
+	}
 	jv_free(mods);
+	return 0;
+}
+
+/* One platform level: {tcb: {sgxtcbcomponents | sgxtcbcompNNsvn, pcesvn, tdxtcbcomponents?}, tcbDate, tcbStatus, advisoryIDs?} */
+static int tcb_level_parse(jv lv, int i, struct tcb_level *l)
+{
+	long long v;
+	jv tcb = json_get(lv, "tcb"), tdx = json_get(tcb, "tdxtcbcomponents"), sgxc = json_get(tcb, "sgxtcbcomponents");
+	const char *date = json_str(lv, "tcbDate");
+	int has_sgx_array = jv_is_valid(sgxc) && jv_get_kind(sgxc) != JV_KIND_NULL;
+	int bad = jv_get_kind(tcb) != JV_KIND_OBJECT || get_int(tcb, "pcesvn", 0, 65535, &v);
+	if (!bad)
+		l->pcesvn = (int)v;
+	bad = bad || (has_sgx_array ? components(tcb, "sgxtcbcomponents", l->sgx) : components_v2(tcb, l->sgx));
+	if (!bad && jv_is_valid(tdx) && jv_get_kind(tdx) != JV_KIND_NULL) {
+		bad = components(tcb, "tdxtcbcomponents", l->tdx);
+		l->has_tdx = 1;
+	}
+	bad = bad || get_status(lv, &l->status) || get_advisories(lv, &l->adv);
+	l->date = xstrdup(date ? date : "");
+	l->index = i;
+	jv_free(sgxc);
+	jv_free(tdx);
+	jv_free(tcb);
+	return bad ? -1 : 0;
+}
+
+static int tcb_info_levels(jv o, struct tcb_info *t, char *err, size_t errlen)
+{
+	jv levels = json_get(o, "tcbLevels");
+	if (jv_get_kind(levels) != JV_KIND_ARRAY) {
+		jv_free(levels);
+		snprintf(err, errlen, "TCB info: tcbLevels is missing");
+		return -1;
+	}
+	int nl = jv_array_length(jv_copy(levels));
+	t->levels = xcalloc((size_t)nl, sizeof *t->levels);
+	for (int i = 0; i < nl; i++) {
+		jv lv = jv_array_get(jv_copy(levels), i);
+		int bad = tcb_level_parse(lv, i, &t->levels[i]);
+		jv_free(lv);
+		t->nlevels = i + 1;
+		if (bad) {
+			jv_free(levels);
+			snprintf(err, errlen, "TCB info: tcbLevels[%d] is malformed (16 sgxtcbcomponents, pcesvn, 16 "
+				 "tdxtcbcomponents, tcbStatus)", i);
+			return -1;
+		}
+	}
 	jv_free(levels);
+	qsort(t->levels, (size_t)t->nlevels, sizeof *t->levels, level_cmp);
+	return 0;
+}
+
+int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, size_t errlen)
+{
+	char perr[256];
+	memset(t, 0, sizeof *t);
+	jv o = parse_text(text, n, perr, sizeof perr);
+	if (!jv_is_valid(o))
+		BAD("TCB info is not JSON: %s", perr);
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		BAD("TCB info is not a JSON object");
+	if (tcb_info_head(o, t, err, errlen) || tcb_info_modules(o, t, err, errlen) || tcb_info_levels(o, t, err, errlen))
+		goto bad;
+	jv_free(o);
+	return 0;
+bad:
 	jv_free(o);
 	tcb_info_free(t);
 	return -1;

@@ -45,15 +45,9 @@ static size_t kind_len(enum body_kind k)
 	return k == BODY_SGX ? SGX_REPORT_LEN : k == BODY_TD10 ? TD10_REPORT_LEN : TD15_REPORT_LEN;
 }
 
-int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
+/* The header (and v5 body descriptor) and the body: the signed region. */
+static int parse_head(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
 {
-	memset(q, 0, sizeof *q);
-	q->raw = buf;
-	q->len = len;
-	if (len == 0)
-		BAD("empty input");
-	if (len > QUOTE_MAX_LEN)
-		BAD("input of %zu bytes exceeds the 1 MiB quote cap", len);
 	if (len < TDX_HEADER_LEN)
 		BAD("header truncated at byte 0 of %zu (needs %d bytes)", len, TDX_HEADER_LEN);
 	q->version = le16(buf);
@@ -62,8 +56,7 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	if (q->version < 3 || q->version > 5)
 		BAD("unknown quote version %u at byte 0", q->version);
 	if (q->ak_type != AK_TYPE_ECDSA_P256)
-		BAD("unsupported attestation key type %u at byte 2 (only 2, ECDSA P-256, is supported)",
-		    q->ak_type);
+		BAD("unsupported attestation key type %u at byte 2 (only 2, ECDSA P-256, is supported)", q->ak_type);
 	if (q->tee_type != TEE_TYPE_SGX && q->tee_type != TEE_TYPE_TDX)
 		BAD("unknown TEE type 0x%08x at byte 4", q->tee_type);
 	size_t off = TDX_HEADER_LEN;
@@ -84,11 +77,10 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 			BAD("unknown body type %u at byte %zu", q->body_type, off);
 		q->kind = (enum body_kind)q->body_type;
 		if ((q->kind == BODY_SGX) != (q->tee_type == TEE_TYPE_SGX))
-			BAD("body type %u at byte %zu does not fit TEE type 0x%08x", q->body_type, off,
-			    q->tee_type);
+			BAD("body type %u at byte %zu does not fit TEE type 0x%08x", q->body_type, off, q->tee_type);
 		if (q->body_size != kind_len(q->kind))
-			BAD("body size %u at byte %zu does not match body type %u (%zu bytes)", q->body_size,
-			    off + 2, q->body_type, kind_len(q->kind));
+			BAD("body size %u at byte %zu does not match body type %u (%zu bytes)", q->body_size, off + 2,
+			    q->body_type, kind_len(q->kind));
 		off += 6;
 	}
 	q->body_len = kind_len(q->kind);
@@ -97,39 +89,34 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	NEED(off, q->body_len, len, "body");
 	q->body = buf + off;
 	q->body_off = off;
-	off += q->body_len;
-	q->signed_len = off;
+	q->signed_len = off + q->body_len;
+	return 0;
+}
 
-	NEED(off, 4, len, "signature data length");
-	q->sig_data_len = le32(buf + off);
-	off += 4;
-	if (q->sig_data_len > len - off)
-		BAD("signature data length %u at byte %zu points past the end (%zu bytes left)",
-		    q->sig_data_len, off - 4, len - off);
-	size_t lim = off + q->sig_data_len; /* everything below lies within the signature data */
-	NEED(off, 64, lim, "quote signature");
-	q->sig = buf + off;
-	off += 64;
-	NEED(off, 64, lim, "attestation key");
-	q->att_key = buf + off;
-	off += 64;
-	if (q->version >= 4) {
-		NEED(off, 6, lim, "certification data header");
-		q->has_outer = 1;
-		q->outer_type = le16(buf + off);
-		q->outer_size = le32(buf + off + 2);
-		if (q->outer_type != 6)
-			BAD("unknown certification data type %u at byte %zu (expected 6, QE report)",
-			    q->outer_type, off);
-		if (q->outer_size > lim - (off + 6))
-			BAD("certification data size %u at byte %zu points past the signature data (%zu bytes left)",
-			    q->outer_size, off + 2, lim - (off + 6));
-		off += 6;
-		if (off + q->outer_size != lim)
-			BAD("signature data length %u at byte %zu does not match its contents (%zu bytes)",
-			    q->sig_data_len, q->signed_len, off + q->outer_size - (q->signed_len + 4));
-		lim = off + q->outer_size;
-	}
+/* The type-6 wrapper of v4/v5: its size must be what the signature data holds. */
+static int parse_outer(const uint8_t *buf, struct tdx_quote *q, size_t *off, size_t *lim, char *err, size_t errlen)
+{
+	NEED(*off, 6, *lim, "certification data header");
+	q->has_outer = 1;
+	q->outer_type = le16(buf + *off);
+	q->outer_size = le32(buf + *off + 2);
+	if (q->outer_type != 6)
+		BAD("unknown certification data type %u at byte %zu (expected 6, QE report)", q->outer_type, *off);
+	if (q->outer_size > *lim - (*off + 6))
+		BAD("certification data size %u at byte %zu points past the signature data (%zu bytes left)",
+		    q->outer_size, *off + 2, *lim - (*off + 6));
+	*off += 6;
+	if (*off + q->outer_size != *lim)
+		BAD("signature data length %u at byte %zu does not match its contents (%zu bytes)", q->sig_data_len,
+		    q->signed_len, *off + q->outer_size - (q->signed_len + 4));
+	*lim = *off + q->outer_size;
+	return 0;
+}
+
+/* The QE report, its signature, the QE authentication data and the PCK
+ * certification data, within [off, lim): the sizes must add up exactly. */
+static int parse_qe(const uint8_t *buf, struct tdx_quote *q, size_t off, size_t lim, char *err, size_t errlen)
+{
 	NEED(off, SGX_REPORT_LEN, lim, "QE report");
 	q->qe_report = buf + off;
 	off += SGX_REPORT_LEN;
@@ -140,8 +127,8 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	q->qe_auth_len = le16(buf + off);
 	off += 2;
 	if (q->qe_auth_len > lim - off)
-		BAD("QE authentication data length %u at byte %zu points past the end (%zu bytes left)",
-		    q->qe_auth_len, off - 2, lim - off);
+		BAD("QE authentication data length %u at byte %zu points past the end (%zu bytes left)", q->qe_auth_len,
+		    off - 2, lim - off);
 	q->qe_auth = buf + off;
 	off += q->qe_auth_len;
 	NEED(off, 6, lim, "PCK certification data header");
@@ -150,18 +137,48 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	if (q->cert_type < 1 || q->cert_type > 7 || q->cert_type == 6)
 		BAD("unknown certification data type %u at byte %zu", q->cert_type, off);
 	if (q->cert_size > lim - (off + 6))
-		BAD("PCK certification data size %u at byte %zu points past the end (%zu bytes left)",
-		    q->cert_size, off + 2, lim - (off + 6));
+		BAD("PCK certification data size %u at byte %zu points past the end (%zu bytes left)", q->cert_size,
+		    off + 2, lim - (off + 6));
 	off += 6;
 	q->cert_data = buf + off;
 	q->cert_off = off;
-	/* the declared sizes must add up exactly: a length that does not is corrupt */
 	if (off + q->cert_size != lim)
 		BAD("certification data size %u at byte %zu does not match its contents (%zu bytes)",
 		    q->has_outer ? q->outer_size : q->sig_data_len,
 		    q->has_outer ? q->signed_len + 4 + 128 + 2 : q->signed_len,
-		    (q->has_outer ? off + q->cert_size - (q->signed_len + 4 + 134)
-				  : off + q->cert_size - (q->signed_len + 4)));
+		    (q->has_outer ? off + q->cert_size - (q->signed_len + 4 + 134) : off + q->cert_size - (q->signed_len + 4)));
+	return 0;
+}
+
+int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
+{
+	memset(q, 0, sizeof *q);
+	q->raw = buf;
+	q->len = len;
+	if (len == 0)
+		BAD("empty input");
+	if (len > QUOTE_MAX_LEN)
+		BAD("input of %zu bytes exceeds the 1 MiB quote cap", len);
+	if (parse_head(buf, len, q, err, errlen))
+		return -1;
+	size_t off = q->signed_len;
+	NEED(off, 4, len, "signature data length");
+	q->sig_data_len = le32(buf + off);
+	off += 4;
+	if (q->sig_data_len > len - off)
+		BAD("signature data length %u at byte %zu points past the end (%zu bytes left)", q->sig_data_len, off - 4,
+		    len - off);
+	size_t lim = off + q->sig_data_len; /* everything below lies within the signature data */
+	NEED(off, 64, lim, "quote signature");
+	q->sig = buf + off;
+	off += 64;
+	NEED(off, 64, lim, "attestation key");
+	q->att_key = buf + off;
+	off += 64;
+	if (q->version >= 4 && parse_outer(buf, q, &off, &lim, err, errlen))
+		return -1;
+	if (parse_qe(buf, q, off, lim, err, errlen))
+		return -1;
 	q->end = q->signed_len + 4 + q->sig_data_len;
 	q->trailing = len - q->end;
 	return 0;
@@ -289,13 +306,110 @@ static int der_int(struct der v, int *out)
 
 #define EXTBAD(...) do { snprintf(err, errlen, "PCK certificate SGX extension: " __VA_ARGS__); return -1; } while (0)
 
+/* What the extension must hold, seen so far. */
+struct ext_seen {
+	int tcb, fmspc, pceid, ncomp, pcesvn, cpusvn;
+};
+
+/* The TCB entry (.2): 16 component SVNs, PCESVN, CPUSVN. */
+static int ext_tcb(struct der val, struct pck_ext *e, struct ext_seen *seen, char *err, size_t errlen)
+{
+	seen->tcb = 1;
+	while (val.n) {
+		struct der t, toid, tval;
+		int x, y, tt;
+		if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
+		    oid_suffix(toid, &x, &y) || x != 2 || y < 1 || der_next(&t, &tt, &tval))
+			EXTBAD("malformed TCB entry");
+		if (y >= 1 && y <= 16) {
+			if (tt != 0x02 || der_int(tval, &e->comp[y - 1]) || e->comp[y - 1] > 255)
+				EXTBAD("TCB component %d is not a small INTEGER", y);
+			seen->ncomp++;
+		} else if (y == 17) {
+			if (tt != 0x02 || der_int(tval, &e->pcesvn))
+				EXTBAD("PCESVN is not an INTEGER");
+			seen->pcesvn = 1;
+		} else if (y == 18) {
+			if (tt != 0x04 || tval.n != 16)
+				EXTBAD("CPUSVN is not 16 bytes");
+			memcpy(e->cpusvn, tval.p, 16);
+			seen->cpusvn = 1;
+		}
+	}
+	return 0;
+}
+
+/* The configuration entry (.7): dynamic platform, cached keys, SMT. */
+static int ext_configuration(struct der val, struct pck_ext *e, char *err, size_t errlen)
+{
+	while (val.n) {
+		struct der t, toid, tval;
+		int x, y, tt;
+		if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
+		    oid_suffix(toid, &x, &y) || x != 7 || der_next(&t, &tt, &tval))
+			EXTBAD("malformed configuration entry");
+		int bv = (tt == 0x01 && tval.n == 1) ? (tval.p[0] != 0) : -1;
+		if (y == 1)
+			e->dynamic_platform = bv;
+		else if (y == 2)
+			e->cached_keys = bv;
+		else if (y == 3)
+			e->smt_enabled = bv;
+	}
+	return 0;
+}
+
+/* One entry of the extension: .1 PPID, .2 TCB, .3 PCE-ID, .4 FMSPC, .5 SGX
+ * type, .6 platform instance ID, .7 configuration; others are ignored. */
+static int ext_entry(int a, int tag, struct der val, struct pck_ext *e, struct ext_seen *seen, char *err, size_t errlen)
+{
+	switch (a) {
+	case 1:
+		if (tag != 0x04 || val.n != 16)
+			EXTBAD("PPID is not 16 bytes");
+		memcpy(e->ppid, val.p, 16);
+		e->has_ppid = 1;
+		return 0;
+	case 2:
+		if (tag != 0x30)
+			EXTBAD("TCB is not a SEQUENCE");
+		return ext_tcb(val, e, seen, err, errlen);
+	case 3:
+		if (tag != 0x04 || val.n != 2)
+			EXTBAD("PCE-ID is not 2 bytes");
+		memcpy(e->pceid, val.p, 2);
+		seen->pceid = 1;
+		return 0;
+	case 4:
+		if (tag != 0x04 || val.n != 6)
+			EXTBAD("FMSPC is not 6 bytes");
+		memcpy(e->fmspc, val.p, 6);
+		seen->fmspc = 1;
+		return 0;
+	case 5:
+		if (tag != 0x0a || der_int(val, &e->sgx_type))
+			EXTBAD("SGX type is not an ENUMERATED");
+		return 0;
+	case 6:
+		if (tag == 0x04 && val.n == 16) {
+			memcpy(e->platform_instance_id, val.p, 16);
+			e->has_platform_instance_id = 1;
+		}
+		return 0;
+	case 7:
+		return tag == 0x30 ? ext_configuration(val, e, err, errlen) : 0;
+	}
+	return 0;
+}
+
 int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen)
 {
+	struct der top = {p, n}, seq, item;
+	struct ext_seen seen = {0};
+	int tag;
 	memset(e, 0, sizeof *e);
 	e->sgx_type = -1;
 	e->dynamic_platform = e->cached_keys = e->smt_enabled = -1;
-	struct der top = {p, n}, seq, item;
-	int tag, have_tcb = 0, have_fmspc = 0, have_pceid = 0, ncomp = 0, have_pcesvn = 0, have_cpusvn = 0;
 	if (der_next(&top, &tag, &seq) || tag != 0x30)
 		EXTBAD("not a SEQUENCE");
 	while (seq.n) {
@@ -307,87 +421,15 @@ int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, 
 			EXTBAD("entry has an unexpected OID");
 		if (der_next(&item, &tag, &val))
 			EXTBAD("entry %d has no value", a);
-		switch (a) {
-		case 1:
-			if (tag != 0x04 || val.n != 16)
-				EXTBAD("PPID is not 16 bytes");
-			memcpy(e->ppid, val.p, 16);
-			e->has_ppid = 1;
-			break;
-		case 2:
-			if (tag != 0x30)
-				EXTBAD("TCB is not a SEQUENCE");
-			have_tcb = 1;
-			while (val.n) {
-				struct der t, toid, tval;
-				int x, y, tt;
-				if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
-				    oid_suffix(toid, &x, &y) || x != 2 || y < 1 || der_next(&t, &tt, &tval))
-					EXTBAD("malformed TCB entry");
-				if (y >= 1 && y <= 16) {
-					if (tt != 0x02 || der_int(tval, &e->comp[y - 1]) || e->comp[y - 1] > 255)
-						EXTBAD("TCB component %d is not a small INTEGER", y);
-					ncomp++;
-				} else if (y == 17) {
-					if (tt != 0x02 || der_int(tval, &e->pcesvn))
-						EXTBAD("PCESVN is not an INTEGER");
-					have_pcesvn = 1;
-				} else if (y == 18) {
-					if (tt != 0x04 || tval.n != 16)
-						EXTBAD("CPUSVN is not 16 bytes");
-					memcpy(e->cpusvn, tval.p, 16);
-					have_cpusvn = 1;
-				}
-			}
-			break;
-		case 3:
-			if (tag != 0x04 || val.n != 2)
-				EXTBAD("PCE-ID is not 2 bytes");
-			memcpy(e->pceid, val.p, 2);
-			have_pceid = 1;
-			break;
-		case 4:
-			if (tag != 0x04 || val.n != 6)
-				EXTBAD("FMSPC is not 6 bytes");
-			memcpy(e->fmspc, val.p, 6);
-			have_fmspc = 1;
-			break;
-		case 5:
-			if (tag != 0x0a || der_int(val, &e->sgx_type))
-				EXTBAD("SGX type is not an ENUMERATED");
-			break;
-		case 6:
-			if (tag == 0x04 && val.n == 16) {
-				memcpy(e->platform_instance_id, val.p, 16);
-				e->has_platform_instance_id = 1;
-			}
-			break;
-		case 7:
-			if (tag == 0x30) {
-				while (val.n) {
-					struct der t, toid, tval;
-					int x, y, tt;
-					if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) ||
-					    tt != 0x06 || oid_suffix(toid, &x, &y) || x != 7 ||
-					    der_next(&t, &tt, &tval))
-						EXTBAD("malformed configuration entry");
-					int bv = (tt == 0x01 && tval.n == 1) ? (tval.p[0] != 0) : -1;
-					if (y == 1) e->dynamic_platform = bv;
-					else if (y == 2) e->cached_keys = bv;
-					else if (y == 3) e->smt_enabled = bv;
-				}
-			}
-			break;
-		default:
-			break;
-		}
+		if (ext_entry(a, tag, val, e, &seen, err, errlen))
+			return -1;
 	}
-	if (!have_tcb || ncomp != 16 || !have_pcesvn || !have_cpusvn)
-		EXTBAD("TCB is incomplete (%d of 16 components%s%s)", ncomp, have_pcesvn ? "" : ", no PCESVN",
-		       have_cpusvn ? "" : ", no CPUSVN");
-	if (!have_fmspc)
+	if (!seen.tcb || seen.ncomp != 16 || !seen.pcesvn || !seen.cpusvn)
+		EXTBAD("TCB is incomplete (%d of 16 components%s%s)", seen.ncomp, seen.pcesvn ? "" : ", no PCESVN",
+		       seen.cpusvn ? "" : ", no CPUSVN");
+	if (!seen.fmspc)
 		EXTBAD("no FMSPC");
-	if (!have_pceid)
+	if (!seen.pceid)
 		EXTBAD("no PCE-ID");
 	return 0;
 }
