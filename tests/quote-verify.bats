@@ -783,3 +783,58 @@ gate_scenario() {
     --root-ca "$CA/root.pem" --lines --allow-status uptodate,outofdate < "$BATS_TEST_TMPDIR/lines"
   [ "$(j -c '[.line, .tcb_gate.decision]')" = '[1,"allowed"]' ]
 }
+
+# ---- the PCK chain judged as OpenSSL's X509_verify_cert judges it ----
+
+# openssl_verdict NAME: what `openssl verify -crl_check_all` says of scenario NAME's PCK
+# chain at CANOW with the collateral's two CRLs: "OK" or "REASON (certificate DEPTH)"
+# (the first error; a CRL not yet valid is accepted, as dcap-qvl and quote-verify accept it)
+openssl_verdict() {
+  local d="$BATS_TEST_TMPDIR/$1" out
+  quote2json < "$d/quote.bin" | jq -r '.auth_data.qe_report_data.certification_data.pck_cert_chain[]' |
+    awk -v d="$d" '/BEGIN CERT/ { n++ } { print > (n == 1 ? d "/leaf.pem" : d "/rest.pem") }'
+  jq -r .root_ca_crl "$d/collateral.json" | xxd -r -p | openssl crl -inform DER -out "$d/root-crl.pem"
+  jq -r .pck_crl "$d/collateral.json" | xxd -r -p | openssl crl -inform DER -out "$d/pck-crl.pem"
+  out=$(openssl verify -no-CApath -no-CAstore -CAfile "$CA/root.pem" -untrusted "$d/rest.pem" \
+    -CRLfile "$d/root-crl.pem" -CRLfile "$d/pck-crl.pem" -crl_check_all -attime "$CANOW" "$d/leaf.pem" 2>&1 || true)
+  out=$(grep -E '^error [0-9]+ at [0-9]+ depth lookup: ' <<<"$out" | grep -v 'CRL is not yet valid' | head -n 1 |
+    sed -E 's/^error [0-9]+ at ([0-9]+) depth lookup: (.*)$/\2 (certificate \1)/')
+  echo "${out:-OK}"
+}
+
+# our_verdict NAME: quote-verify's pck_chain check of scenario NAME, in the same words
+our_verdict() {
+  local d="$BATS_TEST_TMPDIR/$1"
+  quote-verify --collateral "$d/collateral.json" --root-ca "$CA/root.pem" --now "$CANOW" < "$d/quote.bin" 2>/dev/null |
+    jq -r '(.checks[] | select(.name == "pck_chain")) as $c
+      | if $c.result == "pass" then "OK" elif $c.result == "fail" then (.error | sub(", CN=.*\\)$"; ")")) else "skipped" end'
+}
+
+@test "test CA: the PCK chain's verdict is OpenSSL's (openssl verify -crl_check_all) in every case of the table" {
+  local name spec want ours theirs bad=
+  while IFS='|' read -r name spec want; do
+    scenario "dx-$name" "$spec"
+    ours=$(our_verdict "dx-$name")
+    theirs=$(openssl_verdict "dx-$name")
+    [ "$ours" = "$theirs" ] && [ "$ours" = "$want" ] || bad+="$name: ours '$ours', openssl '$theirs', expected '$want'"$'\n'
+  done <<'TABLE'
+base|{}|OK
+revoked-leaf|{"revoke":["pck"]}|certificate revoked (certificate 0)
+revoked-ca|{"revoke":["pckca"]}|certificate revoked (certificate 1)
+expired-leaf|{"leaf":{"end":"20250110000000Z"}}|certificate has expired (certificate 0)
+future-leaf|{"leaf":{"start":"20250120000000Z"}}|certificate is not yet valid (certificate 0)
+critical-ext|{"leaf":{"ext":"1.2.3.4 = critical,DER:0500"}}|unhandled critical extension (certificate 0)
+ca-not-ca|{"pckca":{"ext":"basicConstraints = critical, CA:FALSE"}}|invalid CA certificate (certificate 1)
+ca-no-certsign|{"pckca":{"ext":"keyUsage = critical, cRLSign"}}|invalid CA certificate (certificate 1)
+ca-no-crlsign|{"pckca":{"ext":"keyUsage = critical, keyCertSign"}}|key usage does not include CRL signing (certificate 0)
+expired-ca|{"pckca":{"end":"20250110000000Z"}}|certificate has expired (certificate 1)
+other-key-akid|{"leaf":{"signer":"other"}}|unable to get local issuer certificate (certificate 0)
+other-key|{"leaf":{"signer":"other","ext":"authorityKeyIdentifier = none"}}|certificate signature failure (certificate 0)
+sub-ca|{"sub_ca":{}}|unable to get certificate CRL (certificate 1)
+path-length|{"pckca":{"ext":"basicConstraints = critical, CA:TRUE, pathlen:0"},"sub_ca":{}}|path length constraint exceeded (certificate 2)
+no-leaf-crl|{"pck_crl_issuer":"root"}|unable to get certificate CRL (certificate 0)
+crl-other-key|{"leaf":{"signer":"other","ext":"authorityKeyIdentifier = none"},"pck_crl_issuer":"other"}|CRL signature failure (certificate 0)
+crl-in-future|{"dates":{"crl_last":"20250120000000Z"}}|OK
+TABLE
+  [ -z "$bad" ] || { echo "$bad"; return 1; }
+}

@@ -204,9 +204,8 @@ static int cert_adopt(struct dcert *c, uint8_t *der, size_t len, char *err, size
 	spki_point(c);
 	cert_extensions(c);
 	c->self_issued = der_eq(c->s.issuer, c->s.subject);
-	c->self_signed = c->self_issued && !c->ext_invalid &&
-			 dcert_akid_ok(c, c->akid_keyid, c->akid_serial, c->akid_name) &&
-			 !(c->ku_set && !(c->ku & KU_KEY_CERT_SIGN));
+	c->self_signed = c->self_issued && !c->ext_invalid && c->p256 &&
+			 dcert_akid_ok(c, c->akid_keyid, c->akid_serial, c->akid_name);
 	name_cn(c->s.subject, c->cn, sizeof c->cn);
 	if (!c->cn[0]) {
 		char *t = der_name_text(c->s.subject);

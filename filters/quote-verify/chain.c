@@ -40,13 +40,13 @@ struct path {
 	char note[200];
 };
 
-/* X509_check_issued: names, AKID, keyCertSign, and a key that fits the
- * subject's signature algorithm. */
+/* The chain builder's check_issued (ossl_x509_likely_issued): names, AKID,
+ * and a key that fits the subject's signature algorithm; key usage is judged
+ * later, as check_ca, by check_extensions. */
 static int issued(const struct dcert *issuer, const struct dcert *subject)
 {
 	return der_eq(issuer->s.subject, subject->s.issuer) && !issuer->ext_invalid && !subject->ext_invalid &&
-	       dcert_akid_ok(issuer, subject->akid_keyid, subject->akid_serial, subject->akid_name) &&
-	       !(issuer->ku_set && !(issuer->ku & KU_KEY_CERT_SIGN)) && issuer->p256;
+	       dcert_akid_ok(issuer, subject->akid_keyid, subject->akid_serial, subject->akid_name) && issuer->p256;
 }
 
 static int in_path(const struct path *p, const struct dcert *c)
