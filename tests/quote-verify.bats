@@ -250,6 +250,14 @@ vcase() {
   [ "$(j '[.now, .rules, .quote_version, .report_type]')" = '["2025-07-19T10:00:34Z","dcap-qvl",4,"TD10"]' ]
 }
 
+@test "the README lists the checks in the verdict's (the table's) order" {
+  local readme
+  readme=$(awk '/^`root_ca_revocation` \(/,/`report_data`\.$/' "$ROOT/README.md" | tr '\n' ' ' |
+    grep -oE '`[a-z_0-9]+`' | tr -d '`' | grep -vx enclave_debug | jq -Rsc 'split("\n")[:-1]')
+  run -0 --separate-stderr quote-verify --collateral "$C" --now $NOW < "$Q"
+  [ "$readme" = "$(j '[.checks[].name]')" ]
+}
+
 @test "--now defaults to SOURCE_DATE_EPOCH (then the clock)" {
   SOURCE_DATE_EPOCH=$NOW run -0 --separate-stderr quote-verify --collateral "$C" < "$Q"
   [ "$(j .now)" = '"2025-07-19T10:00:34Z"' ]
