@@ -458,13 +458,11 @@ struct members {
 /* The value of member key, or NULL (*len its length) */
 static const char *member(const struct members *o, const char *key, size_t *len)
 {
-	size_t kl = strlen(key);
-	for (int i = 0; i < o->n; i++)
-		if (o->m[i].klen == kl + 2 && memcmp(o->m[i].key + 1, key, kl) == 0) {
-			*len = o->m[i].len;
-			return o->text + o->m[i].off;
-		}
-	return NULL;
+	const struct json_member *m = json_member_find(o->m, o->n, key);
+	if (!m)
+		return NULL;
+	*len = m->len;
+	return o->text + m->off;
 }
 
 static char *get_text(const struct members *o, const char *key, size_t *len)

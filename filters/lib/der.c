@@ -151,22 +151,49 @@ static int scan_tbs(struct der tbs, struct cert_scan *c, char *err, size_t errle
 	return 0;
 }
 
+int der_signed(const uint8_t *p, size_t n, struct der *tbs_tlv, struct der *tbs, struct der *alg, struct der *sig)
+{
+	struct der all = {p, n}, obj;
+	int tag;
+	if (der_next(&all, &tag, &obj) || tag != 0x30 || all.n)
+		return 1;
+	tbs_tlv->p = obj.p;
+	if (der_next(&obj, &tag, tbs) || tag != 0x30)
+		return 2;
+	tbs_tlv->n = (size_t)(obj.p - tbs_tlv->p);
+	if (der_next(&obj, &tag, alg) || tag != 0x30 || der_next(&obj, &tag, sig) || tag != 0x03 || obj.n)
+		return 3;
+	return 0;
+}
+
+int der_next_cert(struct der *all, struct der *cert)
+{
+	struct der v;
+	int tag;
+	size_t z = 0;
+	while (z < all->n && all->p[z] == 0)
+		z++;
+	if (z == all->n)
+		return 0;
+	struct der rest = *all;
+	if (der_next(&rest, &tag, &v) || tag != 0x30)
+		return -1;
+	cert->p = all->p;
+	cert->n = (size_t)(rest.p - all->p);
+	*all = rest;
+	return 1;
+}
+
 int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext_oid_len,
 	      struct cert_scan *c, char *err, size_t errlen)
 {
+	static const char *const what[] = {"", "not a DER certificate (outer SEQUENCE)", "malformed TBSCertificate",
+					   "malformed signature fields"};
+	struct der tbs;
 	memset(c, 0, sizeof *c);
-	struct der all = {der, len}, cert, tbs;
-	int tag;
-	if (der_next(&all, &tag, &cert) || tag != 0x30 || all.n)
-		BAD("not a DER certificate (outer SEQUENCE)");
-	const uint8_t *tbs_start = cert.p;
-	if (der_next(&cert, &tag, &tbs) || tag != 0x30)
-		BAD("malformed TBSCertificate");
-	c->tbs.p = tbs_start;
-	c->tbs.n = (size_t)(cert.p - tbs_start);
-	if (der_next(&cert, &tag, &c->sig_alg) || tag != 0x30 || der_next(&cert, &tag, &c->sig) || tag != 0x03 ||
-	    cert.n)
-		BAD("malformed signature fields");
+	int bad = der_signed(der, len, &c->tbs, &tbs, &c->sig_alg, &c->sig);
+	if (bad)
+		BAD("%s", what[bad]);
 	if (scan_tbs(tbs, c, err, errlen))
 		return -1;
 	return c->exts.p ? scan_extensions(c->exts, ext_oid, ext_oid_len, c, err, errlen) : 0;

@@ -17,6 +17,17 @@ struct der {
  * tag/val, advancing d; 0 or -1. */
 int der_next(struct der *d, int *tag, struct der *val);
 
+/* The envelope of a signed X.509 object (a certificate, a CRL): SEQUENCE
+ * {tbs SEQUENCE, algorithm SEQUENCE, signature BIT STRING} and nothing after
+ * it. tbs_tlv: the signed bytes (tag and length included); the rest are the
+ * contents. 0, or which part is malformed: 1 the outer SEQUENCE, 2 the TBS,
+ * 3 the algorithm or signature. */
+int der_signed(const uint8_t *p, size_t n, struct der *tbs_tlv, struct der *tbs, struct der *alg, struct der *sig);
+/* The next of DER certificates back to back, zero padding after them
+ * allowed: 1 with its bytes (tag and length included) in *cert, 0 at the
+ * end, -1 when what follows is no SEQUENCE (all then still points at it). */
+int der_next_cert(struct der *all, struct der *cert);
+
 /* UTCTime (tag 0x17) or GeneralizedTime (0x18) ending in Z as epoch seconds; -1 if malformed. */
 long long der_time(int tag, struct der v);
 

@@ -172,47 +172,6 @@ long json_syntax_error(const char *p, size_t n)
 	return e ? -1 : (long)s.fail;
 }
 
-int json_member_span(const char *p, size_t n, const char *key, size_t *off, size_t *len)
-{
-	struct scan sc = {p, n, 0};
-	size_t klen = strlen(key), i = ws(p, 0, n);
-	int found = 0;
-	if (i >= n || p[i] != '{')
-		return -1;
-	i = ws(p, i + 1, n);
-	if (i < n && p[i] == '}')
-		return -1;
-	for (;;) {
-		if (i >= n || p[i] != '"')
-			return -1;
-		size_t ks = i + 1, ke = skip_string(&sc, i);
-		if (!ke)
-			return -1;
-		i = ws(p, ke, n);
-		if (i >= n || p[i] != ':')
-			return -1;
-		size_t vs = ws(p, i + 1, n), ve = skip_value(&sc, vs, 0);
-		if (!ve)
-			return -1;
-		if (ke - 1 - ks == klen && memcmp(p + ks, key, klen) == 0) {
-			if (found)
-				return -1; /* a duplicate member is ambiguous */
-			found = 1;
-			*off = vs;
-			*len = ve - vs;
-		}
-		i = ws(p, ve, n);
-		if (i < n && p[i] == '}')
-			break;
-		if (i >= n || p[i] != ',')
-			return -1;
-		i = ws(p, i + 1, n);
-	}
-	if (ws(p, i + 1, n) != n)
-		return -1; /* something follows the object */
-	return found ? 0 : -1;
-}
-
 int json_members(const char *p, size_t n, struct json_member *m, int max)
 {
 	struct scan sc = {p, n, 0};
@@ -244,6 +203,26 @@ int json_members(const char *p, size_t n, struct json_member *m, int max)
 		i = ws(p, i + 1, n);
 	}
 	return ws(p, i + 1, n) == n ? count : -1;
+}
+
+const struct json_member *json_member_find(const struct json_member *m, int n, const char *key)
+{
+	size_t kl = strlen(key);
+	for (int i = 0; i < n; i++)
+		if (m[i].klen == kl + 2 && memcmp(m[i].key + 1, key, kl) == 0)
+			return &m[i];
+	return NULL;
+}
+
+int json_member_span(const char *p, size_t n, const char *key, size_t *off, size_t *len)
+{
+	struct json_member m[64];
+	const struct json_member *f = json_member_find(m, json_members(p, n, m, 64), key);
+	if (!f)
+		return -1;
+	*off = f->off;
+	*len = f->len;
+	return 0;
 }
 
 static int hex4(const char *p)

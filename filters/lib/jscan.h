@@ -15,11 +15,6 @@ long json_utf8_error(const uint8_t *p, size_t n);
  * else the offset of the first error. */
 long json_syntax_error(const char *p, size_t n);
 
-/* Find the value of member key of the top-level JSON object in text, as a
- * byte span (the exact served bytes). Returns 0, or -1 when text is not an
- * object, is malformed, has no such member or has it twice. */
-int json_member_span(const char *text, size_t n, const char *key, size_t *off, size_t *len);
-
 /* The members of a top-level object, in order: the key as written (quotes
  * included) and the value's span. Returns their count, or -1 when text is
  * not one well-formed object, has more than max members or repeats a key. */
@@ -29,6 +24,12 @@ struct json_member {
 	size_t off, len;
 };
 int json_members(const char *text, size_t n, struct json_member *m, int max);
+/* The member named key (written without escapes) among n, or NULL. */
+const struct json_member *json_member_find(const struct json_member *m, int n, const char *key);
+/* The value of member key of the top-level JSON object in text, as a byte
+ * span (the exact served bytes). Returns 0, or -1 when text is not one
+ * object of at most 64 members without repeats, or has no such member. */
+int json_member_span(const char *text, size_t n, const char *key, size_t *off, size_t *len);
 
 /* The text of a JSON string literal p[0..n) (quotes included, already
  * checked by json_syntax_error), escapes decoded, as a new NUL-terminated

@@ -457,29 +457,20 @@ int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, s
 			BAD("%s", e2);
 		c->n = k;
 	} else {
-		struct der all = {p, n}, v;
-		int tag;
+		struct der all = {p, n}, cert;
+		int r;
 		c->is_der = 1;
-		while (all.n) {
-			if (all.p[0] == 0) {
-				size_t z = 0;
-				while (z < all.n && all.p[z] == 0)
-					z++;
-				if (z == all.n)
-					break;
-			}
-			const uint8_t *start = all.p;
-			if (der_next(&all, &tag, &v) || tag != 0x30) {
-				int k = c->n + 1;
-				pck_chain_free(c);
-				BAD("certificate %d of the chain (DER at offset %zu) does not parse", k, (size_t)(start - p));
-			}
-			size_t len = (size_t)(all.p - start);
+		while ((r = der_next_cert(&all, &cert)) > 0) {
 			c->der = xrealloc(c->der, sizeof(uint8_t *) * (size_t)(c->n + 1));
 			c->len = xrealloc(c->len, sizeof(size_t) * (size_t)(c->n + 1));
-			c->der[c->n] = memcpy(xmalloc(len), start, len);
-			c->len[c->n] = len;
+			c->der[c->n] = memcpy(xmalloc(cert.n), cert.p, cert.n);
+			c->len[c->n] = cert.n;
 			c->n++;
+		}
+		if (r < 0) {
+			int k = c->n + 1;
+			pck_chain_free(c);
+			BAD("certificate %d of the chain (DER at offset %zu) does not parse", k, (size_t)(all.p - p));
 		}
 	}
 	if (c->n == 0)

@@ -306,21 +306,15 @@ static int list_pem(struct dcert_list *l, const uint8_t *p, size_t n, char *err,
 /* DER certificates back to back, possibly followed by zero padding */
 static int list_der(struct dcert_list *l, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
-	struct der all = {p, n}, v;
+	struct der all = {p, n}, cert;
 	char e2[300];
-	int tag;
+	int r;
 	l->der = 1;
-	while (all.n) {
-		size_t z = 0;
-		while (z < all.n && all.p[z] == 0)
-			z++;
-		if (z == all.n)
-			break;
-		const uint8_t *start = all.p;
+	while ((r = der_next_cert(&all, &cert)) != 0) {
 		struct dcert c;
-		if (der_next(&all, &tag, &v) || tag != 0x30 ||
-		    dcert_parse(&c, start, (size_t)(all.p - start), e2, sizeof e2))
-			BAD("certificate %d of the chain (DER at offset %zu) does not parse", l->n + 1, (size_t)(start - p));
+		if (r < 0 || dcert_parse(&c, cert.p, cert.n, e2, sizeof e2))
+			BAD("certificate %d of the chain (DER at offset %zu) does not parse", l->n + 1,
+			    (size_t)((r < 0 ? all.p : cert.p) - p));
 		list_add(l, &c);
 	}
 	if (l->n == 0)
@@ -444,17 +438,11 @@ static int crl_tbs(struct dcrl *c, struct der tbs)
 
 static int crl_der(struct dcrl *c, char *err, size_t errlen)
 {
-	struct der all = {c->der, c->len}, crl, tbs;
-	int tag;
-	if (der_next(&all, &tag, &crl) || tag != 0x30 || all.n)
-		BAD("not a DER or PEM CRL: malformed CertificateList");
-	const uint8_t *start = crl.p;
-	if (der_next(&crl, &tag, &tbs) || tag != 0x30)
-		BAD("not a DER or PEM CRL: malformed TBSCertList");
-	c->tbs.p = start;
-	c->tbs.n = (size_t)(crl.p - start);
-	if (der_next(&crl, &tag, &c->sig_alg) || tag != 0x30 || der_next(&crl, &tag, &c->sig) || tag != 0x03 || crl.n)
-		BAD("not a DER or PEM CRL: malformed signature fields");
+	static const char *const what[] = {"", "CertificateList", "TBSCertList", "signature fields"};
+	struct der tbs;
+	int bad = der_signed(c->der, c->len, &c->tbs, &tbs, &c->sig_alg, &c->sig);
+	if (bad)
+		BAD("not a DER or PEM CRL: malformed %s", what[bad]);
 	if (crl_tbs(c, tbs))
 		BAD("not a DER or PEM CRL: malformed TBSCertList");
 	return 0;

@@ -116,7 +116,9 @@ check_fn ck_platform_tcb_level, ck_tdx_module_identity, ck_tdx_module_tcb_level,
 void verdict_write(const struct qrun *x, const struct qv_result *r, const struct qv_extra *e, int pretty,
 		   struct buf *out);
 
-/* verify.c: whether the QE report signature verifies (cached) */
+/* verify.c: the leaf's SGX extension into e (ext_ok, or ext_err) */
+void pck_entry_ext(struct pck_entry *e);
+/* whether the QE report signature verifies (cached) */
 int qv_qe_signature_ok(struct qrun *x);
 /* The attestation key from x||y (cached); NULL when not a P-256 point. */
 EVP_PKEY *qv_attestation_key(struct qv *v, const uint8_t xy[64]);

@@ -167,11 +167,7 @@ static int coll_pck_chain(struct qv *v, char *err, size_t errlen)
 	e->verified = -1;
 	if (parse_chain(v->c->pck_certificate_chain, "pck_certificate_chain", &e->chain, err, errlen))
 		return -1;
-	struct der x = e->chain.c[0].s.ext;
-	if (!x.p)
-		snprintf(e->ext_err, sizeof e->ext_err, "PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
-	else
-		e->ext_ok = pck_ext_parse_der(x.p, x.n, &e->ext, e->ext_err, sizeof e->ext_err) == 0;
+	pck_entry_ext(e);
 	return 0;
 }
 

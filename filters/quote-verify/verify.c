@@ -118,12 +118,17 @@ static int parse_pck(struct pck_entry *e, const struct tdx_quote *q, char *err, 
 		snprintf(err, errlen, "PCK certificate chain at byte %zu: %s", q->cert_off, e2);
 		return -1;
 	}
+	pck_entry_ext(e);
+	return 0;
+}
+
+void pck_entry_ext(struct pck_entry *e)
+{
 	struct der x = e->chain.c[0].s.ext;
 	if (!x.p)
 		snprintf(e->ext_err, sizeof e->ext_err, "PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
 	else
 		e->ext_ok = pck_ext_parse_der(x.p, x.n, &e->ext, e->ext_err, sizeof e->ext_err) == 0;
-	return 0;
 }
 
 /* The PCK chain of a quote, parsed (and cached by the bytes' SHA-256), or
