@@ -33,19 +33,24 @@ static int ext_id(struct der oid)
 
 static int alg_is(struct der alg, const uint8_t *want, size_t n) { return alg.n == n && memcmp(alg.p, want, n) == 0; }
 
-/* One extension of a list already checked by cert_scan: its OID, criticality and value. */
-static void ext_next(struct der *exts, struct der *oid, int *critical, struct der *val)
+/* The next extension of a list, SEQUENCE {OID, critical BOOLEAN?, OCTET
+ * STRING}: its OID, criticality and value; -1 when it is malformed. */
+static int ext_next(struct der *exts, struct der *oid, int *critical, struct der *val)
 {
 	struct der ext;
 	int tag;
-	der_next(exts, &tag, &ext);
-	der_next(&ext, &tag, oid);
-	der_next(&ext, &tag, val);
 	*critical = 0;
+	if (der_next(exts, &tag, &ext) || tag != 0x30 || der_next(&ext, &tag, oid) || tag != 0x06 ||
+	    der_next(&ext, &tag, val))
+		return -1;
 	if (tag == 0x01) {
-		*critical = val->n == 1 && val->p[0] != 0;
-		der_next(&ext, &tag, val);
+		if (val->n != 1)
+			return -1;
+		*critical = val->p[0] != 0;
+		if (der_next(&ext, &tag, val))
+			return -1;
 	}
+	return tag == 0x04 && ext.n == 0 ? 0 : -1;
 }
 
 /* ---- certificate extensions ---- */
@@ -123,7 +128,10 @@ static void cert_extensions(struct dcert *c)
 	while (exts.n) {
 		struct der oid, v;
 		int critical, id, bad = 0;
-		ext_next(&exts, &oid, &critical, &v);
+		if (ext_next(&exts, &oid, &critical, &v)) {
+			c->ext_invalid = 1; /* cert_scan let none through; be safe all the same */
+			return;
+		}
 		id = ext_id(oid);
 		if (id != X_OTHER && (seen & 1u << id))
 			c->ext_invalid = 1; /* a repeated extension */
@@ -364,9 +372,8 @@ static int crl_entry(struct dcrl *c, struct der e)
 		while (exts.n) {
 			struct der oid, v, en;
 			int critical, id;
-			if (exts.p[0] != 0x30)
+			if (ext_next(&exts, &oid, &critical, &v))
 				return -1;
-			ext_next(&exts, &oid, &critical, &v);
 			id = ext_id(oid);
 			if (id == X_CERT_ISSUER)
 				c->unsupported = 1; /* an indirect CRL */
@@ -392,9 +399,8 @@ static int crl_extensions(struct dcrl *c, struct der f)
 	while (exts.n) {
 		struct der oid, v;
 		int critical, id;
-		if (exts.p[0] != 0x30)
+		if (ext_next(&exts, &oid, &critical, &v))
 			return -1;
-		ext_next(&exts, &oid, &critical, &v);
 		id = ext_id(oid);
 		if (id == X_IDP || id == X_DELTA || id == X_FRESHEST)
 			c->unsupported = 1;
