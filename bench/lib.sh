@@ -18,6 +18,8 @@ now_ns() { date +%s%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 # at_least A B: "met" when A >= B (numbers, decimals allowed), else "NOT met"
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "NOT met" }'; }
+# at_most A B: "met" when A <= B, else "NOT met"
+at_most() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "met" : "NOT met" }'; }
 
 # per_proc RUNS STDIN CMD...: mean wall time of one whole process of CMD in
 # microseconds over RUNS runs (after 2 warm-ups), each forked by this shell with

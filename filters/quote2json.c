@@ -275,34 +275,21 @@ static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *ou
 	return 0;
 }
 
+static int line_json(void *ctx, const uint8_t *quote, size_t len, size_t lineno, struct buf *out, char *err,
+		     size_t errlen)
+{
+	(void)ctx;
+	(void)lineno;
+	return quote_json(quote, len, 0, out, err, errlen);
+}
+
 static int run_lines(enum input_form form)
 {
-	struct quote_lines it;
-	struct buf raw, out;
-	size_t done = 0;
-	buf_init(&out);
-	quote_lines_init(&it, stdin, form);
-	while (quote_lines_next(&it, &raw)) {
-		char err[512];
-		int r = quote_json(raw.data, raw.len, 0, &out, err, sizeof err);
-		buf_free(&raw);
-		if (r) {
-			warnx("line %zu: cannot parse quote: %s", it.lineno, err);
-			it.bad++;
-			continue;
-		}
-		done++;
-		if (out.len > 1 << 20) {
-			out_write(out.data, out.len);
-			out.len = 0;
-		}
-	}
-	quote_lines_end(&it);
-	out_write(out.data, out.len);
-	buf_free(&out);
+	struct lines_run r;
+	quote_lines_run(stdin, form, line_json, NULL, &r);
 	close_stdout();
-	if (it.bad)
-		fail(EXIT_DATAERR, "%zu of %zu quotes failed to parse (%zu written)", it.bad, it.bad + done, done);
+	if (r.bad)
+		fail(EXIT_DATAERR, "%zu of %zu quotes failed to parse (%zu written)", r.bad, r.bad + r.done, r.done);
 	return 0;
 }
 

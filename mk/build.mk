@@ -39,7 +39,7 @@ all build: $(BINS)
 
 # The flags every object and program is built with: a change rebuilds (git's
 # Makefile keeps such a file too). Rewritten only when it changes.
-BUILD_FLAGS = $(CC) | $(CPPFLAGS) $(pkg_cflags) | $(CFLAGS) $(WARN) | $(LDFLAGS) | $(LDLIBS)
+BUILD_FLAGS = $(CC) | $(CPPFLAGS) $(pkg_cflags) | $(CFLAGS) $(WARN) | $(LDFLAGS) | $(LDLIBS) | $(foreach p,$(PROGRAMS),$(LDLIBS_$(p)))
 $(OBJDIR)/.flags: FORCE | $(OBJDIR)/lib
 	$(file >$@.new,$(BUILD_FLAGS))
 	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
@@ -63,6 +63,11 @@ $(OBJDIR)/%.o: filters/%.c $(OBJDIR)/.headers $(OBJDIR)/.flags | $(OBJDIR)/lib $
 $(LIB_A): $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# quote-verify links OpenSSL's libcrypto statically (Debian's libssl-dev ships
+# the archive): a verification then costs no symbol binding of libcrypto.so,
+# the larger part of its time per process (bench/20-quote-verify.sh)
+LDLIBS_quote-verify := -Wl,-Bstatic -lcrypto -Wl,-Bdynamic
 
 # one link rule per program; LDLIBS_NAME adds libraries for one program
 define prog_rule

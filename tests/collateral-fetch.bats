@@ -37,31 +37,44 @@ teardown() {
 # the requests the fake saw: "ENDPOINT STATUS" per line
 requests() { cut -d' ' -f1,2 "$LOG"; }
 
-@test "--help prints the synopsis, the endpoints' output and the exit codes" {
+@test "--help documents PCS_API_KEY and the exit codes" {
   run -0 --separate-stderr collateral-fetch --help
-  assert_line --index 0 --partial 'usage: collateral-fetch [--pccs-url URL | --pcs]'
   assert_output --partial 'PCS_API_KEY'
   assert_output --partial '75 timeout or 429/5xx after the retries'
-  [ -z "$stderr" ]
+  assert_output --partial '78 PCS_API_KEY holds a line break'
 }
 
-@test "--version prints name and version" {
-  run -0 collateral-fetch --version
-  assert_output --regexp '^collateral-fetch [0-9]+\.[0-9]+\.[0-9]+$'
-}
-
-@test "usage errors exit 2 with usage on stderr and nothing on stdout" {
-  run -2 --separate-stderr collateral-fetch --bogus
-  [ -z "$output" ]
-  [[ "$stderr" == *"usage: collateral-fetch"* ]]
+@test "program-specific usage errors exit 2 with the synopsis and nothing on stdout" {
   run -2 --separate-stderr collateral-fetch --pcs --pccs-url http://127.0.0.1:1
-  [[ "$stderr" == *"--pccs-url and --pcs exclude each other"* ]]
+  [ -z "$output" ]
+  [ "$(sed -n 1p <<<"$stderr")" = "collateral-fetch: --pccs-url and --pcs exclude each other" ]
+  [[ "$(sed -n 2p <<<"$stderr")" == "usage: collateral-fetch "* ]]
   run -2 --separate-stderr collateral-fetch --pccs-url ftp://example
   [[ "$stderr" == *"--pccs-url needs an http:// or https:// URL, not 'ftp://example'"* ]]
+  run -2 --separate-stderr collateral-fetch --root-ca-crl-url ftp://example/crl
+  [ "$(sed -n 1p <<<"$stderr")" = "collateral-fetch: --root-ca-crl-url needs an http:// or https:// URL, not 'ftp://example/crl'" ]
+  run -2 --separate-stderr collateral-fetch --root-ca-crl-url file:///etc/passwd
+  [[ "$stderr" == *"--root-ca-crl-url needs an http:// or https:// URL"* ]]
   run -2 --separate-stderr collateral-fetch --timeout 0
-  [[ "$stderr" == *"--timeout needs seconds"* ]]
+  [[ "$stderr" == *"--timeout needs seconds from 0.001 to 3600, not '0'"* ]]
+  # below a millisecond is refused, not turned into the 30 s default
+  run -2 --separate-stderr collateral-fetch --timeout 0.0004
+  [[ "$stderr" == *"--timeout needs seconds from 0.001 to 3600, not '0.0004'"* ]]
+  run -2 --separate-stderr collateral-fetch --timeout 3601
   run -2 --separate-stderr collateral-fetch --retries 99
   [[ "$stderr" == *"--retries needs 0 to 10, not '99'"* ]]
+  run -2 --separate-stderr collateral-fetch --input=pem
+  [[ "$stderr" == *"unknown input form 'pem'"* ]]
+  [ -z "$output" ]
+}
+
+@test "--timeout 0.001 is a millisecond: a slow answer times out at once (75), not after 30 s" {
+  start_fake "$C" --script pckcrl=slow,slow
+  local t0=$(date +%s%N)
+  run -75 --separate-stderr collateral-fetch --pccs-url "$URL" --timeout 0.001 --retries 1 < "$Q"
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  [[ "$stderr" == "collateral-fetch: GET $URL/sgx/certification/v4/pckcrl?ca=platform&encoding=der: timed out (after 2 attempts)" ]]
+  [ "$ms" -lt 3000 ]
 }
 
 @test "a malformed quote exits 65 before any request" {
@@ -231,6 +244,29 @@ requests() { cut -d' ' -f1,2 "$LOG"; }
   [ "$(nlines "$stderr")" -eq 2 ]
   PCS_API_KEY= run -0 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
   [ "$(tail -1 "$LOG" | cut -d' ' -f3)" = "key=-" ]
+}
+
+@test "a line break in PCS_API_KEY is a configuration error (78) before any request, the key never printed" {
+  start_fake "$C"
+  PCS_API_KEY=$'k3y\nInjected: 1' run -78 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "collateral-fetch: PCS_API_KEY holds a line break: it cannot be sent as a header" ]
+  [ ! -s "$LOG" ]
+  PCS_API_KEY=$'k3y\r' run -78 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
+  [ ! -s "$LOG" ]
+}
+
+@test "response headers over 64 KiB are an impossible answer (76), not retried" {
+  start_fake "$C" --script tcb=hugeheaders,hugeheaders
+  run -76 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "collateral-fetch: GET $URL/tdx/certification/v4/tcb?fmspc=B0C06F000000: response headers exceed 65536 bytes" ]
+  [ "$(requests | tr '\n' ' ')" = "pckcrl 200 tcb 200 " ]
+  # one header line longer than libcurl's own limit: the same
+  start_fake "$C" --script qe=hugeheader,hugeheader
+  run -76 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
+  [[ "$stderr" == "collateral-fetch: GET $URL/tdx/certification/v4/qe/identity?update=standard: "* ]]
+  [ "$(requests | tr '\n' ' ')" = "pckcrl 200 tcb 200 qe 200 " ]
 }
 
 @test "a write error on stdout exits 74" {

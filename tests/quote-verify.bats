@@ -60,14 +60,16 @@ vcase() {
   [ "$(jq -r '.options.allow_debug // false' <<<"$c")" = true ] && opts+=(--allow-debug)
   [ "$(jq -r '.options.skip_attrs // false' <<<"$c")" = true ] && opts+=(--skip-td-attributes)
   run --separate-stderr quote-verify --collateral "$VEC/$col" --now "$now" "${opts[@]}" < "$VEC/$src"
-  [ -z "$stderr" ]
   if [ "$(jq -r .expected.ok <<<"$c")" = true ]; then
     [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
     [ "$(j '[.verified, .status, .advisory_ids, [.platform_status.status, .platform_status.advisory_ids], [.qe_status.status, .qe_status.advisory_ids], .failed_check, .error]')" = \
       "$(jq -c '.expected | [true, .status, .advisory_ids, .platform_status, .qe_status, null, null]' <<<"$c")" ]
   else
     [ "$status" -eq 1 ]
     [ "$(j '[.verified, .error]')" = "$(jq -c '.expected | [false, .error]' <<<"$c")" ]
+    # one stderr line names the failed check and why
+    [ "$stderr" = "quote-verify: not verified: $(j -r .failed_check): $(jq -r .expected.error <<<"$c")" ]
     # failed_check names the first check whose result is "fail"
     [ "$(j '[.checks[] | select(.result == "fail") | .name] | first')" = "$(j .failed_check)" ]
   fi
@@ -76,34 +78,30 @@ vcase() {
 
 # ---- usage, input and output errors ----
 
-@test "--help prints the synopsis, the options and the built-in root's fingerprint" {
+@test "--help names the built-in root's fingerprint and --allow-status" {
   run -0 --separate-stderr quote-verify --help
-  assert_line --index 0 --partial 'usage: quote-verify --collateral FILE'
-  assert_output --partial '--intel-rules'
-  assert_output --partial '--skip-td-attributes'
   assert_output --partial "$INTEL_ROOT_SHA256"
-  [ -z "$stderr" ]
+  assert_output --partial '--allow-status LIST'
 }
 
-@test "--version prints name and version" {
-  run -0 quote-verify --version
-  assert_output --regexp '^quote-verify [0-9]+\.[0-9]+\.[0-9]+$'
-}
-
-@test "usage errors exit 2 with usage on stderr and nothing on stdout" {
-  run -2 --separate-stderr quote-verify --bogus
-  [ -z "$output" ]
-  [[ "$stderr" == *"usage: quote-verify"* ]]
+@test "program-specific usage errors exit 2 with the synopsis and nothing on stdout" {
   run -2 --separate-stderr quote-verify < "$Q"
-  [[ "$stderr" == *"--collateral FILE is required"* ]]
+  [ -z "$output" ]
+  [ "$(sed -n 1p <<<"$stderr")" = "quote-verify: --collateral FILE is required" ]
+  [[ "$(sed -n 2p <<<"$stderr")" == "usage: quote-verify --collateral FILE"* ]]
   run -2 --separate-stderr quote-verify --collateral "$C" --now yesterday < "$Q"
   [[ "$stderr" == *"--now needs Unix seconds, not 'yesterday'"* ]]
   run -2 --separate-stderr quote-verify --collateral "$C" --expect-report-data 12345 < "$Q"
   [[ "$stderr" == *"--expect-report-data needs 1 to 64 bytes of hex"* ]]
   run -2 --separate-stderr quote-verify --collateral - < "$Q"
   [[ "$stderr" == *"--collateral cannot be standard input"* ]]
+  run -2 --separate-stderr quote-verify --collateral "$C" --root-ca - < "$Q"
+  [[ "$stderr" == *"--root-ca cannot be standard input"* ]]
+  run -2 --separate-stderr quote-verify --collateral "$C" --input=pem < "$Q"
+  [[ "$stderr" == *"unknown input form 'pem'"* ]]
   run -2 --separate-stderr quote-verify --collateral "$C" extra < "$Q"
   [[ "$stderr" == *"unexpected argument 'extra'"* ]]
+  [ -z "$output" ]
 }
 
 @test "a missing collateral or root CA file exits 66 with nothing on stdout" {
@@ -148,7 +146,7 @@ vcase() {
   [[ "$stderr" == "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c1.json': collateral is not JSON"* ]]
   jq 'del(.qe_identity)' "$C" > "$BATS_TEST_TMPDIR/c2.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c2.json" < "$Q"
-  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c2.json': collateral: qe_identity (the signed QE identity text) is missing" ]
+  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c2.json': collateral: qe_identity is missing, null or not a string" ]
   jq '.tcb_info_signature = "abcd"' "$C" > "$BATS_TEST_TMPDIR/c3.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c3.json" < "$Q"
   [[ "$stderr" == *"tcb_info_signature is not 64 bytes (hex r||s)" ]]
@@ -161,6 +159,39 @@ vcase() {
   jq '.qe_identity |= sub("\"tcbStatus\":\"UpToDate\""; "\"tcbStatus\":\"Fine\"")' "$C" > "$BATS_TEST_TMPDIR/c6.json"
   run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c6.json" < "$Q"
   [[ "$stderr" == *"QE identity: tcbLevels[0] is malformed"* ]]
+}
+
+@test "every required collateral field missing, null or of the wrong type exits 65 naming it" {
+  local f how
+  for f in tcb_info qe_identity tcb_info_signature qe_identity_signature tcb_info_issuer_chain \
+      qe_identity_issuer_chain pck_crl_issuer_chain root_ca_crl pck_crl; do
+    for how in "del(.$f)" ".$f = null" ".$f = 42" ".$f = {}"; do
+      jq "$how" "$C" > "$BATS_TEST_TMPDIR/c.json"
+      run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+      [ -z "$output" ] || { echo "$f ($how): stdout written"; return 1; }
+      [[ "$stderr" == "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c.json': collateral: $f "* ]] ||
+        { echo "$f ($how): $stderr"; return 1; }
+    done
+  done
+  # an empty issuer chain is a string but holds no certificate
+  jq '.pck_crl_issuer_chain = ""' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  [ "$stderr" = "quote-verify: cannot parse collateral '$BATS_TEST_TMPDIR/c.json': collateral: pck_crl_issuer_chain: no PEM certificate found" ]
+  # the optional pck_certificate_chain: null is absent, a number is malformed
+  jq '.pck_certificate_chain = null' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -0 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  jq '.pck_certificate_chain = 7' "$C" > "$BATS_TEST_TMPDIR/c.json"
+  run -65 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/c.json" --now $NOW < "$Q"
+  [[ "$stderr" == *"collateral: pck_certificate_chain is not a string" ]]
+}
+
+@test "a directory given as the collateral or the root CA exits 66: not a regular file" {
+  run -66 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR" --now $NOW < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "quote-verify: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)" ]
+  run -66 --separate-stderr quote-verify --collateral "$C" --root-ca "$BATS_TEST_TMPDIR" --now $NOW < "$Q"
+  [ -z "$output" ]
+  [ "$stderr" = "quote-verify: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)" ]
 }
 
 @test "a write error on stdout exits 74" {
@@ -219,6 +250,14 @@ vcase() {
   [ "$(j '[.now, .rules, .quote_version, .report_type]')" = '["2025-07-19T10:00:34Z","dcap-qvl",4,"TD10"]' ]
 }
 
+@test "the README lists the checks in the verdict's (the table's) order" {
+  local readme
+  readme=$(awk '/^`root_ca_revocation` \(/,/`report_data`\.$/' "$ROOT/README.md" | tr '\n' ' ' |
+    grep -oE '`[a-z_0-9]+`' | tr -d '`' | grep -vx enclave_debug | jq -Rsc 'split("\n")[:-1]')
+  run -0 --separate-stderr quote-verify --collateral "$C" --now $NOW < "$Q"
+  [ "$readme" = "$(j '[.checks[].name]')" ]
+}
+
 @test "--now defaults to SOURCE_DATE_EPOCH (then the clock)" {
   SOURCE_DATE_EPOCH=$NOW run -0 --separate-stderr quote-verify --collateral "$C" < "$Q"
   [ "$(j .now)" = '"2025-07-19T10:00:34Z"' ]
@@ -273,7 +312,7 @@ vcase() {
 @test "a flipped bit in the quote signature fails quote_signature" {
   flip_byte "$Q" 650 1 "$BATS_TEST_TMPDIR/q"
   run -1 --separate-stderr quote-verify --collateral "$C" --now $NOW < "$BATS_TEST_TMPDIR/q"
-  [ -z "$stderr" ]
+  [ "$stderr" = "quote-verify: not verified: quote_signature: ISV enclave report signature is invalid" ]
   [ "$(j '[.verified, .status, .failed_check, .error]')" = '[false,null,"quote_signature","ISV enclave report signature is invalid"]' ]
   # the judgement checks after a failed gate are not evaluated
   [ "$(j '[.checks[] | select(.name == "platform_tcb_level" or .name == "td_debug") | .result]')" = '["skip","skip"]' ]
@@ -385,7 +424,8 @@ vcase() {
 @test "--lines verifies one hex or base64 quote per line, one JSON verdict per line" {
   { xxd -p "$Q" | tr -d '\n'; printf '\n\n'; cat "$VEC/dcap-qvl/sample/tdx-quote.hex"; printf '\n\n'; base64 -w0 "$Q"; echo; } > "$BATS_TEST_TMPDIR/lines"
   run -1 --separate-stderr quote-verify --collateral "$C" --now $NOW --lines < "$BATS_TEST_TMPDIR/lines"
-  [ -z "$stderr" ]
+  # one stderr line per quote that does not verify, with its line number
+  [ "$stderr" = "quote-verify: line 3: not verified: platform_tcb_level: No matching TCB level found" ]
   [ "$(nlines "$output")" -eq 3 ]
   [ "$(jq -sc 'map([.line, .verified, .status, .error])' <<<"$output")" = '[[1,true,"UpToDate",null],[3,false,null,"No matching TCB level found"],[5,true,"UpToDate",null]]' ]
   # each line is the single-quote verdict plus "line"
@@ -419,7 +459,9 @@ vcase() {
   [ -z "$stderr" ]
   [ "$(j '[.verified, .status, .advisory_ids, .fmspc, .root_ca.builtin, .root_ca.subject]')" = '[true,"UpToDate",[],"c0ffee000000",false,"O=mero-policy TEST (not Intel),CN=mero-policy TEST SGX Root CA"]' ]
   [ "$(j .root_ca.sha256)" = "\"$(openssl x509 -in "$CA/root.pem" -outform der | sha256sum | cut -c1-64)\"" ]
-  qvca 0 base --root-ca "$CA/root.der"
+  # the same root as DER
+  run -0 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/base/collateral.json" --now "$CANOW" \
+    --root-ca "$CA/root.der" < "$BATS_TEST_TMPDIR/base/quote.bin"
   run -1 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/base/collateral.json" --now $CANOW \
     < "$BATS_TEST_TMPDIR/base/quote.bin"
   [ "$(j '[.failed_check, .root_ca.builtin]')" = '["tcb_info_chain",true]' ]
@@ -642,6 +684,7 @@ ti, tis = member("tcbInfo.json", "tcbInfo"); qi, qis = member("qeIdentity.json",
 chain = open(f"{d}/tcbSignChain.pem").read()
 json.dump({"tcb_info": ti, "tcb_info_signature": tis, "qe_identity": qi, "qe_identity_signature": qis,
            "tcb_info_issuer_chain": chain, "qe_identity_issuer_chain": chain,
+           "pck_crl_issuer_chain": open(f"{d}/pckSignChain.pem").read(),
            "root_ca_crl": open(f"{d}/rootCaCrl.der", "rb").read().hex(),
            "pck_crl": open(f"{d}/intermediateCaCrl.der", "rb").read().hex()}, open(out, "w"))
 PY
@@ -675,4 +718,131 @@ PY
   scenario notdx '{"tcb_levels":[{"sgx":'"$COMP"',"pcesvn":11,"tdx":null,"status":"UpToDate"},{"sgx":'"$COMP"',"pcesvn":5,"tdx":[3,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0],"status":"OutOfDate"}]}'
   qvca 1 notdx
   [ "$(j '[.status, .failed_check, .error]')" = '[null,"platform_tcb_level","No TDX components in the TCB info"]' ]
+}
+
+# ---- --allow-status: the TCB-status gate ----
+
+# gate_scenario NAME STATUS: a platform TCB level of STATUS with one advisory (none for UpToDate)
+gate_scenario() {
+  local adv='["INTEL-SA-00'"$((${#2} + 100))"'"]'
+  [ "$2" = UpToDate ] && adv='[]'
+  scenario "$1" '{"tcb_levels":[{"sgx":'"$COMP"',"pcesvn":11,"tdx":'"$TDXC"',"status":"'"$2"'","advisories":'"$adv"'}]}'
+}
+
+@test "--allow-status: each TCB status is allowed when listed (any case) and refused otherwise, advisories named" {
+  local st adv
+  for st in UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndSWHardeningNeeded OutOfDate \
+      OutOfDateConfigurationNeeded; do
+    gate_scenario "g-$st" "$st"
+    adv="INTEL-SA-00$((${#st} + 100))"
+    [ "$st" = UpToDate ] && adv="no advisories"
+    # allowed: the status in lower case among others
+    qvca 0 "g-$st" --allow-status "revoked,${st,,}"
+    [ -z "$stderr" ]
+    [ "$(j '[.verified, .status, .tcb_gate]')" = "[true,\"$st\",{\"allowed\":$(printf '%s\n' revoked "${st,,}" | sort | jq -Rsc 'split("\n")[:-1]'),\"decision\":\"allowed\"}]" ]
+    # refused: exit 1, the verdict still written, one line naming the status and its advisories
+    qvca 1 "g-$st" --allow-status Fine,Perfect
+    [ "$stderr" = "quote-verify: not allowed: TCB status $st ($adv) is not in --allow-status fine,perfect" ]
+    [ "$(j '[.verified, .status, .failed_check, .tcb_gate.decision]')" = "[true,\"$st\",null,\"refused\"]" ]
+  done
+}
+
+@test "--allow-status: a Revoked platform does not verify: tcb_gate not-evaluated, the not-verified line" {
+  gate_scenario g-revoked Revoked
+  qvca 1 g-revoked --allow-status UpToDate,Revoked
+  [ "$stderr" = "quote-verify: not verified: tcb_status: TCB status is invalid: Revoked" ]
+  [ "$(j '[.verified, .status, .tcb_gate]')" = '[false,"Revoked",{"allowed":["revoked","uptodate"],"decision":"not-evaluated"}]' ]
+}
+
+@test "--allow-status: several advisory IDs are listed comma-separated; a quote that fails is not-evaluated" {
+  scenario g-two '{"tcb_levels":[{"sgx":'"$COMP"',"pcesvn":11,"tdx":'"$TDXC"',"status":"OutOfDate","advisories":["INTEL-SA-00837","INTEL-SA-00960"]}]}'
+  qvca 1 g-two --allow-status uptodate
+  [ "$stderr" = "quote-verify: not allowed: TCB status OutOfDate (INTEL-SA-00837, INTEL-SA-00960) is not in --allow-status uptodate" ]
+  flip_byte "$Q" 650 1 "$BATS_TEST_TMPDIR/q"
+  run -1 --separate-stderr quote-verify --collateral "$C" --now $NOW --allow-status UpToDate < "$BATS_TEST_TMPDIR/q"
+  [ "$stderr" = "quote-verify: not verified: quote_signature: ISV enclave report signature is invalid" ]
+  [ "$(j .tcb_gate)" = '{"allowed":["uptodate"],"decision":"not-evaluated"}' ]
+}
+
+@test "--allow-status: the list is lower-cased, sorted and de-duplicated; without it there is no tcb_gate" {
+  run -0 --separate-stderr quote-verify --collateral "$C" --now $NOW --allow-status UPTODATE,OutOfDate,uptodate,SWHardeningNeeded < "$Q"
+  [ "$(j .tcb_gate)" = '{"allowed":["outofdate","swhardeningneeded","uptodate"],"decision":"allowed"}' ]
+  run -0 --separate-stderr quote-verify --collateral "$C" --now $NOW < "$Q"
+  [ "$(j 'has("tcb_gate")')" = false ]
+}
+
+@test "--allow-status: an entry that is not a word is a usage error (2)" {
+  local bad
+  for bad in '' , 'UpToDate,' ',UpToDate' 'UpToDate,,OutOfDate' 'Up To Date' 'UpToDate;OutOfDate' "UpToDate'"; do
+    run -2 --separate-stderr quote-verify --collateral "$C" --now $NOW --allow-status "$bad" < "$Q"
+    [ -z "$output" ]
+    [ "$(sed -n 1p <<<"$stderr")" = "quote-verify: --allow-status needs TCB status names separated by commas, not '$bad'" ]
+  done
+}
+
+@test "--allow-status with --lines: each verdict carries tcb_gate; a refused line is named and exits 1" {
+  gate_scenario g-ood OutOfDate
+  { base64 -w0 "$BATS_TEST_TMPDIR/g-ood/quote.bin"; echo; } > "$BATS_TEST_TMPDIR/lines"
+  run -1 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/g-ood/collateral.json" --now "$CANOW" \
+    --root-ca "$CA/root.pem" --lines --allow-status uptodate < "$BATS_TEST_TMPDIR/lines"
+  [ "$stderr" = "quote-verify: line 1: not allowed: TCB status OutOfDate (INTEL-SA-00109) is not in --allow-status uptodate" ]
+  [ "$(j -c '[.line, .tcb_gate.decision]')" = '[1,"refused"]' ]
+  run -0 --separate-stderr quote-verify --collateral "$BATS_TEST_TMPDIR/g-ood/collateral.json" --now "$CANOW" \
+    --root-ca "$CA/root.pem" --lines --allow-status uptodate,outofdate < "$BATS_TEST_TMPDIR/lines"
+  [ "$(j -c '[.line, .tcb_gate.decision]')" = '[1,"allowed"]' ]
+}
+
+# ---- the PCK chain judged as OpenSSL's X509_verify_cert judges it ----
+
+# openssl_verdict NAME: what `openssl verify -crl_check_all` says of scenario NAME's PCK
+# chain at CANOW with the collateral's two CRLs: "OK" or "REASON (certificate DEPTH)"
+# (the first error; a CRL not yet valid is accepted, as dcap-qvl and quote-verify accept it)
+openssl_verdict() {
+  local d="$BATS_TEST_TMPDIR/$1" out
+  quote2json < "$d/quote.bin" | jq -r '.auth_data.qe_report_data.certification_data.pck_cert_chain[]' |
+    awk -v d="$d" '/BEGIN CERT/ { n++ } { print > (n == 1 ? d "/leaf.pem" : d "/rest.pem") }'
+  jq -r .root_ca_crl "$d/collateral.json" | xxd -r -p | openssl crl -inform DER -out "$d/root-crl.pem"
+  jq -r .pck_crl "$d/collateral.json" | xxd -r -p | openssl crl -inform DER -out "$d/pck-crl.pem"
+  out=$(openssl verify -no-CApath -no-CAstore -CAfile "$CA/root.pem" -untrusted "$d/rest.pem" \
+    -CRLfile "$d/root-crl.pem" -CRLfile "$d/pck-crl.pem" -crl_check_all -attime "$CANOW" "$d/leaf.pem" 2>&1 || true)
+  out=$(grep -E '^error [0-9]+ at [0-9]+ depth lookup: ' <<<"$out" | grep -v 'CRL is not yet valid' | head -n 1 |
+    sed -E 's/^error [0-9]+ at ([0-9]+) depth lookup: (.*)$/\2 (certificate \1)/')
+  echo "${out:-OK}"
+}
+
+# our_verdict NAME: quote-verify's pck_chain check of scenario NAME, in the same words
+our_verdict() {
+  local d="$BATS_TEST_TMPDIR/$1"
+  quote-verify --collateral "$d/collateral.json" --root-ca "$CA/root.pem" --now "$CANOW" < "$d/quote.bin" 2>/dev/null |
+    jq -r '(.checks[] | select(.name == "pck_chain")) as $c
+      | if $c.result == "pass" then "OK" elif $c.result == "fail" then (.error | sub(", CN=.*\\)$"; ")")) else "skipped" end'
+}
+
+@test "test CA: the PCK chain's verdict is OpenSSL's (openssl verify -crl_check_all) in every case of the table" {
+  local name spec want ours theirs bad=
+  while IFS='|' read -r name spec want; do
+    scenario "dx-$name" "$spec"
+    ours=$(our_verdict "dx-$name")
+    theirs=$(openssl_verdict "dx-$name")
+    [ "$ours" = "$theirs" ] && [ "$ours" = "$want" ] || bad+="$name: ours '$ours', openssl '$theirs', expected '$want'"$'\n'
+  done <<'TABLE'
+base|{}|OK
+revoked-leaf|{"revoke":["pck"]}|certificate revoked (certificate 0)
+revoked-ca|{"revoke":["pckca"]}|certificate revoked (certificate 1)
+expired-leaf|{"leaf":{"end":"20250110000000Z"}}|certificate has expired (certificate 0)
+future-leaf|{"leaf":{"start":"20250120000000Z"}}|certificate is not yet valid (certificate 0)
+critical-ext|{"leaf":{"ext":"1.2.3.4 = critical,DER:0500"}}|unhandled critical extension (certificate 0)
+ca-not-ca|{"pckca":{"ext":"basicConstraints = critical, CA:FALSE"}}|invalid CA certificate (certificate 1)
+ca-no-certsign|{"pckca":{"ext":"keyUsage = critical, cRLSign"}}|invalid CA certificate (certificate 1)
+ca-no-crlsign|{"pckca":{"ext":"keyUsage = critical, keyCertSign"}}|key usage does not include CRL signing (certificate 0)
+expired-ca|{"pckca":{"end":"20250110000000Z"}}|certificate has expired (certificate 1)
+other-key-akid|{"leaf":{"signer":"other"}}|unable to get local issuer certificate (certificate 0)
+other-key|{"leaf":{"signer":"other","ext":"authorityKeyIdentifier = none"}}|certificate signature failure (certificate 0)
+sub-ca|{"sub_ca":{}}|unable to get certificate CRL (certificate 1)
+path-length|{"pckca":{"ext":"basicConstraints = critical, CA:TRUE, pathlen:0"},"sub_ca":{}}|path length constraint exceeded (certificate 2)
+no-leaf-crl|{"pck_crl_issuer":"root"}|unable to get certificate CRL (certificate 0)
+crl-other-key|{"leaf":{"signer":"other","ext":"authorityKeyIdentifier = none"},"pck_crl_issuer":"other"}|CRL signature failure (certificate 0)
+crl-in-future|{"dates":{"crl_last":"20250120000000Z"}}|OK
+TABLE
+  [ -z "$bad" ] || { echo "$bad"; return 1; }
 }

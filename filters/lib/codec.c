@@ -136,17 +136,8 @@ int b64_decode(const char *s, size_t len, struct buf *out)
 	return 0;
 }
 
-const char *form_name(enum input_form f)
-{
-	switch (f) {
-	case FORM_BIN: return "bin";
-	case FORM_HEX: return "hex";
-	case FORM_BASE64: return "base64";
-	default: return "auto";
-	}
-}
-
-int parse_form(const char *s)
+/* "bin", "hex", "base64" (or "binary", "b64", "auto"); -1 if unknown */
+static int parse_form(const char *s)
 {
 	if (!strcmp(s, "bin") || !strcmp(s, "binary"))
 		return FORM_BIN;
@@ -285,7 +276,15 @@ void read_quote_stdin(enum input_form form, struct buf *raw)
 	buf_free(&in);
 }
 
-void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form)
+/* The reader of --lines. */
+struct quote_lines {
+	FILE *f;
+	enum input_form form;
+	char *line;
+	size_t cap, lineno, bad;
+};
+
+static void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form)
 {
 	memset(it, 0, sizeof *it);
 	it->f = f;
@@ -293,7 +292,8 @@ void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form)
 	it->form = form == FORM_BIN ? FORM_AUTO : form;
 }
 
-int quote_lines_next(struct quote_lines *it, struct buf *raw)
+/* The next decoded quote into raw (initialised here; free it): 1, or 0 at the end. */
+static int quote_lines_next(struct quote_lines *it, struct buf *raw)
 {
 	ssize_t n;
 	while ((n = getline(&it->line, &it->cap, it->f)) > 0) {
@@ -320,10 +320,40 @@ int quote_lines_next(struct quote_lines *it, struct buf *raw)
 	return 0;
 }
 
-void quote_lines_end(struct quote_lines *it)
+/* Release the reader; exits 74 when the input could not be read. */
+static void quote_lines_end(struct quote_lines *it)
 {
 	free(it->line);
 	it->line = NULL;
 	if (ferror(it->f))
 		fail(EXIT_IOERR, "cannot read standard input");
+}
+
+void quote_lines_run(FILE *in, enum input_form form, lines_fn *one, void *ctx, struct lines_run *r)
+{
+	struct quote_lines it;
+	struct buf raw, out;
+	memset(r, 0, sizeof *r);
+	buf_init(&out);
+	quote_lines_init(&it, in, form);
+	while (quote_lines_next(&it, &raw)) {
+		char err[512];
+		int rc = one(ctx, raw.data, raw.len, it.lineno, &out, err, sizeof err);
+		buf_free(&raw);
+		if (rc < 0) {
+			warnx("line %zu: cannot parse quote: %s", it.lineno, err);
+			it.bad++;
+			continue;
+		}
+		r->done++;
+		r->no += rc > 0;
+		if (out.len > MP_MIB) {
+			out_write(out.data, out.len);
+			out.len = 0;
+		}
+	}
+	quote_lines_end(&it);
+	out_write(out.data, out.len);
+	buf_free(&out);
+	r->bad = it.bad;
 }

@@ -32,9 +32,6 @@ enum input_form { FORM_AUTO, FORM_BIN, FORM_HEX, FORM_BASE64 };
  * message in err. *used receives the form decided. */
 int decode_input(const uint8_t *in, size_t n, enum input_form form, struct buf *out,
 		 enum input_form *used, char *err, size_t errlen);
-const char *form_name(enum input_form f);
-/* Parse "bin", "hex", "base64"; -1 if unknown. */
-int parse_form(const char *s);
 
 /* --input=FORM: the form, or a usage error (exit 2) naming the value. */
 enum input_form input_form_option(const char *arg, const char *synopsis);
@@ -43,19 +40,22 @@ enum input_form input_form_option(const char *arg, const char *synopsis);
  * raw; exits 65 on empty or undecodable input. */
 void read_quote_stdin(enum input_form form, struct buf *raw);
 
-/* The --lines batch mode: one hex or base64 quote per line. Blank lines are
+/* The --lines batch loop: one hex or base64 quote per line (blank lines are
  * skipped; a line that does not decode is reported on stderr as "line N: ..."
- * and counted in bad, and reading goes on. */
-struct quote_lines {
-	FILE *f;
-	enum input_form form;
-	char *line;
-	size_t cap, lineno, bad;
+ * and counted in bad). Every quote read from in goes to one(), which appends
+ * one output line to out and returns 0, 1 for a
+ * well-formed quote whose answer is "no" (counted in no), or -1 with a message
+ * in err for a malformed quote: that one is reported on stderr as "line N:
+ * cannot parse quote: ERR" and counted in bad, and the loop goes on. Output is
+ * written to stdout as it grows; a closed pipe kills the program with SIGPIPE,
+ * as it does any filter. */
+struct lines_run {
+	size_t done;  /* lines written */
+	size_t bad;   /* malformed or undecodable lines */
+	size_t no;    /* lines whose answer is "no" */
 };
-void quote_lines_init(struct quote_lines *it, FILE *f, enum input_form form);
-/* The next decoded quote into raw (initialised here; free it): 1, or 0 at the end. */
-int quote_lines_next(struct quote_lines *it, struct buf *raw);
-/* Release the reader; exits 74 when the input could not be read. */
-void quote_lines_end(struct quote_lines *it);
+typedef int lines_fn(void *ctx, const uint8_t *quote, size_t len, size_t lineno, struct buf *out, char *err,
+		     size_t errlen);
+void quote_lines_run(FILE *in, enum input_form form, lines_fn *one, void *ctx, struct lines_run *r);
 
 #endif

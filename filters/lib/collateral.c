@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "jscan.h"
 #include "json.h"
 
 static const char *const status_names[] = {
@@ -17,7 +18,7 @@ const char *tcb_status_name(enum tcb_status s)
 	return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "Unknown";
 }
 
-int tcb_status_parse(const char *s)
+static int tcb_status_parse(const char *s)
 {
 	/* Intel's collateral uses the first seven; the relaunch statuses are verdicts only */
 	for (int i = 0; i <= TCB_REVOKED; i++)
@@ -28,53 +29,17 @@ int tcb_status_parse(const char *s)
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto bad; } while (0)
 
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or -1.
- * JSON is UTF-8; checking first also keeps libjq 1.6 off a path that leaks. */
-static long bad_utf8(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t len;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			len = 2, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return (long)i;
-		}
-		if (n - i < len)
-			return (long)i;
-		for (size_t k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return (long)i;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return (long)i;
-		i += len;
-	}
-	return -1;
-}
-
-static long json_check(const char *p, size_t n);
 
 /* json_parse after a strict UTF-8 and JSON syntax check of our own: libjq
  * 1.6 leaks memory on some syntax errors, so it only ever sees valid JSON. */
 static jv parse_text(const char *text, size_t n, char *err, size_t errlen)
 {
-	long at = bad_utf8((const uint8_t *)text, n);
+	long at = json_utf8_error((const uint8_t *)text, n);
 	if (at >= 0) {
 		snprintf(err, errlen, "not UTF-8 text (byte %ld)", at);
 		return jv_invalid();
 	}
-	if ((at = json_check(text, n)) >= 0) {
+	if ((at = json_syntax_error(text, n)) >= 0) {
 		snprintf(err, errlen, "malformed JSON at byte %ld of %zu", at, n);
 		return jv_invalid();
 	}
@@ -275,17 +240,12 @@ void tcb_info_free(struct tcb_info *t)
 	memset(t, 0, sizeof *t);
 }
 
-int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, size_t errlen)
+/* The TCB info's own fields: id, version, dates, FMSPC, PCE-ID, tdxModule. */
+static int tcb_info_head(jv o, struct tcb_info *t, char *err, size_t errlen)
 {
-	char perr[256];
 	long long v;
-	memset(t, 0, sizeof *t);
-	jv o = parse_text(text, n, perr, sizeof perr), levels = jv_invalid(), mods = jv_invalid(), m = jv_invalid();
-	if (!jv_is_valid(o))
-		BAD("TCB info is not JSON: %s", perr);
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		BAD("TCB info is not a JSON object");
 	const char *id = json_str(o, "id");
+	jv m = jv_invalid();
 	if (get_int(o, "version", 0, 1000, &v))
 		BAD("TCB info: version is missing or not a number");
 	t->version = (int)v;
@@ -314,76 +274,119 @@ int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, si
 			BAD("TCB info: tdxModule needs mrsigner (48 bytes), attributes and attributesMask (8 bytes) in hex");
 		t->has_module = 1;
 	}
-	mods = json_get(o, "tdxModuleIdentities");
-	if (jv_get_kind(mods) == JV_KIND_ARRAY) {
-		int nm = jv_array_length(jv_copy(mods));
-		t->modules = xcalloc((size_t)nm, sizeof *t->modules);
-		for (int i = 0; i < nm; i++) {
-			struct module_identity *mi = &t->modules[i];
-			jv e = jv_array_get(jv_copy(mods), i);
-			const char *mid = json_str(e, "id");
-			int bad = jv_get_kind(e) != JV_KIND_OBJECT || !mid || strlen(mid) >= sizeof mi->id ||
-				  get_hex(e, "mrsigner", mi->mrsigner, 48) || get_hex(e, "attributes", mi->attributes, 8) ||
-				  get_hex(e, "attributesMask", mi->attributes_mask, 8);
-			if (!bad) {
-				snprintf(mi->id, sizeof mi->id, "%s", mid);
-				jv tl = json_get(e, "tcbLevels");
-				char what[64];
-				snprintf(what, sizeof what, "TCB info: tdxModuleIdentities[%d]", i);
-				bad = isv_levels_parse(tl, what, &mi->levels, &mi->nlevels, err, errlen) ? 2 : 0;
-				jv_free(tl);
-			}
-			jv_free(e);
-			t->nmodules = i + (bad ? 0 : 1);
-			if (bad == 2)
-				goto bad;
-			if (bad)
-				BAD("TCB info: tdxModuleIdentities[%d] needs id, mrsigner, attributes and attributesMask", i);
-		}
-	} else if (jv_is_valid(mods) && jv_get_kind(mods) != JV_KIND_NULL) {
-		BAD("TCB info: tdxModuleIdentities is not an array");
-	}
-	levels = json_get(o, "tcbLevels");
-	if (jv_get_kind(levels) != JV_KIND_ARRAY)
-		BAD("TCB info: tcbLevels is missing");
-	int nl = jv_array_length(jv_copy(levels));
-	t->levels = xcalloc((size_t)nl, sizeof *t->levels);
-	for (int i = 0; i < nl; i++) {
-		struct tcb_level *l = &t->levels[i];
-		jv lv = jv_array_get(jv_copy(levels), i), tcb = json_get(lv, "tcb");
-		jv tdx = json_get(tcb, "tdxtcbcomponents");
-		const char *date = json_str(lv, "tcbDate");
-		int bad = jv_get_kind(tcb) != JV_KIND_OBJECT || get_int(tcb, "pcesvn", 0, 65535, &v);
-		if (!bad)
-			l->pcesvn = (int)v;
-		jv sgxc = json_get(tcb, "sgxtcbcomponents");
-		int has_sgx_array = jv_is_valid(sgxc) && jv_get_kind(sgxc) != JV_KIND_NULL;
-		jv_free(sgxc);
-		bad = bad || (has_sgx_array ? components(tcb, "sgxtcbcomponents", l->sgx) : components_v2(tcb, l->sgx));
-		if (!bad && jv_is_valid(tdx) && jv_get_kind(tdx) != JV_KIND_NULL) {
-			bad = components(tcb, "tdxtcbcomponents", l->tdx);
-			l->has_tdx = 1;
-		}
-		bad = bad || get_status(lv, &l->status) || get_advisories(lv, &l->adv);
-		l->date = xstrdup(date ? date : "");
-		l->index = i;
-		jv_free(tdx);
-		jv_free(tcb);
-		jv_free(lv);
-		t->nlevels = i + 1;
-		if (bad)
-			BAD("TCB info: tcbLevels[%d] is malformed (16 sgxtcbcomponents, pcesvn, 16 tdxtcbcomponents, tcbStatus)", i);
-	}
-	qsort(t->levels, (size_t)t->nlevels, sizeof *t->levels, level_cmp);
 	jv_free(m);
-	jv_free(mods);
-	jv_free(levels);
-	jv_free(o);
 	return 0;
 bad:
 	jv_free(m);
+	return -1;
+}
+
+/* tdxModuleIdentities: [{id, mrsigner, attributes, attributesMask, tcbLevels}] */
+static int tcb_info_modules(jv o, struct tcb_info *t, char *err, size_t errlen)
+{
+	jv mods = json_get(o, "tdxModuleIdentities");
+	if (jv_get_kind(mods) != JV_KIND_ARRAY) {
+		int bad = jv_is_valid(mods) && jv_get_kind(mods) != JV_KIND_NULL;
+		jv_free(mods);
+		if (bad)
+			snprintf(err, errlen, "TCB info: tdxModuleIdentities is not an array");
+		return bad ? -1 : 0;
+	}
+	int nm = jv_array_length(jv_copy(mods));
+	t->modules = xcalloc((size_t)nm, sizeof *t->modules);
+	for (int i = 0; i < nm; i++) {
+		struct module_identity *mi = &t->modules[i];
+		jv e = jv_array_get(jv_copy(mods), i);
+		const char *mid = json_str(e, "id");
+		int bad = jv_get_kind(e) != JV_KIND_OBJECT || !mid || strlen(mid) >= sizeof mi->id ||
+			  get_hex(e, "mrsigner", mi->mrsigner, 48) || get_hex(e, "attributes", mi->attributes, 8) ||
+			  get_hex(e, "attributesMask", mi->attributes_mask, 8);
+		if (bad) {
+			snprintf(err, errlen, "TCB info: tdxModuleIdentities[%d] needs id, mrsigner, attributes and attributesMask", i);
+		} else {
+			snprintf(mi->id, sizeof mi->id, "%s", mid);
+			jv tl = json_get(e, "tcbLevels");
+			char what[64];
+			snprintf(what, sizeof what, "TCB info: tdxModuleIdentities[%d]", i);
+			bad = isv_levels_parse(tl, what, &mi->levels, &mi->nlevels, err, errlen);
+			jv_free(tl);
+		}
+		jv_free(e);
+		t->nmodules = i + (bad ? 0 : 1);
+		if (bad) {
+			jv_free(mods);
+			return -1;
+		}
+	}
 	jv_free(mods);
+	return 0;
+}
+
+/* One platform level: {tcb: {sgxtcbcomponents | sgxtcbcompNNsvn, pcesvn, tdxtcbcomponents?}, tcbDate, tcbStatus, advisoryIDs?} */
+static int tcb_level_parse(jv lv, int i, struct tcb_level *l)
+{
+	long long v;
+	jv tcb = json_get(lv, "tcb"), tdx = json_get(tcb, "tdxtcbcomponents"), sgxc = json_get(tcb, "sgxtcbcomponents");
+	const char *date = json_str(lv, "tcbDate");
+	int has_sgx_array = jv_is_valid(sgxc) && jv_get_kind(sgxc) != JV_KIND_NULL;
+	int bad = jv_get_kind(tcb) != JV_KIND_OBJECT || get_int(tcb, "pcesvn", 0, 65535, &v);
+	if (!bad)
+		l->pcesvn = (int)v;
+	bad = bad || (has_sgx_array ? components(tcb, "sgxtcbcomponents", l->sgx) : components_v2(tcb, l->sgx));
+	if (!bad && jv_is_valid(tdx) && jv_get_kind(tdx) != JV_KIND_NULL) {
+		bad = components(tcb, "tdxtcbcomponents", l->tdx);
+		l->has_tdx = 1;
+	}
+	bad = bad || get_status(lv, &l->status) || get_advisories(lv, &l->adv);
+	l->date = xstrdup(date ? date : "");
+	l->index = i;
+	jv_free(sgxc);
+	jv_free(tdx);
+	jv_free(tcb);
+	return bad ? -1 : 0;
+}
+
+static int tcb_info_levels(jv o, struct tcb_info *t, char *err, size_t errlen)
+{
+	jv levels = json_get(o, "tcbLevels");
+	if (jv_get_kind(levels) != JV_KIND_ARRAY) {
+		jv_free(levels);
+		snprintf(err, errlen, "TCB info: tcbLevels is missing");
+		return -1;
+	}
+	int nl = jv_array_length(jv_copy(levels));
+	t->levels = xcalloc((size_t)nl, sizeof *t->levels);
+	for (int i = 0; i < nl; i++) {
+		jv lv = jv_array_get(jv_copy(levels), i);
+		int bad = tcb_level_parse(lv, i, &t->levels[i]);
+		jv_free(lv);
+		t->nlevels = i + 1;
+		if (bad) {
+			jv_free(levels);
+			snprintf(err, errlen, "TCB info: tcbLevels[%d] is malformed (16 sgxtcbcomponents, pcesvn, 16 "
+				 "tdxtcbcomponents, tcbStatus)", i);
+			return -1;
+		}
+	}
 	jv_free(levels);
+	qsort(t->levels, (size_t)t->nlevels, sizeof *t->levels, level_cmp);
+	return 0;
+}
+
+int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, size_t errlen)
+{
+	char perr[256];
+	memset(t, 0, sizeof *t);
+	jv o = parse_text(text, n, perr, sizeof perr);
+	if (!jv_is_valid(o))
+		BAD("TCB info is not JSON: %s", perr);
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		BAD("TCB info is not a JSON object");
+	if (tcb_info_head(o, t, err, errlen) || tcb_info_modules(o, t, err, errlen) || tcb_info_levels(o, t, err, errlen))
+		goto bad;
+	jv_free(o);
+	return 0;
+bad:
 	jv_free(o);
 	tcb_info_free(t);
 	return -1;
@@ -444,65 +447,88 @@ bad:
 
 /* ---- QuoteCollateralV3 ---- */
 
-/* A byte field: hex string (optional 0x) or array of numbers 0..255. */
-static int get_bytes(jv obj, const char *key, uint8_t **out, size_t *len)
+/* The members of the QuoteCollateralV3 object, found in one pass over its
+ * text (libjq parses only the TCB info and the QE identity it carries). */
+struct members {
+	const char *text;
+	struct json_member m[32];
+	int n;
+};
+
+/* The value of member key, or NULL (*len its length) */
+static const char *member(const struct members *o, const char *key, size_t *len)
 {
-	jv v = json_get(obj, key);
+	const struct json_member *m = json_member_find(o->m, o->n, key);
+	if (!m)
+		return NULL;
+	*len = m->len;
+	return o->text + m->off;
+}
+
+static char *get_text(const struct members *o, const char *key, size_t *len)
+{
+	size_t n, dlen;
+	const char *v = member(o, key, &n);
+	char *s = v && v[0] == '"' ? json_string_decode(v, n, &dlen) : NULL;
+	if (s && len)
+		*len = dlen;
+	return s;
+}
+
+/* [0..255, ...]: the bytes, or -1 */
+static int byte_array(const char *v, size_t n, uint8_t **out, size_t *len)
+{
+	*out = xmalloc(n / 2 + 1);
+	*len = 0;
+	for (size_t i = 1; i < n;) {
+		while (i < n && strchr(" \t\r\n,", v[i]))
+			i++;
+		if (i >= n || v[i] == ']')
+			break;
+		char num[32], *end;
+		size_t k = strcspn(v + i, " \t\r\n,]");
+		if (k >= sizeof num)
+			return -1;
+		memcpy(num, v + i, k);
+		num[k] = 0;
+		double d = strtod(num, &end);
+		if (*end || d < 0 || d > 255 || d != (double)(int)d)
+			return -1;
+		(*out)[(*len)++] = (uint8_t)d;
+		i += k;
+	}
+	return 0;
+}
+
+/* A byte field: hex string (optional 0x) or array of numbers 0..255. */
+static int get_bytes(const struct members *o, const char *key, uint8_t **out, size_t *len)
+{
+	size_t n;
+	const char *v = member(o, key, &n);
 	int rc = -1;
 	*out = NULL;
 	*len = 0;
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		const char *s = jv_string_value(v);
-		size_t n = strlen(s);
+	if (v && v[0] == '"') {
+		const char *s = v + 1;
+		n -= 2;
 		if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 			s += 2;
 			n -= 2;
 		}
-		if (n % 2 == 0) {
-			*out = xmalloc(n / 2 + 1);
-			if (hex_decode(s, n, *out) == (long)(n / 2)) {
-				*len = n / 2;
-				rc = 0;
-			}
+		*out = xmalloc(n / 2 + 1);
+		if (n % 2 == 0 && hex_decode(s, n, *out) == (long)(n / 2)) {
+			*len = n / 2;
+			rc = 0;
 		}
-	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(v));
-		*out = xmalloc((size_t)n + 1);
-		rc = 0;
-		for (int i = 0; i < n && rc == 0; i++) {
-			jv e = jv_array_get(jv_copy(v), i);
-			double d = jv_get_kind(e) == JV_KIND_NUMBER ? jv_number_value(e) : -1;
-			if (d < 0 || d > 255 || d != (double)(int)d)
-				rc = -1;
-			else
-				(*out)[i] = (uint8_t)d;
-			jv_free(e);
-		}
-		if (rc == 0)
-			*len = (size_t)n;
+	} else if (v && v[0] == '[') {
+		rc = byte_array(v, n, out, len);
 	}
 	if (rc) {
 		free(*out);
 		*out = NULL;
+		*len = 0;
 	}
-	jv_free(v);
 	return rc;
-}
-
-static char *get_text(jv obj, const char *key, size_t *len)
-{
-	jv v = json_get(obj, key);
-	char *s = NULL;
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		int n = jv_string_length_bytes(jv_copy(v));
-		s = xmalloc((size_t)n + 1);
-		memcpy(s, jv_string_value(v), (size_t)n);
-		s[n] = 0;
-		if (len)
-			*len = (size_t)n;
-	}
-	jv_free(v);
-	return s;
 }
 
 void collateral_free(struct collateral *c)
@@ -520,226 +546,87 @@ void collateral_free(struct collateral *c)
 	memset(c, 0, sizeof *c);
 }
 
-int collateral_parse(const char *json, size_t n, struct collateral *c, char *err, size_t errlen)
+/* A required text member: a JSON string (not null, not another type). */
+static int need_text(const struct members *o, const char *key, char **out, size_t *len, char *err, size_t errlen)
 {
-	char perr[256];
-	uint8_t *sig = NULL;
-	size_t siglen;
-	memset(c, 0, sizeof *c);
-	jv o = parse_text(json, n, perr, sizeof perr);
-	if (!jv_is_valid(o))
-		BAD("collateral is not JSON: %s", perr);
-	if (jv_get_kind(o) != JV_KIND_OBJECT)
-		BAD("collateral is not a JSON object");
-	if (!(c->tcb_info = get_text(o, "tcb_info", &c->tcb_info_len)))
-		BAD("collateral: tcb_info (the signed TCB info text) is missing");
-	if (!(c->qe_identity = get_text(o, "qe_identity", &c->qe_identity_len)))
-		BAD("collateral: qe_identity (the signed QE identity text) is missing");
-	if (get_bytes(o, "tcb_info_signature", &sig, &siglen) || siglen != 64)
-		BAD("collateral: tcb_info_signature is not 64 bytes (hex r||s)");
-	memcpy(c->tcb_info_sig, sig, 64);
-	free(sig);
-	sig = NULL;
-	if (get_bytes(o, "qe_identity_signature", &sig, &siglen) || siglen != 64)
-		BAD("collateral: qe_identity_signature is not 64 bytes (hex r||s)");
-	memcpy(c->qe_identity_sig, sig, 64);
-	free(sig);
-	sig = NULL;
-	if (!(c->tcb_info_issuer_chain = get_text(o, "tcb_info_issuer_chain", NULL)))
-		BAD("collateral: tcb_info_issuer_chain is missing");
-	if (!(c->qe_identity_issuer_chain = get_text(o, "qe_identity_issuer_chain", NULL)))
-		BAD("collateral: qe_identity_issuer_chain is missing");
-	c->pck_crl_issuer_chain = get_text(o, "pck_crl_issuer_chain", NULL);
-	c->pck_certificate_chain = get_text(o, "pck_certificate_chain", NULL);
-	if (get_bytes(o, "root_ca_crl", &c->root_ca_crl, &c->root_ca_crl_len) || c->root_ca_crl_len == 0)
-		BAD("collateral: root_ca_crl is missing or not hex");
-	if (get_bytes(o, "pck_crl", &c->pck_crl, &c->pck_crl_len) || c->pck_crl_len == 0)
-		BAD("collateral: pck_crl is missing or not hex");
-	if (tcb_info_parse(c->tcb_info, c->tcb_info_len, &c->ti, err, errlen))
-		goto bad;
-	if (qe_identity_parse(c->qe_identity, c->qe_identity_len, &c->qi, err, errlen))
-		goto bad;
-	jv_free(o);
-	return 0;
-bad:
-	free(sig);
-	jv_free(o);
-	collateral_free(c);
+	if ((*out = get_text(o, key, len)))
+		return 0;
+	snprintf(err, errlen, "collateral: %s is missing, null or not a string", key);
 	return -1;
 }
 
-/* ---- exact byte spans in served JSON ---- */
-
-static size_t ws(const char *p, size_t i, size_t n)
+/* A required signature: 64 bytes of r||s, in hex or as an array of bytes. */
+static int need_sig(const struct members *o, const char *key, uint8_t out[64], char *err, size_t errlen)
 {
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
-		i++;
-	return i;
+	uint8_t *sig;
+	size_t n;
+	int bad = get_bytes(o, key, &sig, &n) || n != 64;
+	if (!bad)
+		memcpy(out, sig, 64);
+	free(sig);
+	if (bad)
+		snprintf(err, errlen, "collateral: %s is not 64 bytes (hex r||s)", key);
+	return bad ? -1 : 0;
 }
 
-/* A strict JSON scanner: where a value starts and ends, and where the text
- * first goes wrong. */
-struct scan {
-	const char *p;
-	size_t n;
-	size_t fail; /* offset of the first error */
-};
-
-static size_t bad_at(struct scan *s, size_t i)
+static int need_der(const struct members *o, const char *key, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
-	s->fail = i;
+	if (get_bytes(o, key, out, len) == 0 && *len > 0)
+		return 0;
+	snprintf(err, errlen, "collateral: %s is missing or not hex", key);
+	return -1;
+}
+
+/* The optional PCK chain: absent or null, else a string. */
+static int opt_text(const struct members *o, const char *key, char **out, char *err, size_t errlen)
+{
+	size_t n;
+	const char *v = member(o, key, &n);
+	if (!v || (n == 4 && memcmp(v, "null", 4) == 0) || (*out = get_text(o, key, NULL)))
+		return 0;
+	snprintf(err, errlen, "collateral: %s is not a string", key);
+	return -1;
+}
+
+/* The members of the collateral object; -1 with err when it is none. */
+static int members_of(const char *json, size_t n, struct members *o, char *err, size_t errlen)
+{
+	long at = json_utf8_error((const uint8_t *)json, n);
+	o->text = json;
+	if (at >= 0) {
+		snprintf(err, errlen, "collateral is not JSON: not UTF-8 text (byte %ld)", at);
+		return -1;
+	}
+	if ((at = json_syntax_error(json, n)) >= 0) {
+		snprintf(err, errlen, "collateral is not JSON: malformed JSON at byte %ld of %zu", at, n);
+		return -1;
+	}
+	if ((o->n = json_members(json, n, o->m, (int)(sizeof o->m / sizeof o->m[0]))) < 0) {
+		snprintf(err, errlen, "collateral is not a JSON object (or repeats a member)");
+		return -1;
+	}
 	return 0;
 }
 
-/* Skip a string at s->p[i] == '"' (RFC 8259 escapes); the index after it or 0. */
-static size_t skip_string(struct scan *s, size_t i)
+int collateral_parse(const char *json, size_t n, struct collateral *c, char *err, size_t errlen)
 {
-	const char *p = s->p;
-	for (i++; i < s->n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"')
-			return i + 1;
-		if (c < 0x20)
-			return bad_at(s, i);
-		if (c != '\\')
-			continue;
-		if (++i >= s->n)
-			return bad_at(s, i);
-		if (p[i] == 'u') {
-			for (int k = 1; k <= 4; k++)
-				if (i + k >= s->n || !p[i + k] || !strchr("0123456789abcdefABCDEF", p[i + k]))
-					return bad_at(s, i + k);
-			i += 4;
-		} else if (!p[i] || !strchr("\"\\/bfnrt", p[i])) {
-			return bad_at(s, i);
-		}
-	}
-	return bad_at(s, i);
-}
-
-static size_t skip_digits(const struct scan *s, size_t i)
-{
-	while (i < s->n && s->p[i] >= '0' && s->p[i] <= '9')
-		i++;
-	return i;
-}
-
-/* Skip one JSON value; the index after it, or 0 with s->fail set. */
-static size_t skip_value(struct scan *s, size_t i, int depth)
-{
-	const char *p = s->p;
-	size_t n = s->n;
-	i = ws(p, i, n);
-	if (i >= n || depth > 64)
-		return bad_at(s, i);
-	if (p[i] == '"')
-		return skip_string(s, i);
-	if (p[i] == '{' || p[i] == '[') {
-		char close = p[i] == '{' ? '}' : ']';
-		int obj = p[i] == '{';
-		i = ws(p, i + 1, n);
-		if (i < n && p[i] == close)
-			return i + 1;
-		for (;;) {
-			if (obj) {
-				i = ws(p, i, n);
-				if (i >= n || p[i] != '"')
-					return bad_at(s, i);
-				if (!(i = skip_string(s, i)))
-					return 0;
-				i = ws(p, i, n);
-				if (i >= n || p[i] != ':')
-					return bad_at(s, i);
-				i++;
-			}
-			if (!(i = skip_value(s, i, depth + 1)))
-				return 0;
-			i = ws(p, i, n);
-			if (i >= n)
-				return bad_at(s, i);
-			if (p[i] == close)
-				return i + 1;
-			if (p[i] != ',')
-				return bad_at(s, i);
-			i++;
-		}
-	}
-	static const char *const lit[] = {"true", "false", "null"};
-	for (int k = 0; k < 3; k++) {
-		size_t l = strlen(lit[k]);
-		if (n - i >= l && memcmp(p + i, lit[k], l) == 0)
-			return i + l;
-	}
-	/* number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-	if (p[i] == '-')
-		i++;
-	if (i >= n || p[i] < '0' || p[i] > '9')
-		return bad_at(s, i);
-	i = p[i] == '0' ? i + 1 : skip_digits(s, i);
-	if (i < n && p[i] == '.') {
-		size_t st = i + 1;
-		if ((i = skip_digits(s, st)) == st)
-			return bad_at(s, i);
-	}
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		size_t st = i;
-		if ((i = skip_digits(s, st)) == st)
-			return bad_at(s, i);
-	}
-	return i;
-}
-
-/* -1 when text is exactly one JSON value with optional white space around,
- * else the offset of the first error. */
-static long json_check(const char *p, size_t n)
-{
-	struct scan s = {p, n, 0};
-	size_t e = skip_value(&s, 0, 0);
-	if (e && ws(p, e, n) != n)
-		return (long)ws(p, e, n);
-	return e ? -1 : (long)s.fail;
-}
-
-int json_member_span(const char *p, size_t n, const char *key, size_t *off, size_t *len)
-{
-	struct scan sc = {p, n, 0};
-	size_t klen = strlen(key), i = ws(p, 0, n);
-	int found = 0;
-	if (i >= n || p[i] != '{')
+	struct members o;
+	memset(c, 0, sizeof *c);
+	if (members_of(json, n, &o, err, errlen) ||
+	    need_text(&o, "tcb_info", &c->tcb_info, &c->tcb_info_len, err, errlen) ||
+	    need_text(&o, "qe_identity", &c->qe_identity, &c->qe_identity_len, err, errlen) ||
+	    need_sig(&o, "tcb_info_signature", c->tcb_info_sig, err, errlen) ||
+	    need_sig(&o, "qe_identity_signature", c->qe_identity_sig, err, errlen) ||
+	    need_text(&o, "tcb_info_issuer_chain", &c->tcb_info_issuer_chain, NULL, err, errlen) ||
+	    need_text(&o, "qe_identity_issuer_chain", &c->qe_identity_issuer_chain, NULL, err, errlen) ||
+	    need_text(&o, "pck_crl_issuer_chain", &c->pck_crl_issuer_chain, NULL, err, errlen) ||
+	    opt_text(&o, "pck_certificate_chain", &c->pck_certificate_chain, err, errlen) ||
+	    need_der(&o, "root_ca_crl", &c->root_ca_crl, &c->root_ca_crl_len, err, errlen) ||
+	    need_der(&o, "pck_crl", &c->pck_crl, &c->pck_crl_len, err, errlen) ||
+	    tcb_info_parse(c->tcb_info, c->tcb_info_len, &c->ti, err, errlen) ||
+	    qe_identity_parse(c->qe_identity, c->qe_identity_len, &c->qi, err, errlen)) {
+		collateral_free(c);
 		return -1;
-	i = ws(p, i + 1, n);
-	if (i < n && p[i] == '}')
-		return -1;
-	for (;;) {
-		if (i >= n || p[i] != '"')
-			return -1;
-		size_t ks = i + 1, ke = skip_string(&sc, i);
-		if (!ke)
-			return -1;
-		i = ws(p, ke, n);
-		if (i >= n || p[i] != ':')
-			return -1;
-		size_t vs = ws(p, i + 1, n), ve = skip_value(&sc, vs, 0);
-		if (!ve)
-			return -1;
-		if (ke - 1 - ks == klen && memcmp(p + ks, key, klen) == 0) {
-			if (found)
-				return -1; /* a duplicate member is ambiguous */
-			found = 1;
-			*off = vs;
-			*len = ve - vs;
-		}
-		i = ws(p, ve, n);
-		if (i < n && p[i] == '}')
-			break;
-		if (i >= n || p[i] != ',')
-			return -1;
-		i = ws(p, i + 1, n);
 	}
-	if (ws(p, i + 1, n) != n)
-		return -1; /* something follows the object */
-	return found ? 0 : -1;
+	return 0;
 }

@@ -19,8 +19,6 @@ enum tcb_status {
 	TCB_TD_RELAUNCH_ADVISED, TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
 };
 const char *tcb_status_name(enum tcb_status s);
-/* -1 when s is not one of Intel's status strings. */
-int tcb_status_parse(const char *s);
 
 struct advisories {
 	char **ids;
@@ -104,10 +102,5 @@ int tcb_info_parse(const char *text, size_t n, struct tcb_info *t, char *err, si
 void tcb_info_free(struct tcb_info *t);
 int qe_identity_parse(const char *text, size_t n, struct qe_identity *q, char *err, size_t errlen);
 void qe_identity_free(struct qe_identity *q);
-
-/* Find the value of member key of the top-level JSON object in text, as a
- * byte span (the exact served bytes). Returns 0, or -1 when text is not an
- * object, is malformed, or has no such member. */
-int json_member_span(const char *text, size_t n, const char *key, size_t *off, size_t *len);
 
 #endif

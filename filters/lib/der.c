@@ -39,7 +39,7 @@ int der_next(struct der *d, int *tag, struct der *val)
 static int two(const uint8_t *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
 /* UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ */
-static long long der_time(int tag, struct der v)
+long long der_time(int tag, struct der v)
 {
 	size_t digits = tag == 0x17 ? 12 : tag == 0x18 ? 14 : 0;
 	if (!digits || v.n != digits + 1 || v.p[digits] != 'Z')
@@ -86,35 +86,51 @@ static int name_ok(struct der name)
 	return 0;
 }
 
-int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext_oid_len,
-	      struct cert_scan *c, char *err, size_t errlen)
+/* The extensions of a TBSCertificate: each well-formed, and the value of the
+ * one asked for. */
+static int scan_extensions(struct der exts, const uint8_t *ext_oid, size_t ext_oid_len, struct cert_scan *c,
+			   char *err, size_t errlen)
 {
-	memset(c, 0, sizeof *c);
-	struct der all = {der, len}, cert, tbs, f, alg, sig;
 	int tag;
-	if (der_next(&all, &tag, &cert) || tag != 0x30 || all.n)
-		BAD("not a DER certificate (outer SEQUENCE)");
-	if (der_next(&cert, &tag, &tbs) || tag != 0x30)
-		BAD("malformed TBSCertificate");
-	if (der_next(&cert, &tag, &alg) || tag != 0x30 || der_next(&cert, &tag, &sig) || tag != 0x03 || cert.n)
-		BAD("malformed signature fields");
+	while (exts.n) {
+		struct der ext, oid, v;
+		if (der_next(&exts, &tag, &ext) || tag != 0x30 || der_next(&ext, &tag, &oid) || tag != 0x06)
+			BAD("malformed extension");
+		if (der_next(&ext, &tag, &v))
+			BAD("malformed extension");
+		if (tag == 0x01 && der_next(&ext, &tag, &v)) /* critical flag */
+			BAD("malformed extension");
+		if (tag != 0x04 || ext.n)
+			BAD("malformed extension value");
+		if (ext_oid && oid.n == ext_oid_len && memcmp(oid.p, ext_oid, ext_oid_len) == 0)
+			c->ext = v;
+	}
+	return 0;
+}
+
+/* The fields of a TBSCertificate after the version. */
+static int scan_tbs(struct der tbs, struct cert_scan *c, char *err, size_t errlen)
+{
+	struct der f, validity, t;
+	int tag;
 	if (der_next(&tbs, &tag, &f))
 		BAD("malformed version or serial");
+	c->version = 1;
 	if (tag == 0xa0) {
 		struct der ver = f, vi;
 		if (der_next(&ver, &tag, &vi) || tag != 0x02 || vi.n != 1 || vi.p[0] > 2 || ver.n)
 			BAD("malformed version");
+		c->version = vi.p[0] + 1;
 		if (der_next(&tbs, &tag, &f))
 			BAD("malformed serial number");
 	}
 	if (tag != 0x02 || f.n == 0 || f.n > 21)
 		BAD("malformed serial number");
 	c->serial = f;
-	if (der_next(&tbs, &tag, &f) || tag != 0x30)
+	if (der_next(&tbs, &tag, &c->tbs_alg) || tag != 0x30)
 		BAD("malformed signature algorithm");
 	if (der_next(&tbs, &tag, &c->issuer) || tag != 0x30 || name_ok(c->issuer))
 		BAD("malformed issuer name");
-	struct der validity, t;
 	if (der_next(&tbs, &tag, &validity) || tag != 0x30)
 		BAD("malformed validity");
 	if (der_next(&validity, &tag, &t) || (c->not_before = der_time(tag, t)) < 0 ||
@@ -122,31 +138,65 @@ int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext
 		BAD("malformed validity");
 	if (der_next(&tbs, &tag, &c->subject) || tag != 0x30 || name_ok(c->subject))
 		BAD("malformed subject name");
-	if (der_next(&tbs, &tag, &f) || tag != 0x30)
+	if (der_next(&tbs, &tag, &c->spki) || tag != 0x30)
 		BAD("malformed subject public key info");
 	while (tbs.n) {
 		if (der_next(&tbs, &tag, &f))
 			BAD("malformed optional fields");
 		if (tag != 0xa3)
 			continue; /* issuer/subject unique ids */
-		struct der exts;
-		if (der_next(&f, &tag, &exts) || tag != 0x30 || f.n)
+		if (c->exts.p || der_next(&f, &tag, &c->exts) || tag != 0x30 || f.n)
 			BAD("malformed extensions");
-		while (exts.n) {
-			struct der ext, oid, v;
-			if (der_next(&exts, &tag, &ext) || tag != 0x30 || der_next(&ext, &tag, &oid) || tag != 0x06)
-				BAD("malformed extension");
-			if (der_next(&ext, &tag, &v))
-				BAD("malformed extension");
-			if (tag == 0x01 && der_next(&ext, &tag, &v)) /* critical flag */
-				BAD("malformed extension");
-			if (tag != 0x04 || ext.n)
-				BAD("malformed extension value");
-			if (ext_oid && oid.n == ext_oid_len && memcmp(oid.p, ext_oid, ext_oid_len) == 0)
-				c->ext = v;
-		}
 	}
 	return 0;
+}
+
+int der_signed(const uint8_t *p, size_t n, struct der *tbs_tlv, struct der *tbs, struct der *alg, struct der *sig)
+{
+	struct der all = {p, n}, obj;
+	int tag;
+	if (der_next(&all, &tag, &obj) || tag != 0x30 || all.n)
+		return 1;
+	tbs_tlv->p = obj.p;
+	if (der_next(&obj, &tag, tbs) || tag != 0x30)
+		return 2;
+	tbs_tlv->n = (size_t)(obj.p - tbs_tlv->p);
+	if (der_next(&obj, &tag, alg) || tag != 0x30 || der_next(&obj, &tag, sig) || tag != 0x03 || obj.n)
+		return 3;
+	return 0;
+}
+
+int der_next_cert(struct der *all, struct der *cert)
+{
+	struct der v;
+	int tag;
+	size_t z = 0;
+	while (z < all->n && all->p[z] == 0)
+		z++;
+	if (z == all->n)
+		return 0;
+	struct der rest = *all;
+	if (der_next(&rest, &tag, &v) || tag != 0x30)
+		return -1;
+	cert->p = all->p;
+	cert->n = (size_t)(rest.p - all->p);
+	*all = rest;
+	return 1;
+}
+
+int cert_scan(const uint8_t *der, size_t len, const uint8_t *ext_oid, size_t ext_oid_len,
+	      struct cert_scan *c, char *err, size_t errlen)
+{
+	static const char *const what[] = {"", "not a DER certificate (outer SEQUENCE)", "malformed TBSCertificate",
+					   "malformed signature fields"};
+	struct der tbs;
+	memset(c, 0, sizeof *c);
+	int bad = der_signed(der, len, &c->tbs, &tbs, &c->sig_alg, &c->sig);
+	if (bad)
+		BAD("%s", what[bad]);
+	if (scan_tbs(tbs, c, err, errlen))
+		return -1;
+	return c->exts.p ? scan_extensions(c->exts, ext_oid, ext_oid_len, c, err, errlen) : 0;
 }
 
 static const struct { uint8_t oid[3]; const char *name; } short_names[] = {

@@ -99,7 +99,7 @@ int ecdsa_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *derlen)
 	return 0;
 }
 
-int ecdsa_der_to_raw(const uint8_t *der, size_t derlen, uint8_t raw[64])
+static int ecdsa_der_to_raw(const uint8_t *der, size_t derlen, uint8_t raw[64])
 {
 	const unsigned char *p = der;
 	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
@@ -124,6 +124,8 @@ int ecdsa_verify_der(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t 
 		r = v == 1 ? 1 : 0;
 	}
 	EVP_MD_CTX_free(ctx);
+	if (r != 1)
+		ERR_clear_error(); /* a "no" is an answer, not an error to keep */
 	return r;
 }
 
@@ -138,7 +140,7 @@ int ecdsa_verify_raw(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t 
 	return r;
 }
 
-int ecdsa_sign_der(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t **der, size_t *derlen)
+static int ecdsa_sign_der(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t **der, size_t *derlen)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t len = 0;
@@ -167,9 +169,6 @@ int ecdsa_sign_raw(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t sig[64]
 	return r;
 }
 
-/* The one-shot digests use OpenSSL's low-level SHA-2 (same code, assembler with
- * SHA-NI): the first EVP digest of a process initialises the provider machinery,
- * about 6 million instructions, more than quote2json's whole parse of a quote. */
 void ssl_error_text(char *out, size_t n)
 {
 	unsigned long e = ERR_peek_last_error();

@@ -17,9 +17,8 @@ EVP_PKEY *ec_generate_p256(void);
 /* 1 when k is an EC key on P-256. */
 int ec_is_p256(EVP_PKEY *k);
 
-/* DER Ecdsa-Sig-Value <-> raw r||s (32+32 bytes, big-endian). */
+/* Raw r||s (32+32 bytes, big-endian) to a new DER Ecdsa-Sig-Value. */
 int ecdsa_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *derlen);
-int ecdsa_der_to_raw(const uint8_t *der, size_t derlen, uint8_t raw[64]);
 
 /* Verify a raw r||s signature over msg with SHA-256: 1 valid, 0 invalid,
  * -1 error (bad key or encoding). */
@@ -28,8 +27,6 @@ int ecdsa_verify_raw(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t 
 int ecdsa_verify_der(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t *der, size_t derlen);
 /* Sign msg with SHA-256 into raw r||s; 0 or -1. */
 int ecdsa_sign_raw(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t sig[64]);
-/* Sign msg with SHA-256 into a new DER signature; 0 or -1. */
-int ecdsa_sign_der(EVP_PKEY *priv, const uint8_t *msg, size_t n, uint8_t **der, size_t *derlen);
 
 /* OpenSSL's last error as one line into out (clearing the queue): what failed, for
  * a message of our own. */

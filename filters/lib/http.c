@@ -1,6 +1,5 @@
 #include "http.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +32,7 @@ void http_options_init(struct http_options *o)
 	o->backoff_max_ms = 8000;
 	o->retry_after_max_ms = 60000;
 	o->body_cap = 16 * MP_MIB;
+	o->header_cap = 64 * 1024;
 	o->user_agent = "mero-policy/" MP_VERSION;
 }
 
@@ -93,7 +93,21 @@ struct sink {
 	struct buf *b;
 	size_t cap;
 	int over;
+	size_t hdr_bytes, hdr_cap; /* response header bytes of this attempt, and their cap */
+	int hdr_over;
 };
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	(void)p;
+	s->hdr_bytes += size * n;
+	if (s->hdr_bytes > s->hdr_cap) {
+		s->hdr_over = 1;
+		return 0; /* aborts the transfer: an impossible answer, not retried */
+	}
+	return size * n;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -105,20 +119,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	}
 	buf_add(s->b, p, len);
 	return len;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static unsigned long jitter_state;
@@ -267,7 +267,8 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		return rc;
 
 	char curl_err[CURL_ERROR_SIZE];
-	struct sink sink = {&rs->body, o->body_cap ? o->body_cap : 16 * MP_MIB, 0};
+	struct sink sink = {&rs->body, o->body_cap ? o->body_cap : 16 * MP_MIB, 0, 0,
+			    o->header_cap ? o->header_cap : 64 * 1024, 0};
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -277,6 +278,8 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (o->follow_redirects && !with_token) {
@@ -302,12 +305,13 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 	}
 	int idempotent = rq->method != HTTP_POST || rq->retry_post;
 	int max_attempts = 1 + (o->retries > 0 ? o->retries : 0);
-	long long start = mono_ms();
+	double start = mono_now();
 	long backoff = o->backoff_ms > 0 ? o->backoff_ms : 0;
 	for (int attempt = 1;; attempt++) {
 		rs->body.len = 0;
 		rs->body.data[0] = 0;
-		sink.over = 0;
+		sink.over = sink.hdr_over = 0;
+		sink.hdr_bytes = 0;
 		curl_err[0] = 0;
 		rs->status = 0;
 		rs->attempts = attempt;
@@ -327,12 +331,18 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 			snprintf(cause, sizeof cause, "HTTP %ld", status);
 			rc = EXIT_TEMPFAIL;
 		} else {
-			int sent = req_size > 0;
-			again = !sink.over && retryable_curl(c) && (idempotent || !sent);
+			/* libcurl refuses a header line over 100 KiB as "out of memory"
+			 * before on_header sees it: once headers arrive, that is one */
+			if (c == CURLE_OUT_OF_MEMORY && sink.hdr_bytes > 0)
+				sink.hdr_over = 1;
+			int sent = req_size > 0, over = sink.over || sink.hdr_over;
+			again = !over && retryable_curl(c) && (idempotent || !sent);
 			snprintf(cause, sizeof cause, "%s", curl_what(c, curl_err));
-			rc = curl_exit(c, sink.over);
+			rc = curl_exit(c, over);
 			if (sink.over)
 				snprintf(cause, sizeof cause, "response body exceeds %zu bytes", sink.cap);
+			if (sink.hdr_over)
+				snprintf(cause, sizeof cause, "response headers exceed %zu bytes", sink.hdr_cap);
 		}
 		if (!again || attempt >= max_attempts) {
 			if (c == CURLE_OK && !again) {
@@ -362,12 +372,13 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		}
 		if (o->verbose)
 			warnx("%s %s: %s, retry %d of %d in %ld ms", m, rq->url, cause, attempt, max_attempts - 1, delay);
-		sleep_ms(delay);
+		sleep_seconds(delay / 1000.0);
 		backoff = backoff * 2 > o->backoff_max_ms ? o->backoff_max_ms : backoff * 2;
 	}
-	rs->elapsed_ms = (long)(mono_ms() - start);
+	rs->elapsed_ms = (long)((mono_now() - start) * 1000);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	wipe_headers(hdrs);
 	return rc;

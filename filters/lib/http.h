@@ -1,5 +1,4 @@
-/* The one libcurl wrapper of mero-policy: every program that talks HTTP
- * (collateral-fetch, kms-attest, release-upload, the Phala client) goes
+/* The one libcurl wrapper of mero-policy: every program that talks HTTP goes
  * through http_do().
  *
  * What it does for every transfer:
@@ -12,8 +11,9 @@
  *   requests that are not idempotent (POST unless retry_post is set) are
  *   retried only when the server surely did not act on them: the connection
  *   was never made (refused, name not resolved, connect timeout), 429 or 503;
- * - the response body, kept up to body_cap bytes (more is an impossible
- *   answer, 76), the status, and header lookup (curl_easy_header);
+ * - the response body, kept up to body_cap bytes, and its headers, up to
+ *   header_cap bytes (more of either is an impossible answer, 76, not
+ *   retried), the status, and header lookup (curl_easy_header);
  * - a bearer or API token taken from an environment variable, sent as one
  *   request header, never written to any log or message, wiped after use;
  *   redirects are never followed when a token is sent;
@@ -29,7 +29,8 @@
  *   69  EXIT_UNAVAILABLE connection refused or host name not found, after the
  *                       retries (nothing listens there: retrying later will
  *                       not help unless someone starts the service);
- *   76  EXIT_PROTOCOL   not HTTP, a body above body_cap, a TLS peer that fails
+ *   76  EXIT_PROTOCOL   not HTTP, a body above body_cap or headers above
+ *                       header_cap (never retried), a TLS peer that fails
  *                       certificate verification;
  *   77  EXIT_NOPERM     never returned by http_do (see http_status_exit);
  *   78  EXIT_CONFIG     a malformed or unsupported URL, a required token
@@ -75,6 +76,7 @@ struct http_options {
 	long backoff_max_ms;      /* cap of the doubling delay, default 8000 */
 	long retry_after_max_ms;  /* cap of a server's Retry-After, default 60000 */
 	size_t body_cap;          /* response bytes accepted, default 16 MiB */
+	size_t header_cap;        /* response header bytes accepted, default 64 KiB */
 	const char *user_agent;   /* default "mero-policy/VERSION" */
 	int follow_redirects;     /* default 0; ignored when a token is sent */
 	int verbose;              /* one stderr line per retry (method, URL, cause, delay) */

@@ -45,15 +45,9 @@ static size_t kind_len(enum body_kind k)
 	return k == BODY_SGX ? SGX_REPORT_LEN : k == BODY_TD10 ? TD10_REPORT_LEN : TD15_REPORT_LEN;
 }
 
-int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
+/* The header (and v5 body descriptor) and the body: the signed region. */
+static int parse_head(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
 {
-	memset(q, 0, sizeof *q);
-	q->raw = buf;
-	q->len = len;
-	if (len == 0)
-		BAD("empty input");
-	if (len > QUOTE_MAX_LEN)
-		BAD("input of %zu bytes exceeds the 1 MiB quote cap", len);
 	if (len < TDX_HEADER_LEN)
 		BAD("header truncated at byte 0 of %zu (needs %d bytes)", len, TDX_HEADER_LEN);
 	q->version = le16(buf);
@@ -62,8 +56,7 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	if (q->version < 3 || q->version > 5)
 		BAD("unknown quote version %u at byte 0", q->version);
 	if (q->ak_type != AK_TYPE_ECDSA_P256)
-		BAD("unsupported attestation key type %u at byte 2 (only 2, ECDSA P-256, is supported)",
-		    q->ak_type);
+		BAD("unsupported attestation key type %u at byte 2 (only 2, ECDSA P-256, is supported)", q->ak_type);
 	if (q->tee_type != TEE_TYPE_SGX && q->tee_type != TEE_TYPE_TDX)
 		BAD("unknown TEE type 0x%08x at byte 4", q->tee_type);
 	size_t off = TDX_HEADER_LEN;
@@ -84,11 +77,10 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 			BAD("unknown body type %u at byte %zu", q->body_type, off);
 		q->kind = (enum body_kind)q->body_type;
 		if ((q->kind == BODY_SGX) != (q->tee_type == TEE_TYPE_SGX))
-			BAD("body type %u at byte %zu does not fit TEE type 0x%08x", q->body_type, off,
-			    q->tee_type);
+			BAD("body type %u at byte %zu does not fit TEE type 0x%08x", q->body_type, off, q->tee_type);
 		if (q->body_size != kind_len(q->kind))
-			BAD("body size %u at byte %zu does not match body type %u (%zu bytes)", q->body_size,
-			    off + 2, q->body_type, kind_len(q->kind));
+			BAD("body size %u at byte %zu does not match body type %u (%zu bytes)", q->body_size, off + 2,
+			    q->body_type, kind_len(q->kind));
 		off += 6;
 	}
 	q->body_len = kind_len(q->kind);
@@ -97,39 +89,34 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	NEED(off, q->body_len, len, "body");
 	q->body = buf + off;
 	q->body_off = off;
-	off += q->body_len;
-	q->signed_len = off;
+	q->signed_len = off + q->body_len;
+	return 0;
+}
 
-	NEED(off, 4, len, "signature data length");
-	q->sig_data_len = le32(buf + off);
-	off += 4;
-	if (q->sig_data_len > len - off)
-		BAD("signature data length %u at byte %zu points past the end (%zu bytes left)",
-		    q->sig_data_len, off - 4, len - off);
-	size_t lim = off + q->sig_data_len; /* everything below lies within the signature data */
-	NEED(off, 64, lim, "quote signature");
-	q->sig = buf + off;
-	off += 64;
-	NEED(off, 64, lim, "attestation key");
-	q->att_key = buf + off;
-	off += 64;
-	if (q->version >= 4) {
-		NEED(off, 6, lim, "certification data header");
-		q->has_outer = 1;
-		q->outer_type = le16(buf + off);
-		q->outer_size = le32(buf + off + 2);
-		if (q->outer_type != 6)
-			BAD("unknown certification data type %u at byte %zu (expected 6, QE report)",
-			    q->outer_type, off);
-		if (q->outer_size > lim - (off + 6))
-			BAD("certification data size %u at byte %zu points past the signature data (%zu bytes left)",
-			    q->outer_size, off + 2, lim - (off + 6));
-		off += 6;
-		if (off + q->outer_size != lim)
-			BAD("signature data length %u at byte %zu does not match its contents (%zu bytes)",
-			    q->sig_data_len, q->signed_len, off + q->outer_size - (q->signed_len + 4));
-		lim = off + q->outer_size;
-	}
+/* The type-6 wrapper of v4/v5: its size must be what the signature data holds. */
+static int parse_outer(const uint8_t *buf, struct tdx_quote *q, size_t *off, size_t *lim, char *err, size_t errlen)
+{
+	NEED(*off, 6, *lim, "certification data header");
+	q->has_outer = 1;
+	q->outer_type = le16(buf + *off);
+	q->outer_size = le32(buf + *off + 2);
+	if (q->outer_type != 6)
+		BAD("unknown certification data type %u at byte %zu (expected 6, QE report)", q->outer_type, *off);
+	if (q->outer_size > *lim - (*off + 6))
+		BAD("certification data size %u at byte %zu points past the signature data (%zu bytes left)",
+		    q->outer_size, *off + 2, *lim - (*off + 6));
+	*off += 6;
+	if (*off + q->outer_size != *lim)
+		BAD("signature data length %u at byte %zu does not match its contents (%zu bytes)", q->sig_data_len,
+		    q->signed_len, *off + q->outer_size - (q->signed_len + 4));
+	*lim = *off + q->outer_size;
+	return 0;
+}
+
+/* The QE report, its signature, the QE authentication data and the PCK
+ * certification data, within [off, lim): the sizes must add up exactly. */
+static int parse_qe(const uint8_t *buf, struct tdx_quote *q, size_t off, size_t lim, char *err, size_t errlen)
+{
 	NEED(off, SGX_REPORT_LEN, lim, "QE report");
 	q->qe_report = buf + off;
 	off += SGX_REPORT_LEN;
@@ -140,8 +127,8 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	q->qe_auth_len = le16(buf + off);
 	off += 2;
 	if (q->qe_auth_len > lim - off)
-		BAD("QE authentication data length %u at byte %zu points past the end (%zu bytes left)",
-		    q->qe_auth_len, off - 2, lim - off);
+		BAD("QE authentication data length %u at byte %zu points past the end (%zu bytes left)", q->qe_auth_len,
+		    off - 2, lim - off);
 	q->qe_auth = buf + off;
 	off += q->qe_auth_len;
 	NEED(off, 6, lim, "PCK certification data header");
@@ -150,18 +137,48 @@ int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, si
 	if (q->cert_type < 1 || q->cert_type > 7 || q->cert_type == 6)
 		BAD("unknown certification data type %u at byte %zu", q->cert_type, off);
 	if (q->cert_size > lim - (off + 6))
-		BAD("PCK certification data size %u at byte %zu points past the end (%zu bytes left)",
-		    q->cert_size, off + 2, lim - (off + 6));
+		BAD("PCK certification data size %u at byte %zu points past the end (%zu bytes left)", q->cert_size,
+		    off + 2, lim - (off + 6));
 	off += 6;
 	q->cert_data = buf + off;
 	q->cert_off = off;
-	/* the declared sizes must add up exactly: a length that does not is corrupt */
 	if (off + q->cert_size != lim)
 		BAD("certification data size %u at byte %zu does not match its contents (%zu bytes)",
 		    q->has_outer ? q->outer_size : q->sig_data_len,
 		    q->has_outer ? q->signed_len + 4 + 128 + 2 : q->signed_len,
-		    (q->has_outer ? off + q->cert_size - (q->signed_len + 4 + 134)
-				  : off + q->cert_size - (q->signed_len + 4)));
+		    (q->has_outer ? off + q->cert_size - (q->signed_len + 4 + 134) : off + q->cert_size - (q->signed_len + 4)));
+	return 0;
+}
+
+int tdx_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, char *err, size_t errlen)
+{
+	memset(q, 0, sizeof *q);
+	q->raw = buf;
+	q->len = len;
+	if (len == 0)
+		BAD("empty input");
+	if (len > QUOTE_MAX_LEN)
+		BAD("input of %zu bytes exceeds the 1 MiB quote cap", len);
+	if (parse_head(buf, len, q, err, errlen))
+		return -1;
+	size_t off = q->signed_len;
+	NEED(off, 4, len, "signature data length");
+	q->sig_data_len = le32(buf + off);
+	off += 4;
+	if (q->sig_data_len > len - off)
+		BAD("signature data length %u at byte %zu points past the end (%zu bytes left)", q->sig_data_len, off - 4,
+		    len - off);
+	size_t lim = off + q->sig_data_len; /* everything below lies within the signature data */
+	NEED(off, 64, lim, "quote signature");
+	q->sig = buf + off;
+	off += 64;
+	NEED(off, 64, lim, "attestation key");
+	q->att_key = buf + off;
+	off += 64;
+	if (q->version >= 4 && parse_outer(buf, q, &off, &lim, err, errlen))
+		return -1;
+	if (parse_qe(buf, q, off, lim, err, errlen))
+		return -1;
 	q->end = q->signed_len + 4 + q->sig_data_len;
 	q->trailing = len - q->end;
 	return 0;
@@ -216,77 +233,10 @@ int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *er
 	return 0;
 }
 
-/* Put a root-first chain (Intel's DER sample) into leaf-first order. */
-static void leaf_first(struct cert_chain *c)
-{
-	if (c->n < 2 || X509_NAME_cmp(X509_get_subject_name(c->certs[0]), X509_get_issuer_name(c->certs[0])) != 0)
-		return;
-	X509 *last = c->certs[c->n - 1];
-	if (X509_NAME_cmp(X509_get_subject_name(last), X509_get_issuer_name(last)) == 0)
-		return;
-	for (int i = 0, j = c->n - 1; i < j; i++, j--) {
-		X509 *t = c->certs[i];
-		c->certs[i] = c->certs[j];
-		c->certs[j] = t;
-	}
-	c->reversed = 1;
-}
-
-int cert_chain_parse(const uint8_t *p, size_t n, struct cert_chain *c, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	if (n >= 11 && memmem(p, n, "-----BEGIN", 10)) {
-		if (cert_chain_parse_pem((const char *)p, n, c, err, errlen))
-			return -1;
-		leaf_first(c);
-		return 0;
-	}
-	/* DER: a sequence of certificates, possibly followed by zero padding */
-	size_t pos = 0;
-	c->der = 1;
-	while (pos < n) {
-		if (p[pos] == 0) {
-			size_t z = pos;
-			while (z < n && p[z] == 0)
-				z++;
-			if (z == n)
-				break;
-		}
-		const unsigned char *q = p + pos;
-		X509 *x = d2i_X509(NULL, &q, (long)(n - pos));
-		if (!x) {
-			char r[256];
-			ssl_error_text(r, sizeof r);
-			int k = c->n + 1;
-			cert_chain_free(c);
-			BAD("certificate %d of the chain (DER at offset %zu) does not parse: %s", k, pos, r);
-		}
-		chain_push(c, x);
-		pos = (size_t)(q - p);
-	}
-	if (c->n == 0)
-		BAD("certificate chain is empty");
-	leaf_first(c);
-	return 0;
-}
-
 char *cert_to_pem(X509 *x)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	PEM_write_bio_X509(b, x);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xmalloc((size_t)n + 1);
-	memcpy(s, data, (size_t)n);
-	s[n] = 0;
-	BIO_free(b);
-	return s;
-}
-
-char *x509_name_text(const X509_NAME *nm)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
 	char *data;
 	long n = BIO_get_mem_data(b, &data);
 	char *s = xmalloc((size_t)n + 1);
@@ -314,14 +264,6 @@ static const char *ca_kind(const char *issuer_cn)
 	return NULL;
 }
 
-const char *pck_ca_type(X509 *leaf)
-{
-	char cn[256];
-	if (X509_NAME_get_text_by_NID(X509_get_issuer_name(leaf), NID_commonName, cn, sizeof cn) < 0)
-		return NULL;
-	return ca_kind(cn);
-}
-
 const char *sgx_type_name(int t)
 {
 	switch (t) {
@@ -332,15 +274,16 @@ const char *sgx_type_name(int t)
 	return "unknown";
 }
 
+const uint8_t SGX_EXT_OID[9] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+
 /* Compare an OID value with the SGX extension arc 1.2.840.113741.1.13.1 plus suffix. */
-static const uint8_t SGX_OID[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 
 static int oid_suffix(struct der oid, int *a, int *b)
 {
-	if (oid.n < sizeof SGX_OID + 1 || memcmp(oid.p, SGX_OID, sizeof SGX_OID) != 0)
+	if (oid.n < sizeof SGX_EXT_OID + 1 || memcmp(oid.p, SGX_EXT_OID, sizeof SGX_EXT_OID) != 0)
 		return -1;
-	size_t rest = oid.n - sizeof SGX_OID;
-	const uint8_t *s = oid.p + sizeof SGX_OID;
+	size_t rest = oid.n - sizeof SGX_EXT_OID;
+	const uint8_t *s = oid.p + sizeof SGX_EXT_OID;
 	*a = s[0];
 	*b = rest >= 2 ? s[1] : -1;
 	if (rest > 2 || (*a & 0x80))
@@ -363,24 +306,110 @@ static int der_int(struct der v, int *out)
 
 #define EXTBAD(...) do { snprintf(err, errlen, "PCK certificate SGX extension: " __VA_ARGS__); return -1; } while (0)
 
-int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen)
+/* What the extension must hold, seen so far. */
+struct ext_seen {
+	int tcb, fmspc, pceid, ncomp, pcesvn, cpusvn;
+};
+
+/* The TCB entry (.2): 16 component SVNs, PCESVN, CPUSVN. */
+static int ext_tcb(struct der val, struct pck_ext *e, struct ext_seen *seen, char *err, size_t errlen)
 {
-	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
-	int idx = X509_get_ext_by_OBJ(leaf, obj, -1);
-	ASN1_OBJECT_free(obj);
-	if (idx < 0)
-		BAD("PCK certificate has no Intel SGX extension (OID 1.2.840.113741.1.13.1)");
-	ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(leaf, idx));
-	return pck_ext_parse_der(ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), e, err, errlen);
+	seen->tcb = 1;
+	while (val.n) {
+		struct der t, toid, tval;
+		int x, y, tt;
+		if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
+		    oid_suffix(toid, &x, &y) || x != 2 || y < 1 || der_next(&t, &tt, &tval))
+			EXTBAD("malformed TCB entry");
+		if (y >= 1 && y <= 16) {
+			if (tt != 0x02 || der_int(tval, &e->comp[y - 1]) || e->comp[y - 1] > 255)
+				EXTBAD("TCB component %d is not a small INTEGER", y);
+			seen->ncomp++;
+		} else if (y == 17) {
+			if (tt != 0x02 || der_int(tval, &e->pcesvn))
+				EXTBAD("PCESVN is not an INTEGER");
+			seen->pcesvn = 1;
+		} else if (y == 18) {
+			if (tt != 0x04 || tval.n != 16)
+				EXTBAD("CPUSVN is not 16 bytes");
+			memcpy(e->cpusvn, tval.p, 16);
+			seen->cpusvn = 1;
+		}
+	}
+	return 0;
+}
+
+/* The configuration entry (.7): dynamic platform, cached keys, SMT. */
+static int ext_configuration(struct der val, struct pck_ext *e, char *err, size_t errlen)
+{
+	while (val.n) {
+		struct der t, toid, tval;
+		int x, y, tt;
+		if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
+		    oid_suffix(toid, &x, &y) || x != 7 || der_next(&t, &tt, &tval))
+			EXTBAD("malformed configuration entry");
+		int bv = (tt == 0x01 && tval.n == 1) ? (tval.p[0] != 0) : -1;
+		if (y == 1)
+			e->dynamic_platform = bv;
+		else if (y == 2)
+			e->cached_keys = bv;
+		else if (y == 3)
+			e->smt_enabled = bv;
+	}
+	return 0;
+}
+
+/* One entry of the extension: .1 PPID, .2 TCB, .3 PCE-ID, .4 FMSPC, .5 SGX
+ * type, .6 platform instance ID, .7 configuration; others are ignored. */
+static int ext_entry(int a, int tag, struct der val, struct pck_ext *e, struct ext_seen *seen, char *err, size_t errlen)
+{
+	switch (a) {
+	case 1:
+		if (tag != 0x04 || val.n != 16)
+			EXTBAD("PPID is not 16 bytes");
+		memcpy(e->ppid, val.p, 16);
+		e->has_ppid = 1;
+		return 0;
+	case 2:
+		if (tag != 0x30)
+			EXTBAD("TCB is not a SEQUENCE");
+		return ext_tcb(val, e, seen, err, errlen);
+	case 3:
+		if (tag != 0x04 || val.n != 2)
+			EXTBAD("PCE-ID is not 2 bytes");
+		memcpy(e->pceid, val.p, 2);
+		seen->pceid = 1;
+		return 0;
+	case 4:
+		if (tag != 0x04 || val.n != 6)
+			EXTBAD("FMSPC is not 6 bytes");
+		memcpy(e->fmspc, val.p, 6);
+		seen->fmspc = 1;
+		return 0;
+	case 5:
+		if (tag != 0x0a || der_int(val, &e->sgx_type))
+			EXTBAD("SGX type is not an ENUMERATED");
+		return 0;
+	case 6:
+		if (tag == 0x04 && val.n == 16) {
+			memcpy(e->platform_instance_id, val.p, 16);
+			e->has_platform_instance_id = 1;
+		}
+		return 0;
+	case 7:
+		return tag == 0x30 ? ext_configuration(val, e, err, errlen) : 0;
+	}
+	return 0;
 }
 
 int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen)
 {
+	struct der top = {p, n}, seq, item;
+	struct ext_seen seen = {0};
+	int tag;
 	memset(e, 0, sizeof *e);
 	e->sgx_type = -1;
 	e->dynamic_platform = e->cached_keys = e->smt_enabled = -1;
-	struct der top = {p, n}, seq, item;
-	int tag, have_tcb = 0, have_fmspc = 0, have_pceid = 0, ncomp = 0, have_pcesvn = 0, have_cpusvn = 0;
 	if (der_next(&top, &tag, &seq) || tag != 0x30)
 		EXTBAD("not a SEQUENCE");
 	while (seq.n) {
@@ -392,87 +421,15 @@ int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, 
 			EXTBAD("entry has an unexpected OID");
 		if (der_next(&item, &tag, &val))
 			EXTBAD("entry %d has no value", a);
-		switch (a) {
-		case 1:
-			if (tag != 0x04 || val.n != 16)
-				EXTBAD("PPID is not 16 bytes");
-			memcpy(e->ppid, val.p, 16);
-			e->has_ppid = 1;
-			break;
-		case 2:
-			if (tag != 0x30)
-				EXTBAD("TCB is not a SEQUENCE");
-			have_tcb = 1;
-			while (val.n) {
-				struct der t, toid, tval;
-				int x, y, tt;
-				if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) || tt != 0x06 ||
-				    oid_suffix(toid, &x, &y) || x != 2 || y < 1 || der_next(&t, &tt, &tval))
-					EXTBAD("malformed TCB entry");
-				if (y >= 1 && y <= 16) {
-					if (tt != 0x02 || der_int(tval, &e->comp[y - 1]) || e->comp[y - 1] > 255)
-						EXTBAD("TCB component %d is not a small INTEGER", y);
-					ncomp++;
-				} else if (y == 17) {
-					if (tt != 0x02 || der_int(tval, &e->pcesvn))
-						EXTBAD("PCESVN is not an INTEGER");
-					have_pcesvn = 1;
-				} else if (y == 18) {
-					if (tt != 0x04 || tval.n != 16)
-						EXTBAD("CPUSVN is not 16 bytes");
-					memcpy(e->cpusvn, tval.p, 16);
-					have_cpusvn = 1;
-				}
-			}
-			break;
-		case 3:
-			if (tag != 0x04 || val.n != 2)
-				EXTBAD("PCE-ID is not 2 bytes");
-			memcpy(e->pceid, val.p, 2);
-			have_pceid = 1;
-			break;
-		case 4:
-			if (tag != 0x04 || val.n != 6)
-				EXTBAD("FMSPC is not 6 bytes");
-			memcpy(e->fmspc, val.p, 6);
-			have_fmspc = 1;
-			break;
-		case 5:
-			if (tag != 0x0a || der_int(val, &e->sgx_type))
-				EXTBAD("SGX type is not an ENUMERATED");
-			break;
-		case 6:
-			if (tag == 0x04 && val.n == 16) {
-				memcpy(e->platform_instance_id, val.p, 16);
-				e->has_platform_instance_id = 1;
-			}
-			break;
-		case 7:
-			if (tag == 0x30) {
-				while (val.n) {
-					struct der t, toid, tval;
-					int x, y, tt;
-					if (der_next(&val, &tt, &t) || tt != 0x30 || der_next(&t, &tt, &toid) ||
-					    tt != 0x06 || oid_suffix(toid, &x, &y) || x != 7 ||
-					    der_next(&t, &tt, &tval))
-						EXTBAD("malformed configuration entry");
-					int bv = (tt == 0x01 && tval.n == 1) ? (tval.p[0] != 0) : -1;
-					if (y == 1) e->dynamic_platform = bv;
-					else if (y == 2) e->cached_keys = bv;
-					else if (y == 3) e->smt_enabled = bv;
-				}
-			}
-			break;
-		default:
-			break;
-		}
+		if (ext_entry(a, tag, val, e, &seen, err, errlen))
+			return -1;
 	}
-	if (!have_tcb || ncomp != 16 || !have_pcesvn || !have_cpusvn)
-		EXTBAD("TCB is incomplete (%d of 16 components%s%s)", ncomp, have_pcesvn ? "" : ", no PCESVN",
-		       have_cpusvn ? "" : ", no CPUSVN");
-	if (!have_fmspc)
+	if (!seen.tcb || seen.ncomp != 16 || !seen.pcesvn || !seen.cpusvn)
+		EXTBAD("TCB is incomplete (%d of 16 components%s%s)", seen.ncomp, seen.pcesvn ? "" : ", no PCESVN",
+		       seen.cpusvn ? "" : ", no CPUSVN");
+	if (!seen.fmspc)
 		EXTBAD("no FMSPC");
-	if (!have_pceid)
+	if (!seen.pceid)
 		EXTBAD("no PCE-ID");
 	return 0;
 }
@@ -500,29 +457,20 @@ int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, s
 			BAD("%s", e2);
 		c->n = k;
 	} else {
-		struct der all = {p, n}, v;
-		int tag;
+		struct der all = {p, n}, cert;
+		int r;
 		c->is_der = 1;
-		while (all.n) {
-			if (all.p[0] == 0) {
-				size_t z = 0;
-				while (z < all.n && all.p[z] == 0)
-					z++;
-				if (z == all.n)
-					break;
-			}
-			const uint8_t *start = all.p;
-			if (der_next(&all, &tag, &v) || tag != 0x30) {
-				int k = c->n + 1;
-				pck_chain_free(c);
-				BAD("certificate %d of the chain (DER at offset %zu) does not parse", k, (size_t)(start - p));
-			}
-			size_t len = (size_t)(all.p - start);
+		while ((r = der_next_cert(&all, &cert)) > 0) {
 			c->der = xrealloc(c->der, sizeof(uint8_t *) * (size_t)(c->n + 1));
 			c->len = xrealloc(c->len, sizeof(size_t) * (size_t)(c->n + 1));
-			c->der[c->n] = memcpy(xmalloc(len), start, len);
-			c->len[c->n] = len;
+			c->der[c->n] = memcpy(xmalloc(cert.n), cert.p, cert.n);
+			c->len[c->n] = cert.n;
 			c->n++;
+		}
+		if (r < 0) {
+			int k = c->n + 1;
+			pck_chain_free(c);
+			BAD("certificate %d of the chain (DER at offset %zu) does not parse", k, (size_t)(all.p - p));
 		}
 	}
 	if (c->n == 0)
@@ -530,7 +478,7 @@ int pck_chain_scan(const uint8_t *p, size_t n, struct pck_chain *c, char *err, s
 	struct cert_scan scans[8];
 	for (int i = 0; i < c->n; i++) {
 		struct cert_scan tmp, *sc = i < 8 ? &scans[i] : &tmp;
-		if (cert_scan(c->der[i], c->len[i], SGX_OID, sizeof SGX_OID, sc, e2, sizeof e2)) {
+		if (cert_scan(c->der[i], c->len[i], SGX_EXT_OID, sizeof SGX_EXT_OID, sc, e2, sizeof e2)) {
 			pck_chain_free(c);
 			BAD("certificate %d of the chain does not parse: %s", i + 1, e2);
 		}

@@ -80,21 +80,20 @@ static inline uint32_t le32(const uint8_t *p)
 }
 static inline uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
-/* The certificate chain of a type-5 certification data (PEM or DER). */
+/* OpenSSL certificates, in the order given. */
 struct cert_chain {
 	X509 **certs;
 	int n;
-	int der;     /* 1 when the certificates were DER, not PEM */
-	int reversed;/* 1 when the data listed the root first; certs[] is leaf-first */
 };
-/* Returns 0, or -1 with err. */
-int cert_chain_parse(const uint8_t *p, size_t n, struct cert_chain *c, char *err, size_t errlen);
-/* Parse PEM text only (collateral chains). */
+/* The certificates of PEM text, in order (OpenSSL objects, for checking a
+ * service's answer); 0, or -1 with err. */
 int cert_chain_parse_pem(const char *p, size_t n, struct cert_chain *c, char *err, size_t errlen);
 void cert_chain_free(struct cert_chain *c);
 char *cert_to_pem(X509 *x);
 
-/* Intel SGX extension (OID 1.2.840.113741.1.13.1) of a PCK certificate. */
+/* Intel SGX extension (OID 1.2.840.113741.1.13.1) of a PCK certificate;
+ * SGX_EXT_OID is the DER contents of that OID. */
+extern const uint8_t SGX_EXT_OID[9];
 struct pck_ext {
 	uint8_t ppid[16];
 	int has_ppid;
@@ -108,13 +107,12 @@ struct pck_ext {
 	int has_platform_instance_id;
 	int dynamic_platform, cached_keys, smt_enabled; /* .7.*, -1 absent */
 };
-/* From an OpenSSL certificate, or from the extension's DER value; 0, or -1 with err. */
-int pck_ext_parse(X509 *leaf, struct pck_ext *e, char *err, size_t errlen);
+/* From the extension's DER value; 0, or -1 with err. */
 int pck_ext_parse_der(const uint8_t *p, size_t n, struct pck_ext *e, char *err, size_t errlen);
 
-/* The type-5 chain read structurally (no OpenSSL decoders; what quote2json
- * reports): DER of each certificate leaf-first, the leaf's fields and its SGX
- * extension. Cryptographic checks are quote-verify's, with cert_chain_parse. */
+/* The type-5 chain read structurally (no OpenSSL decoders): DER of each
+ * certificate leaf-first, the leaf's fields and its SGX extension. It checks
+ * no signature. */
 struct pck_chain {
 	int n;
 	uint8_t **der;
@@ -129,11 +127,7 @@ void pck_chain_free(struct pck_chain *c);
 /* "platform" or "processor" from an issuer's RFC 2253 text; NULL if neither. */
 const char *pck_ca_type_name(const char *issuer_text);
 const char *sgx_type_name(int t);
-/* "platform" or "processor" from the PCK issuer's CN; NULL if neither. */
-const char *pck_ca_type(X509 *leaf);
 
-/* One-line RFC 2253 name into a new string. */
-char *x509_name_text(const X509_NAME *n);
 /* ASN1 time as epoch seconds; -1 on error. */
 long long asn1_time_epoch(const ASN1_TIME *t);
 

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "lib/collateral.h"
+#include "lib/jscan.h"
 #include "lib/common.h"
-#include "lib/verify.h"
+#include "quote-verify/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness: quote-verify's whole per-quote path (lib/verify.c) on
+/* libFuzzer harness: quote-verify's whole per-quote path (quote-verify/) on
  * arbitrary quote bytes, against real collateral checked once at start-up:
  * the quote layout, PCK chain parsing and verification, the QE report and
  * quote signatures, TCB level matching and the verdict JSON. The first byte
@@ -11,8 +11,7 @@
 
 #include "lib/collateral.h"
 #include "lib/common.h"
-#include "lib/json.h"
-#include "lib/verify.h"
+#include "quote-verify/verify.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,15 +64,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	char err[512];
-	int ok;
-	jv v = qv_verify(verifiers[data[0] & 31], data + 1, size - 1, &ok, err, sizeof err);
-	if (jv_is_valid(v)) {
+	struct qv_result r;
+	struct qrun *x = qv_check(verifiers[data[0] & 31], data + 1, size - 1, &r, err, sizeof err);
+	if (x) {
 		struct buf out;
+		struct qv_extra e = {.line = size, .decision = r.verified ? "allowed" : "not-evaluated"};
 		buf_init(&out);
-		json_dump_buf(v, 0, &out);
+		qv_write(x, &e, data[0] >> 5 & 1, &out);
 		buf_free(&out);
-	} else {
-		jv_free(v);
+		qv_end(x);
 	}
 	return 0;
 }

@@ -16,7 +16,9 @@ request, then "ok" for ever: ok, 401, 403, 404, 500, 503, 429 (append :ra=N
 for a Retry-After of N seconds, or :ra=date for an HTTP date N seconds ahead
 with :ra=dateN), slow (answers after 3 s), close (drops the connection),
 garbage (200 with a body that is not the resource), nochain (200 without the
-issuer chain header), badsig (200 with a signature that does not verify).
+issuer chain header), badsig (200 with a signature that does not verify),
+hugeheaders (200 with 96 KiB of headers, in 2 KiB lines), hugeheader (200 with
+one header line of 150 KiB).
 Every request is logged as "ENDPOINT STATUS key=<Ocp-Apim-Subscription-Key> PATH".
 """
 import argparse
@@ -111,6 +113,13 @@ def main():
                 body = b"<html>this is not the resource</html>"
             elif name == "nochain":
                 headers = {}
+            elif name in ("hugeheaders", "hugeheader"):
+                headers = dict(headers)
+                if name == "hugeheaders":
+                    for i in range(48):
+                        headers["X-Padding-%02d" % i] = "p" * 2048
+                else:
+                    headers["X-Padding"] = "p" * (150 * 1024)
             elif name == "badsig":
                 sig = coll["tcb_info_signature" if ep == "tcb" else "qe_identity_signature"]
                 bad = ("0" if sig[0] != "0" else "1") + sig[1:]

@@ -23,7 +23,15 @@ SPEC is a JSON object; every key is optional (defaults in DEFAULT below):
   tcb_info, qe_identity: members that replace the generated ones
   dates: {issue, next, crl_last, crl_next}  (YYYYmmddHHMMSSZ)
   revoke: names among "pck", "pckca", "tcb": the CRLs list them
-  pck_crl_issuer: "pckca" (default) or "root" (then the PCK leaf has no CRL)
+  pck_crl_issuer: "pckca" (default), "root" (then the PCK leaf has no CRL) or
+          "other" (the leaf's signer of leaf.signer "other")
+  pckca:  {ext, start, end}  a Platform CA of its own (a new key, the same name,
+          these extension lines and dates) issues the leaf and the PCK CRL
+  sub_ca: {ext}              a CA between the Platform CA and the leaf (it issues
+          the leaf and the PCK CRL; nothing revokes or vouches for it)
+  leaf:   {ext, start, end, signer: "other"}  the PCK leaf's extension lines
+          (on top of its defaults) and dates; signer "other": a CA of the Platform
+          CA's name but another key signs the leaf (the chain and CRL stay)
 """
 import hashlib
 import json
@@ -125,7 +133,7 @@ def keygen(path):
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
 
 
-def issue(base, issuer, name, cn, ext_section, extfile=None):
+def issue(base, issuer, name, cn, ext_section, extfile=None, start=CERT_START, end=CERT_END):
     """Issue DIR/name/cert.pem for DIR/name/key.pem, signed by issuer (a CA dir name or None: self-signed)."""
     d = ca_dir(base, name)
     keygen(os.path.join(d, "key.pem"))
@@ -134,7 +142,7 @@ def issue(base, issuer, name, cn, ext_section, extfile=None):
             "-out", csr, "-config", os.path.join(d, "ca.cnf"))
     idir = os.path.join(base, issuer or name)
     args = ["ca", "-batch", "-notext", "-config", os.path.join(idir, "ca.cnf"), "-in", csr,
-            "-out", os.path.join(d, "cert.pem"), "-startdate", CERT_START, "-enddate", CERT_END,
+            "-out", os.path.join(d, "cert.pem"), "-startdate", start, "-enddate", end,
             "-extensions", ext_section]
     if issuer is None:
         args += ["-selfsign", "-keyfile", os.path.join(d, "key.pem")]
@@ -221,19 +229,62 @@ def merged(spec):
     return s
 
 
-def pck_leaf(base, pck):
-    tag = hashlib.sha256(json.dumps(pck, sort_keys=True).encode()).hexdigest()[:16]
+def ext_lines(defaults, extra):
+    """An extension section: the default "name = value" lines, replaced or added to by extra."""
+    lines = dict(l.split(" = ", 1) for l in defaults)
+    for l in (extra or "").splitlines():
+        if l.strip():
+            k, v = l.split("=", 1)
+            lines[k.strip()] = v.strip()
+    return "".join("%s = %s\n" % kv for kv in lines.items())
+
+
+def tag_of(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def variant_ca(base, issuer, prefix, cn, spec, defaults=("basicConstraints = critical, CA:TRUE",
+                                                         "keyUsage = critical, keyCertSign, cRLSign")):
+    """A CA of its own (kept by the hash of what makes it): DIR/prefix-TAG."""
+    name = "%s-%s" % (prefix, tag_of(issuer, cn, spec))
+    d = os.path.join(base, name)
+    if not os.path.exists(os.path.join(d, "cert.pem")):
+        os.makedirs(d, exist_ok=True)
+        ext = os.path.join(d, "ext.cnf")
+        open(ext, "w").write("[ v ]\n" + ext_lines(defaults, spec.get("ext")))
+        issue(base, issuer, name, cn, "v", extfile=ext, start=spec.get("start", CERT_START),
+              end=spec.get("end", CERT_END))
+    return name
+
+
+def pck_leaf(base, pck, issuer="pckca", leaf=None):
+    leaf = leaf or {}
+    tag = tag_of(pck, issuer, leaf) if (issuer != "pckca" or leaf) else \
+        hashlib.sha256(json.dumps(pck, sort_keys=True).encode()).hexdigest()[:16]
     name = "pck-" + tag
     d = os.path.join(base, name)
     if not os.path.exists(os.path.join(d, "cert.pem")):
         os.makedirs(d, exist_ok=True)
         ext = os.path.join(d, "ext.cnf")
         ppid = hashlib.sha256(tag.encode()).digest()[:16]
-        open(ext, "w").write("[ pck ]\nbasicConstraints = critical, CA:FALSE\n"
-                             "keyUsage = critical, digitalSignature, nonRepudiation\n"
-                             "1.2.840.113741.1.13.1 = DER:%s\n" % sgx_extension(pck, ppid).hex())
-        issue(base, "pckca", name, "mero-policy TEST SGX PCK Certificate", "pck", extfile=ext)
+        open(ext, "w").write("[ pck ]\n" + ext_lines(
+            ("basicConstraints = critical, CA:FALSE", "keyUsage = critical, digitalSignature, nonRepudiation",
+             "1.2.840.113741.1.13.1 = DER:%s" % sgx_extension(pck, ppid).hex()), leaf.get("ext")))
+        issue(base, issuer, name, "mero-policy TEST SGX PCK Certificate", "pck", extfile=ext,
+              start=leaf.get("start", CERT_START), end=leaf.get("end", CERT_END))
     return d
+
+
+def pck_cas(base, s):
+    """The CAs of the PCK chain under the root, top first, and the one that signs the leaf."""
+    cas = [variant_ca(base, "root", "pckca", "mero-policy TEST SGX PCK Platform CA", s["pckca"])
+           if s.get("pckca") is not None else "pckca"]
+    if s.get("sub_ca") is not None:
+        cas.append(variant_ca(base, cas[-1], "subca", "mero-policy TEST SGX PCK Sub CA", s["sub_ca"]))
+    signer = cas[-1]
+    if (s.get("leaf") or {}).get("signer") == "other":
+        signer = variant_ca(base, "root", "pckca-other", "mero-policy TEST SGX PCK Platform CA", {"other": True})
+    return cas, signer
 
 
 def crl_der(cnf, d, dates):
@@ -260,7 +311,8 @@ def make(base, spec, outdir):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     q, dates = s["quote"], s["dates"]
-    pckd = pck_leaf(base, s["pck"])
+    cas, signer = pck_cas(base, s)
+    pckd = pck_leaf(base, s["pck"], signer, s.get("leaf"))
 
     # the quote
     att_pub = openssl("pkey", "-in", os.path.join(base, "att.pem"), "-pubout", "-outform", "DER")[-64:]
@@ -285,7 +337,7 @@ def make(base, spec, outdir):
     qe_report += bytes.fromhex(QE_MRSIGNER) + b"\0" * 96 + struct.pack("<HH", 2, q["qe_isvsvn"]) + b"\0" * 60 + qe_rd
     assert len(qe_report) == 384
     qe_sig = sign(os.path.join(pckd, "key.pem"), qe_report, work)
-    chain = (pem(os.path.join(pckd, "cert.pem")) + pem(os.path.join(base, "pckca", "cert.pem")) +
+    chain = (pem(os.path.join(pckd, "cert.pem")) + "".join(pem(os.path.join(base, c, "cert.pem")) for c in reversed(cas)) +
              pem(os.path.join(base, "root", "cert.pem"))).encode()
     inner = qe_report + qe_sig + struct.pack("<H", 32) + qe_auth + struct.pack("<HI", 5, len(chain)) + chain
     quote_sig = sign(os.path.join(base, "att.pem"), signed, work)
@@ -322,15 +374,16 @@ def make(base, spec, outdir):
     ti_text = json.dumps(ti, separators=(",", ":"))
     qi_text = json.dumps(qi, separators=(",", ":"))
     tcb_key = os.path.join(base, "tcb", "key.pem")
-    dirs = {"pck": pckd, "pckca": os.path.join(base, "pckca"), "tcb": os.path.join(base, "tcb")}
+    dirs = {"pck": pckd, "pckca": os.path.join(base, cas[0]), "tcb": os.path.join(base, "tcb")}
     rev = [dirs[r] for r in s["revoke"]]
     root_rev = [d for d in rev if d != pckd]
     pck_rev = [d for d in rev if d == pckd]
     root_crl = crl_der(*copy_ca(base, work, "root", root_rev, "root-crl"), dates)
-    pck_crl = crl_der(*copy_ca(base, work, s["pck_crl_issuer"], pck_rev, "pck-crl"), dates)
+    pck_issuer = {"pckca": cas[-1], "other": signer}.get(s["pck_crl_issuer"], s["pck_crl_issuer"])
+    pck_crl = crl_der(*copy_ca(base, work, pck_issuer, pck_rev, "pck-crl"), dates)
     ca_chain = pem(os.path.join(base, "tcb", "cert.pem")) + pem(os.path.join(base, "root", "cert.pem"))
     coll = {
-        "pck_crl_issuer_chain": pem(os.path.join(base, "pckca", "cert.pem")) + pem(os.path.join(base, "root", "cert.pem")),
+        "pck_crl_issuer_chain": pem(os.path.join(base, pck_issuer, "cert.pem")) + pem(os.path.join(base, "root", "cert.pem")),
         "root_ca_crl": root_crl.hex(), "pck_crl": pck_crl.hex(),
         "tcb_info_issuer_chain": ca_chain, "tcb_info": ti_text,
         "tcb_info_signature": sign(tcb_key, ti_text.encode(), work).hex(),

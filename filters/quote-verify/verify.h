@@ -1,32 +1,27 @@
 /* DCAP quote verification (TDX v4/v5, SGX v3) against QuoteCollateralV3
  * collateral, as ../shared/reference/tdx-quote.md section 6 describes it:
  * dcap-qvl's algorithm and error strings by default, Intel QVL's rules on
- * request. Used by quote-verify and its fuzz harness.
+ * request. Used by quote-verify's main and its fuzz harnesses.
  *
- * The verdict is a jv object (see quote-verify --help and the README): the
- * checks in order, each "pass", "fail" or "skip" with a detail; the first
- * failure names failed_check and error. Checks up to the quote signature
- * establish trust and stop the run when they fail (later checks are
- * "skip"); the judgement checks after them (TCB levels, TCB status, TD
+ * The verdict is a JSON object (see quote-verify --help and the README): the
+ * checks of the table in verify.c in order, each "pass", "fail" or "skip"
+ * with a detail; the first failure names failed_check and error. The checks
+ * up to pce_id establish trust and stop the run when they fail (later checks
+ * are "skip"); the judgement checks after them (TCB levels, TCB status, TD
  * attributes, report data) are all evaluated so that a report shows every
  * reason at once. */
-#ifndef MP_VERIFY_H
-#define MP_VERIFY_H
+#ifndef QV_VERIFY_H
+#define QV_VERIFY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jv.h>
-#include <openssl/x509.h>
-
-#include "collateral.h"
-#include "intel_root_ca.h"
-
+#include "chain.h"
+#include "lib/collateral.h"
+#include "lib/intel_root_ca.h"
 
 struct qv_anchor {
-	X509 *cert;
-	uint8_t *der;        /* its DER encoding */
-	size_t der_len;
+	struct dcert cert;   /* self-signed, ECDSA P-256 */
 	uint8_t sha256[32];  /* of the DER */
 	char *subject;       /* RFC 2253 */
 	int builtin;
@@ -56,17 +51,38 @@ struct qv;
  * revocation, TCB info and QE identity windows, chains and signatures) once.
  * c and a are borrowed and must outlive the verifier. Returns NULL with err
  * when the collateral is malformed (a CRL or chain that does not parse). */
-struct qv *qv_new(const struct collateral *c, const struct qv_anchor *a, const struct qv_options *o, char *err,
+struct qv *qv_new(const struct collateral *c, struct qv_anchor *a, const struct qv_options *o, char *err,
 		  size_t errlen);
-/* Verify one quote. Returns the verdict (and *verified), or an invalid jv
+/* The answer for one quote; the strings live until qv_end. */
+struct qv_result {
+	int verified;             /* every check passed */
+	const char *failed_check; /* the first failed check's name, and dcap-qvl's error string; NULL when verified */
+	const char *error;
+	const char *status;       /* the TCB status, or NULL when none was reached */
+	const char *advisories[48]; /* the advisory IDs of the status (platform, module, QE; no repeats) */
+	int nadvisories;
+};
+struct qrun;
+/* Run the checks on one quote: the run (for qv_write, then qv_end), or NULL
  * with err when the quote is malformed. */
-jv qv_verify(struct qv *v, const uint8_t *quote, size_t len, int *verified, char *err, size_t errlen);
+struct qrun *qv_check(struct qv *v, const uint8_t *quote, size_t len, struct qv_result *r, char *err, size_t errlen);
+/* What quote-verify adds to a verdict: the line in batch mode (0: none) and
+ * the TCB-status gate (decision NULL: none). */
+struct qv_extra {
+	size_t line;
+	const char *const *allowed;
+	int nallowed;
+	const char *decision;
+};
+/* Append the verdict (canonical JSON, pretty or compact, and a newline) to out. */
+void qv_write(const struct qrun *x, const struct qv_extra *e, int pretty, struct buf *out);
+void qv_end(struct qrun *x);
 void qv_free(struct qv *v);
 
 struct qv_stats {
 	long quotes;
-	long ecdsa;        /* ECDSA verifications for the quotes, by quote-verify itself */
-	long chains;       /* PCK certificate chain verifications (OpenSSL) */
+	long ecdsa;        /* ECDSA verifications for the quotes, outside chain verification */
+	long chains;       /* PCK certificate chain verifications */
 	long cache_hits;   /* PCK chains and QE report signatures found in the cache */
 	long coll_ecdsa;   /* once for the collateral: its two signatures */
 	long coll_chains;  /* once for the collateral: its issuer chains (one when shared) */
