@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/codec.h"
-#include "lib/kmsreq.h"
+#include "kms-sim/kmsreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

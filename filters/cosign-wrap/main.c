@@ -15,7 +15,7 @@
 
 #include "lib/codec.h"
 #include "lib/common.h"
-#include "lib/cosignkey.h"
+#include "cosignkey.h"
 #include "lib/ecdsa.h"
 #include "lib/json.h"
 

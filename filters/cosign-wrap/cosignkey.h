@@ -15,7 +15,7 @@
 
 #include <openssl/evp.h>
 
-#include "common.h"
+#include "lib/common.h"
 
 /* Labels of cosign's encrypted key PEM: current and legacy. */
 #define COSIGN_LABEL "ENCRYPTED SIGSTORE PRIVATE KEY"

@@ -10,15 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "ecdsa.h"
-#include "sha.h"
-
-void kmsreq_default_binding(uint8_t out[32])
-{
-	static const char d[] = "mero-kms-phala-attest-v1";
-	sha256(d, sizeof d - 1, out);
-}
+#include "lib/common.h"
+#include "lib/profile.h"
 
 /* ---- base64 0.22 STANDARD ---- */
 
@@ -824,7 +817,7 @@ enum kmsreq_result kmsreq_parse(const uint8_t *body, size_t n, struct kmsreq *re
 			res = decode32("bindingB64", &binding, req->binding, msg, msglen);
 			req->binding_given = 1;
 		} else {
-			kmsreq_default_binding(req->binding);
+			kms_default_binding(req->binding);
 		}
 	}
 	if (has_nonce)

@@ -15,10 +15,10 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
-#include "codec.h"
-#include "ecdsa.h"
-#include "json.h"
-#include "sha.h"
+#include "lib/codec.h"
+#include "lib/ecdsa.h"
+#include "lib/json.h"
+#include "lib/sha.h"
 
 void cosign_init(void)
 {

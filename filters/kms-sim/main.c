@@ -24,8 +24,8 @@
 #include "lib/common.h"
 #include "lib/json.h"
 #include "lib/jw.h"
-#include "lib/kmsreq.h"
-#include "lib/simca.h"
+#include "kmsreq.h"
+#include "simca.h"
 
 static const char synopsis[] =
 	"kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"

@@ -12,12 +12,12 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "codec.h"
-#include "common.h"
-#include "ecdsa.h"
-#include "json.h"
-#include "tdx.h"
-#include "sha.h"
+#include "lib/codec.h"
+#include "lib/common.h"
+#include "lib/ecdsa.h"
+#include "lib/json.h"
+#include "lib/tdx.h"
+#include "lib/sha.h"
 
 const uint8_t SIMCA_FMSPC[6] = {0x53, 0x49, 0x4d, 0x00, 0x00, 0x00};
 const uint8_t SIMCA_PCEID[2] = {0x00, 0x00};
