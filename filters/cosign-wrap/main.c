@@ -2,8 +2,6 @@
  * base64 DER ECDSA P-256 signatures, Sigstore v0.3 bundles, cosign's
  * encrypted key files. Output verifies with cosign verify-blob --key. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,51 +11,26 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "cosignkey.h"
+#include "lib/cli.h"
 #include "lib/codec.h"
 #include "lib/common.h"
-#include "cosignkey.h"
 #include "lib/ecdsa.h"
 #include "lib/json.h"
-
-static const char synopsis[] =
-	"cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG\n"
-	"       cosign-wrap sign [--bundles] FILE...\n"
-	"       cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB\n"
-	"       cosign-wrap generate-key-pair [--output-key-prefix PREFIX]\n"
-	"       cosign-wrap public-key > PUB";
 
 #define MEDIA_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define MEDIA_V03_OLD "application/vnd.dev.sigstore.bundle+json;version=0.3"
 
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Sign and verify blobs in cosign's formats with a key, offline (ECDSA P-256, SHA-256).\n"
-	       "\n"
-	       "  sign               sign the blob on stdin; write the base64 DER signature (no newline)\n"
-	       "    --bundle FILE    also write a Sigstore bundle v0.3 (message signature, key hint)\n"
-	       "    --output-signature FILE  write the signature to FILE instead of stdout\n"
-	       "  sign FILE...       sign each FILE into FILE.sig, decrypting the key once\n"
-	       "    --bundles        also write FILE.sigstore.json for each\n"
-	       "  verify             verify the blob on stdin; prints \"Verified OK\"\n"
-	       "    --key PUB        the PUBLIC KEY PEM (cosign.pub)\n"
-	       "    --signature SIG  a signature file: base64 or raw, DER or r||s\n"
-	       "    --bundle FILE    a Sigstore bundle v0.3 (digest and signature are checked) or\n"
-	       "                     cosign's legacy {base64Signature} bundle\n"
-	       "  generate-key-pair  write PREFIX.key (cosign's encrypted format, scrypt N=65536)\n"
-	       "                     and PREFIX.pub; never overwrites\n"
-	       "    --output-key-prefix PREFIX  default: cosign\n"
-	       "  public-key         print the PUBLIC KEY PEM of COSIGN_KEY\n"
-	       "  --help, --version\n"
-	       "\n"
-	       "environment: COSIGN_KEY, the private key: a path or the PEM text (cosign's encrypted\n"
-	       "format with either label, PKCS#8, encrypted PKCS#8 or SEC1 EC PEM); COSIGN_PASSWORD,\n"
-	       "its password (may be empty; must be set for generate-key-pair).\n"
-	       "exit: 0 ok, 1 invalid signature, 2 usage, 65 malformed signature/key/bundle,\n"
-	       "66 missing file, 74 write error or existing key file, 77 wrong password,\n"
-	       "78 key not P-256 or COSIGN_KEY missing.\n",
-	       synopsis);
-}
+#define ENV_TEXT                                                                                                    \
+	"environment: COSIGN_KEY, the private key: a path or the PEM text (cosign's encrypted format with\n"       \
+	"either label, PKCS#8, encrypted PKCS#8 or SEC1 EC PEM); COSIGN_PASSWORD, its password (may be\n"         \
+	"empty; must be set for generate-key-pair).\n"
+#define EXIT_TEXT                                                                                                   \
+	"exit: 0 ok, 1 invalid signature, 2 usage, 65 malformed signature/key/bundle, 66 missing file\n"          \
+	"(or a folder), 74 write error or existing key file, 77 wrong password, 78 key not P-256 or\n"            \
+	"COSIGN_KEY missing. A closed output pipe ends it by SIGPIPE, as other filters."
+
+/* ---- shared steps ---- */
 
 /* SHA-256 of everything in f, streamed: no size cap is needed. */
 static void digest_file(FILE *f, const char *what, uint8_t md[32])
@@ -87,34 +60,6 @@ static EVP_PKEY *private_key(void)
 	return k;
 }
 
-/* Parse the options of a subcommand; unknown ones are usage errors, and so are
- * arguments unless the subcommand takes them (allow_args). */
-static int next_opt_args(int argc, char **argv, const struct option *opts, int allow_args)
-{
-	int c = getopt_long(argc, argv, ":", opts, NULL);
-	if (c == 'h') {
-		help();
-		close_stdout();
-		exit(0);
-	}
-	if (c == 'V') {
-		printf("cosign-wrap %s\n", MP_VERSION);
-		close_stdout();
-		exit(0);
-	}
-	if (c == '?' || c == ':')
-		usage_fail(synopsis, "%s option '%s'", c == ':' ? "missing value for" : "unknown",
-			   argv[optind - 1]);
-	if (c == -1 && optind < argc && !allow_args)
-		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
-	return c;
-}
-
-static int next_opt(int argc, char **argv, const struct option *opts)
-{
-	return next_opt_args(argc, argv, opts, 0);
-}
-
 /* Sign a digest; the base64 DER signature, checked against the key first. */
 static char *sign_digest(EVP_PKEY *key, const uint8_t md[32])
 {
@@ -130,7 +75,8 @@ static char *sign_digest(EVP_PKEY *key, const uint8_t md[32])
 	return b64;
 }
 
-static void write_bundle(EVP_PKEY *key, const uint8_t md[32], const char *b64, const char *path)
+/* The Sigstore bundle v0.3 of a signature, without any tlog entry. */
+static jv bundle_json(EVP_PKEY *key, const uint8_t md[32], const char *b64)
 {
 	char *hint = cosign_key_hint(key), *dig = b64_encode(md, 32);
 	if (!hint)
@@ -145,14 +91,48 @@ static void write_bundle(EVP_PKEY *key, const uint8_t md[32], const char *b64, c
 	JSET(b, "mediaType", jv_string(MEDIA_V03));
 	JSET(b, "verificationMaterial", vm);
 	JSET(b, "messageSignature", ms);
-	struct buf text;
-	buf_init(&text);
-	json_dump_buf(b, 1, &text);
-	write_file(path, text.data, text.len, 0644);
-	buf_free(&text);
 	free(hint);
 	free(dig);
+	return b;
 }
+
+/* Open path for writing through the safe writer and write data; the caller
+ * commits once everything else succeeded. */
+static void stage_file(struct wfile *w, const char *path, const void *data, size_t len)
+{
+	wfile_open(w, path, 0644);
+	wfile_write(w, data, len);
+}
+
+static void stage_bundle(struct wfile *w, const char *path, EVP_PKEY *key, const uint8_t md[32], const char *b64)
+{
+	struct buf text;
+	buf_init(&text);
+	json_dump_buf(bundle_json(key, md, b64), 1, &text);
+	stage_file(w, path, text.data, text.len);
+	buf_free(&text);
+}
+
+/* ---- sign ---- */
+
+enum { OPT_BUNDLE = 'b', OPT_OUTSIG = 'o', OPT_BUNDLES = 'B' };
+
+static const struct cli_opt sign_opts[] = {
+	{"bundle", OPT_BUNDLE, "FILE", "also write a Sigstore bundle v0.3 (message signature, key hint)", 0},
+	{"output-signature", OPT_OUTSIG, "FILE", "write the signature to FILE instead of stdout", 0},
+	{"bundles", OPT_BUNDLES, NULL, "with files: also write FILE.sigstore.json for each", 0},
+	{0}};
+
+static const struct cli_spec sign_spec = {
+	.synopsis = "cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG\n"
+		    "       cosign-wrap sign [--bundles] FILE...",
+	.about = "Sign the blob on stdin (the base64 DER signature, no newline), or each FILE into FILE.sig,\n"
+		 "decrypting the key once.",
+	.opts = sign_opts,
+	.trailer = ENV_TEXT "stdin: the blob (streamed, any size).  stdout: the signature.\n"
+			    "Files are written through a temporary and renamed (devices in place).\n" EXIT_TEXT,
+	.max_operands = -1,
+};
 
 /* sign FILE...: FILE.sig (and FILE.sigstore.json) for each, one key load */
 static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
@@ -161,6 +141,9 @@ static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
 		FILE *f = fopen(files[i], "rb");
 		if (!f)
 			fail(EXIT_NOINPUT, "cannot open '%s': %s", files[i], strerror(errno));
+		struct stat st;
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+			fail(EXIT_NOINPUT, "cannot read '%s': not a regular file (a directory)", files[i]);
 		uint8_t md[32];
 		digest_file(f, files[i], md);
 		fclose(f);
@@ -171,7 +154,7 @@ static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
 		write_file(path, b64, strlen(b64), 0644);
 		if (bundles) {
 			snprintf(path, plen, "%s.sigstore.json", files[i]);
-			write_bundle(key, md, b64, path);
+			json_write_file(path, bundle_json(key, md, b64));
 		}
 		free(path);
 		free(b64);
@@ -181,50 +164,74 @@ static int sign_files(EVP_PKEY *key, char **files, int n, int bundles)
 	return 0;
 }
 
-static int cmd_sign(int argc, char **argv)
+/* sign < BLOB: the files are staged, the signature goes out, then the files
+ * are committed; a failure leaves no file behind. */
+static int sign_stdin(EVP_PKEY *key, const char *bundle, const char *outsig)
 {
-	const char *bundle = NULL, *outsig = NULL;
-	int bundles = 0;
-	static const struct option opts[] = {
-		{"bundle", required_argument, NULL, 'b'}, {"output-signature", required_argument, NULL, 'o'},
-		{"bundles", no_argument, NULL, 'B'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	while ((c = next_opt_args(argc, argv, opts, 1)) != -1)
-		if (c == 'b')
-			bundle = optarg;
-		else if (c == 'B')
-			bundles = 1;
-		else
-			outsig = optarg;
-	if (optind < argc && (bundle || outsig))
-		usage_fail(synopsis, "--bundle and --output-signature sign stdin; with files use --bundles");
-	if (optind == argc && bundles)
-		usage_fail(synopsis, "--bundles needs files to sign");
-
-	EVP_PKEY *key = private_key();
-	if (optind < argc)
-		return sign_files(key, argv + optind, argc - optind, bundles);
 	uint8_t md[32];
 	digest_stdin(md);
 	char *b64 = sign_digest(key, md);
+	struct wfile wb, ws;
 	if (bundle)
-		write_bundle(key, md, b64, bundle);
-	if (outsig) {
-		write_file(outsig, b64, strlen(b64), 0644);
-	} else if (fwrite(b64, 1, strlen(b64), stdout) != strlen(b64) || fflush(stdout) != 0) {
-		int e = errno;
-		if (bundle)
-			unlink(bundle);
-		free(b64);
-		EVP_PKEY_free(key);
-		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(e));
-	}
+		stage_bundle(&wb, bundle, key, md, b64);
+	if (outsig)
+		stage_file(&ws, outsig, b64, strlen(b64));
+	else
+		out_write(b64, strlen(b64));
+	if (fflush(stdout) != 0)
+		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(errno));
+	if (bundle)
+		wfile_commit(&wb);
+	if (outsig)
+		wfile_commit(&ws);
 	free(b64);
 	EVP_PKEY_free(key);
 	close_stdout();
 	return 0;
 }
+
+static int cmd_sign(int argc, char **argv)
+{
+	const char *bundle = NULL, *outsig = NULL;
+	int bundles = 0;
+	struct cli cl;
+	cli_parse(&cl, &sign_spec, argc, argv);
+	const char *val;
+	for (int c; (c = cli_next(&cl, &val));) {
+		switch (c) {
+		case OPT_BUNDLE: bundle = val; break;
+		case OPT_OUTSIG: outsig = val; break;
+		case OPT_BUNDLES: bundles = 1; break;
+		}
+	}
+	char **files = cl.operands;
+	int nfiles = cl.noperands;
+	if (nfiles && (bundle || outsig))
+		cli_usage(&cl, "--bundle and --output-signature sign stdin; with files use --bundles");
+	if (!nfiles && bundles)
+		cli_usage(&cl, "--bundles needs files to sign");
+	cli_free(&cl);
+	EVP_PKEY *key = private_key();
+	return nfiles ? sign_files(key, files, nfiles, bundles) : sign_stdin(key, bundle, outsig);
+}
+
+/* ---- verify ---- */
+
+enum { OPT_KEY = 'k', OPT_SIGNATURE = 's' };
+
+static const struct cli_opt verify_opts[] = {
+	{"key", OPT_KEY, "PUB", "the PUBLIC KEY PEM (cosign.pub): the only trust anchor", 0},
+	{"signature", OPT_SIGNATURE, "SIG", "a signature file: base64 or raw, DER or r||s", 0},
+	{"bundle", OPT_BUNDLE, "FILE", "a Sigstore bundle v0.3 (digest and signature are checked) or\n"
+				       "cosign's legacy {base64Signature} bundle", 0},
+	{0}};
+
+static const struct cli_spec verify_spec = {
+	.synopsis = "cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB",
+	.about = "Verify the blob on stdin against a signature or a bundle; prints \"Verified OK\".",
+	.opts = verify_opts,
+	.trailer = "stdin: the blob (streamed, any size).  stdout: \"Verified OK\".\n" EXIT_TEXT,
+};
 
 static EVP_PKEY *public_key(const char *path)
 {
@@ -245,7 +252,10 @@ static void signature_bytes(const uint8_t *p, size_t n, const char *what, struct
 {
 	struct buf dec;
 	buf_init(&dec);
-	if (cosign_b64_decode((const char *)p, n, &dec) == 0) {
+	int r = cosign_b64_decode((const char *)p, n, &dec);
+	if (r == COSIGN_B64_NUL)
+		fail(EXIT_DATAERR, "malformed signature in %s: a NUL byte inside its base64 text", what);
+	if (r == 0) {
 		p = dec.data;
 		n = dec.len;
 	}
@@ -254,25 +264,10 @@ static void signature_bytes(const uint8_t *p, size_t n, const char *what, struct
 	buf_free(&dec);
 }
 
-/* Read a bundle: the signature into der and, when the bundle has one, the
- * message digest into md (*has_md = 1). */
-static void read_bundle(const char *path, struct buf *der, uint8_t md[32], int *has_md)
+/* The signature of a v0.3 bundle into der, its message digest into md
+ * (*has_md = 1 when it has one). */
+static void bundle_v03(jv b, const char *path, struct buf *der, uint8_t md[32], int *has_md)
 {
-	jv b = json_read_file(path, 4 * MP_MIB);
-	struct buf tmp;
-	buf_init(&tmp);
-	*has_md = 0;
-	if (jv_get_kind(b) != JV_KIND_OBJECT)
-		fail(EXIT_DATAERR, "bundle '%s': not a JSON object", path);
-	const char *media = json_str(b, "mediaType"), *legacy = json_str(b, "base64Signature");
-	if (!media && legacy) { /* cosign's legacy bundle: {base64Signature, cert, rekorBundle} */
-		signature_bytes((const uint8_t *)legacy, strlen(legacy), "the bundle's base64Signature", der);
-		goto out;
-	}
-	if (!media)
-		fail(EXIT_DATAERR, "bundle '%s': no mediaType (not a Sigstore bundle)", path);
-	if (strcmp(media, MEDIA_V03) != 0 && strcmp(media, MEDIA_V03_OLD) != 0)
-		fail(EXIT_DATAERR, "bundle '%s': unsupported mediaType '%.80s' (expected %s)", path, media, MEDIA_V03);
 	jv ms = json_get(b, "messageSignature");
 	if (jv_get_kind(ms) != JV_KIND_OBJECT) {
 		jv dsse = json_get(b, "dsseEnvelope");
@@ -281,45 +276,68 @@ static void read_bundle(const char *path, struct buf *der, uint8_t md[32], int *
 		fail(EXIT_DATAERR, "bundle '%s': %s", path,
 		     is_dsse ? "DSSE envelopes are not supported (blob signatures only)" : "no messageSignature");
 	}
+	struct buf tmp;
+	buf_init(&tmp);
 	jv d = json_get(ms, "messageDigest");
 	if (jv_is_valid(d)) {
-		const char *alg = json_str(d, "algorithm"), *dig = json_str(d, "digest");
+		const char *alg = json_str(d, "algorithm");
 		if (!alg || strcmp(alg, "SHA2_256") != 0)
 			fail(EXIT_DATAERR, "bundle '%s': messageDigest algorithm is not SHA2_256", path);
-		if (!dig || cosign_b64_decode(dig, strlen(dig), &tmp) || tmp.len != 32)
+		if (cosign_b64_member(d, "digest", &tmp) || tmp.len != 32)
 			fail(EXIT_DATAERR, "bundle '%s': messageDigest digest is not 32 bytes of base64", path);
 		memcpy(md, tmp.data, 32);
 		*has_md = 1;
 	}
 	jv_free(d);
-	const char *sig = json_str(ms, "signature");
-	if (!sig || cosign_b64_decode(sig, strlen(sig), &tmp) || tmp.len == 0 ||
-	    cosign_sig_to_der(tmp.data, tmp.len, der))
+	if (cosign_b64_member(ms, "signature", &tmp) || tmp.len == 0 || cosign_sig_to_der(tmp.data, tmp.len, der))
 		fail(EXIT_DATAERR, "bundle '%s': messageSignature signature is not a base64 ECDSA signature", path);
-	jv_free(ms);
-out:
 	buf_free(&tmp);
+	jv_free(ms);
+}
+
+/* Read a bundle: the signature into der and, when the bundle has one, the
+ * message digest into md (*has_md = 1). */
+static void read_bundle(const char *path, struct buf *der, uint8_t md[32], int *has_md)
+{
+	jv b = json_read_file(path, 4 * MP_MIB);
+	*has_md = 0;
+	if (jv_get_kind(b) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "bundle '%s': not a JSON object", path);
+	const char *media = json_str(b, "mediaType");
+	jv legacy = json_get(b, "base64Signature");
+	if (!media && jv_get_kind(legacy) == JV_KIND_STRING) {
+		/* cosign's legacy bundle: {base64Signature, cert, rekorBundle} */
+		signature_bytes((const uint8_t *)jv_string_value(legacy), (size_t)jv_string_length_bytes(jv_copy(legacy)),
+				"the bundle's base64Signature", der);
+	} else if (!media) {
+		fail(EXIT_DATAERR, "bundle '%s': no mediaType (not a Sigstore bundle)", path);
+	} else if (strcmp(media, MEDIA_V03) != 0 && strcmp(media, MEDIA_V03_OLD) != 0) {
+		fail(EXIT_DATAERR, "bundle '%s': unsupported mediaType '%.80s' (expected %s)", path, media, MEDIA_V03);
+	} else {
+		bundle_v03(b, path, der, md, has_md);
+	}
+	jv_free(legacy);
 	jv_free(b);
 }
 
 static int cmd_verify(int argc, char **argv)
 {
 	const char *keypath = NULL, *sigpath = NULL, *bundle = NULL;
-	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'}, {"signature", required_argument, NULL, 's'},
-		{"bundle", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	while ((c = next_opt(argc, argv, opts)) != -1)
+	struct cli cl;
+	cli_parse(&cl, &verify_spec, argc, argv);
+	const char *val;
+	for (int c; (c = cli_next(&cl, &val));) {
 		switch (c) {
-		case 'k': keypath = optarg; break;
-		case 's': sigpath = optarg; break;
-		default: bundle = optarg; break;
+		case OPT_KEY: keypath = val; break;
+		case OPT_SIGNATURE: sigpath = val; break;
+		case OPT_BUNDLE: bundle = val; break;
 		}
+	}
 	if (!keypath)
-		usage_fail(synopsis, "verify needs --key PUB");
+		cli_usage(&cl, "verify needs --key PUB");
 	if (!sigpath == !bundle)
-		usage_fail(synopsis, "verify needs one of --signature or --bundle");
+		cli_usage(&cl, "verify needs one of --signature or --bundle");
+	cli_free(&cl);
 
 	EVP_PKEY *key = public_key(keypath);
 	struct buf der;
@@ -348,38 +366,38 @@ static int cmd_verify(int argc, char **argv)
 	return 0;
 }
 
+/* ---- generate-key-pair ---- */
+
+enum { OPT_PREFIX = 'p' };
+
+static const struct cli_opt generate_opts[] = {
+	{"output-key-prefix", OPT_PREFIX, "PREFIX", "write PREFIX.key and PREFIX.pub (default: cosign)", 0},
+	{0}};
+
+static const struct cli_spec generate_spec = {
+	.synopsis = "cosign-wrap generate-key-pair [--output-key-prefix PREFIX]",
+	.about = "Write PREFIX.key (cosign's encrypted format, scrypt N=65536, mode 0600) and PREFIX.pub;\n"
+		 "never overwrites a file.",
+	.opts = generate_opts,
+	.trailer = ENV_TEXT EXIT_TEXT,
+};
+
 /* Create path with data, never replacing a file that exists (also one that
- * appears meanwhile): a temporary file, fsync, then link(2). */
-static int create_new(const char *path, const void *data, size_t len, mode_t mode, char *err, size_t errlen)
+ * appears meanwhile): a temporary of the safe writer, then link(2). */
+static int create_new(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp), e = 0;
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-		free(tmp);
+	struct wfile w;
+	wfile_open(&w, path, mode);
+	if (w.in_place) { /* a device or FIFO appeared at the name */
+		wfile_abort(&w);
+		snprintf(err, errlen, "'%s' exists: refusing to overwrite it", path);
 		return -1;
 	}
-	const uint8_t *p = data;
-	size_t left = len;
-	while (left && !e) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno != EINTR)
-			e = errno;
-		else if (w > 0) {
-			p += w;
-			left -= (size_t)w;
-		}
-	}
-	if (!e && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
+	wfile_write(&w, data, len);
+	int e = fchmod(w.fd, (mode_t)mode) != 0 || fsync(w.fd) != 0 ? errno : 0;
+	if (!e && link(w.tmp, path) != 0)
 		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (!e && link(tmp, path) != 0)
-		e = errno;
-	unlink(tmp);
-	free(tmp);
+	wfile_abort(&w); /* the temporary goes in every case */
 	if (e)
 		snprintf(err, errlen, e == EEXIST ? "'%s' exists: refusing to overwrite it" : "cannot write '%s': %s",
 			 path, strerror(e));
@@ -389,28 +407,25 @@ static int create_new(const char *path, const void *data, size_t len, mode_t mod
 static int cmd_generate(int argc, char **argv)
 {
 	const char *prefix = "cosign";
-	static const struct option opts[] = {{"output-key-prefix", required_argument, NULL, 'p'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'V'},
-					     {0, 0, 0, 0}};
-	int c;
-	while ((c = next_opt(argc, argv, opts)) != -1)
-		prefix = optarg;
+	struct cli cl;
+	cli_parse(&cl, &generate_spec, argc, argv);
+	const char *val;
+	while (cli_next(&cl, &val))
+		prefix = val;
 	if (!*prefix)
-		usage_fail(synopsis, "--output-key-prefix must not be empty");
+		cli_usage(&cl, "--output-key-prefix must not be empty");
+	char keyfile[PATH_MAX], pubfile[PATH_MAX], err[PATH_MAX + 100];
+	if (strlen(prefix) + 5 > sizeof keyfile)
+		cli_usage(&cl, "--output-key-prefix is longer than PATH_MAX");
+	cli_free(&cl);
 	const char *pw = getenv("COSIGN_PASSWORD");
 	if (!pw)
 		fail(EXIT_CONFIG, "COSIGN_PASSWORD is not set: set it to the new key's password (empty for none)");
-
-	char keyfile[PATH_MAX], pubfile[PATH_MAX], err[600];
-	if (strlen(prefix) + 5 > sizeof keyfile)
-		usage_fail(synopsis, "--output-key-prefix is longer than PATH_MAX");
 	snprintf(keyfile, sizeof keyfile, "%s.key", prefix);
 	snprintf(pubfile, sizeof pubfile, "%s.pub", prefix);
 	struct stat st;
 	if (lstat(keyfile, &st) == 0 || lstat(pubfile, &st) == 0)
-		fail(EXIT_IOERR, "'%s' exists: refusing to overwrite it",
-		     lstat(keyfile, &st) == 0 ? keyfile : pubfile);
+		fail(EXIT_IOERR, "'%s' exists: refusing to overwrite it", lstat(keyfile, &st) == 0 ? keyfile : pubfile);
 
 	EVP_PKEY *key = ec_generate_p256();
 	if (!key)
@@ -437,12 +452,19 @@ static int cmd_generate(int argc, char **argv)
 	return 0;
 }
 
+/* ---- public-key ---- */
+
+static const struct cli_spec public_key_spec = {
+	.synopsis = "cosign-wrap public-key > PUB",
+	.about = "Print the PUBLIC KEY PEM (SPKI) of COSIGN_KEY.",
+	.trailer = ENV_TEXT EXIT_TEXT,
+};
+
 static int cmd_public_key(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	while (next_opt(argc, argv, opts) != -1)
-		;
+	struct cli cl;
+	cli_parse(&cl, &public_key_spec, argc, argv);
+	cli_free(&cl);
 	EVP_PKEY *key = private_key();
 	struct buf pem;
 	buf_init(&pem);
@@ -455,33 +477,29 @@ static int cmd_public_key(int argc, char **argv)
 	return 0;
 }
 
+/* ---- the program ---- */
+
+static const struct cli_cmd commands[] = {
+	{"sign", "sign the blob on stdin, or each FILE into FILE.sig (and a bundle)", cmd_sign},
+	{"verify", "verify the blob on stdin against --signature or --bundle with --key", cmd_verify},
+	{"generate-key-pair", "write a new key pair in cosign's format (never overwrites)", cmd_generate},
+	{"public-key", "print the public key of COSIGN_KEY", cmd_public_key},
+	{0}};
+
+static const struct cli_spec spec = {
+	.synopsis = "cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG\n"
+		    "       cosign-wrap sign [--bundles] FILE...\n"
+		    "       cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB\n"
+		    "       cosign-wrap generate-key-pair [--output-key-prefix PREFIX]\n"
+		    "       cosign-wrap public-key > PUB",
+	.about = "Sign and verify blobs in cosign's formats with a key, offline (ECDSA P-256, SHA-256).",
+	.trailer = ENV_TEXT EXIT_TEXT,
+	.cmds = commands,
+};
+
 int main(int argc, char **argv)
 {
 	prog_init(argv[0]);
 	cosign_init();
-	opterr = 0;
-	if (argc < 2)
-		usage_fail(synopsis, "no command given");
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		help();
-		close_stdout();
-		return 0;
-	}
-	if (strcmp(cmd, "--version") == 0) {
-		printf("cosign-wrap %s\n", MP_VERSION);
-		close_stdout();
-		return 0;
-	}
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} cmds[] = {{"sign", cmd_sign},
-		    {"verify", cmd_verify},
-		    {"generate-key-pair", cmd_generate},
-		    {"public-key", cmd_public_key}};
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
-	usage_fail(synopsis, "unknown command '%s'", cmd);
+	return cli_dispatch(&spec, argc, argv);
 }

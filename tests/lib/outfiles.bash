@@ -6,15 +6,18 @@
 dev_null_at() { mknod -m 666 "$1" c 1 3; }
 dev_full_at() { mknod -m 666 "$1" c 1 7; }
 
-# full_fs DIR: DIR becomes a 16 KiB tmpfs with no space left; the test's
-# teardown must call unmount_full_fs
+# full_fs DIR [FILE...]: DIR becomes a 16 KiB tmpfs holding copies of the
+# FILEs and no space left; the test's teardown must call unmount_full_fs
 full_fs() {
-  mkdir -p "$1"
-  mount -t tmpfs -o size=16k,mode=0755 tmpfs "$1"
-  echo "$1" >> "$BATS_TEST_TMPDIR/.mounts"
+  local d=$1
+  shift
+  mkdir -p "$d"
+  mount -t tmpfs -o size=16k,mode=0755 tmpfs "$d"
+  echo "$d" >> "$BATS_TEST_TMPDIR/.mounts"
+  [ $# -eq 0 ] || cp "$@" "$d/"
   # dd ends with "No space left on device": that is the point
-  if dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; then
-    echo "full_fs: $1 is not full" >&2
+  if dd if=/dev/zero of="$d/filler" bs=4k 2>/dev/null; then
+    echo "full_fs: $d is not full" >&2
     return 1
   fi
 }
