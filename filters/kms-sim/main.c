@@ -38,7 +38,8 @@ enum {
 #define LOCK_FILE "kms-sim.lock"
 
 static const struct cli_opt options[] = {
-	{"listen", OPT_LISTEN, "ADDR:PORT", "loopback address (127.0.0.0/8 or localhost); port 0 picks a free port", 0},
+	{"listen", OPT_LISTEN, "ADDRESS", "HOST:PORT, a loopback address (127.0.0.0/8 or localhost); port 0\n"
+					 "picks a free port", 0},
 	{"compose", OPT_COMPOSE, "FILE", "the compose file: its SHA-256 is the compose-hash runtime event", 0},
 	{"state", OPT_STATE, "DIR", "keys, certificates, collateral.json, root-ca.pem/.der and the image's\n"
 				    "pinned profile (DIR/image-profile); created when missing", 0},
