@@ -16,13 +16,8 @@ setup() {
   unset MERO_KMS_PROFILE KMS_POLICY_PROFILE
 }
 
-teardown() {
-  local p
-  for p in "${SIM_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-}
+# every server started is tracked by its pid (start_sim) and stopped here
+teardown() { stop_servers; }
 
 # start_sim [ARGS...]: start kms-sim in the background (state $STATE unless
 # --state is given); sets URL, PORT, SIM_PID and SIM_ERR once the URL line is out.
@@ -32,6 +27,7 @@ start_sim() {
   kms-sim --listen 127.0.0.1:0 --compose "$COMPOSE" "${state[@]}" "$@" >"$out.url" 2>"$out.err" 3>&- &
   SIM_PID=$!
   SIM_PIDS+=("$SIM_PID")
+  echo "$SIM_PID" >> "$BATS_TEST_TMPDIR/.servers"
   SIM_ERR="$out.err"
   local i
   for i in $(seq 1 900); do
