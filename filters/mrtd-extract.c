@@ -1,55 +1,54 @@
 /* mrtd-extract: turn a verified TD quote (and the replay of its event log)
  * into measurement-policy-candidates.json. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/intel_root_ca.h"
 #include "lib/json.h"
+#include "lib/profile.h"
 #include "lib/tdmeas.h"
 
-static const char synopsis[] =
-	"mrtd-extract --profile P --source S [--role kms|node] (--verification FILE | --unverified)\n"
-	"       [--replay FILE] [--compose-hash HEX] [--image-digest REF] [--kms-version V] < QUOTE_JSON > CANDIDATES";
+enum {
+	OPT_PROFILE = 'p', OPT_SOURCE = 's', OPT_ROLE = 'r', OPT_VERIFICATION = 'v', OPT_UNVERIFIED = 'u',
+	OPT_REPLAY = 'R', OPT_COMPOSE = 'c', OPT_IMAGE = 'i', OPT_VERSION = 'k'
+};
+
+static const struct cli_opt options[] = {
+	{"profile", OPT_PROFILE, "P", "debug, debug-read-only or locked-read-only (required)", 0},
+	{"source", OPT_SOURCE, "S", "where the quote comes from: sim, phala, url, gcp, ... (required); sim\n"
+				    "is the local simulated KMS and is never real hardware", 0},
+	{"role", OPT_ROLE, "R", "kms (default) or node", 0},
+	{"verification", OPT_VERIFICATION, "FILE", "quote-verify's JSON for this quote (same quote_sha256)", 0},
+	{"unverified", OPT_UNVERIFIED, NULL, "go on without a verification or after a failed one; recorded in\n"
+					     "the output, and promotion refuses such candidates", 0},
+	{"replay", OPT_REPLAY, "FILE", "rtmr-replay's JSON made with --quote on this quote (required for\n"
+				       "kms): its verified compose hash becomes allowed_event_payload", 0},
+	{"compose-hash", OPT_COMPOSE, "HEX", "the hash of the compose file deployed (compose-hash); must equal\n"
+					     "the measured one", 0},
+	{"image-digest", OPT_IMAGE, "REF", "the KMS image, name@sha256:<64 hex> or sha256:<64 hex>", 0},
+	{"kms-version", OPT_VERSION, "V", "the KMS version, X.Y.Z[-pre][+build] (a mero-kms-v or v prefix is\n"
+					  "removed)", 0},
+	{0}};
+
+static const struct cli_spec spec = {
+	.synopsis = "mrtd-extract --profile P --source S [--role kms|node] (--verification FILE | --unverified)\n"
+		    "       [--replay FILE] [--compose-hash HEX] [--image-digest REF] [--kms-version V] < QUOTE_JSON > CANDIDATES",
+	.about = "Write measurement-policy-candidates.json (MRTD, RTMR0-3, TCB status, compose hash, role,\n"
+		 "profile, source, provenance) from a TD quote that quote-verify verified and whose event log\n"
+		 "rtmr-replay replayed against it.",
+	.opts = options,
+	.trailer = "stdin: quote JSON from quote2json, or an attest response holding quoteB64 (mero-kms) or\n"
+		   "data.quoteB64 (merod).  stdout: candidates JSON (canonical; generated_at honours\n"
+		   "SOURCE_DATE_EPOCH).\n"
+		   "exit: 0 ok, 1 refused (verification failed or of another quote, compose hash not verified,\n"
+		   "mismatch), 2 usage, 65 malformed input, 66 a file missing, 74 write error.",
+};
 
 #define IN_CAP (16 * MP_MIB)
-
-/* SHA-256 of the DER of the Intel SGX Root CA (dcap-qvl's TrustedRootCA.der). */
-
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Write measurement-policy-candidates.json (MRTD, RTMR0-3, TCB status, compose hash, role,\n"
-	       "profile, source, provenance) from a TD quote that quote-verify verified and whose event log\n"
-	       "rtmr-replay replayed against it.\n"
-	       "\n"
-	       "  --profile P         debug, debug-read-only or locked-read-only (required)\n"
-	       "  --source S          where the quote comes from: sim, phala, url, gcp, ... (required); sim is\n"
-	       "                      the local simulated KMS and is never real hardware\n"
-	       "  --role R            kms (default) or node\n"
-	       "  --verification FILE quote-verify's JSON for this quote (same quote_sha256)\n"
-	       "  --unverified        go on without a verification or after a failed one; recorded in the\n"
-	       "                      output, and promotion refuses such candidates\n"
-	       "  --replay FILE       rtmr-replay's JSON made with --quote on this quote (required for kms):\n"
-	       "                      its verified compose hash becomes allowed_event_payload\n"
-	       "  --compose-hash HEX  the hash of the compose file deployed (compose-hash); must equal the\n"
-	       "                      measured one\n"
-	       "  --image-digest REF  the KMS image, name@sha256:<64 hex> or sha256:<64 hex>\n"
-	       "  --kms-version V     the KMS version, starting with a digit (2.3.40; a mero-kms-v or v prefix\n"
-	       "                      is removed)\n"
-	       "  --help              this text\n"
-	       "  --version           print the version\n"
-	       "\n"
-	       "stdin: quote JSON from quote2json, or an attest response holding quoteB64 (mero-kms) or\n"
-	       "data.quoteB64 (merod).  stdout: candidates JSON (canonical; generated_at honours\n"
-	       "SOURCE_DATE_EPOCH).\n"
-	       "exit: 0 ok, 1 refused (verification failed or of another quote, compose hash not verified,\n"
-	       "mismatch), 2 usage, 65 malformed input, 66 a file missing, 74 write error.\n",
-	       synopsis);
-}
 
 static int is_hex_lower(const char *s, size_t n)
 {
@@ -247,76 +246,75 @@ static jv use_replay(const struct opts *o, const struct td_meas *q, const char *
 
 static jv one(const uint8_t *p) { return jv_array_append(jv_array(), jv_hex(p, 48)); }
 
-int main(int argc, char **argv)
+static int valid_source(const char *src)
 {
-	prog_init(argv[0]);
-	struct opts o = {.role = "kms"};
-	static const struct option lo[] = {
-		{"profile", required_argument, NULL, 'p'}, {"source", required_argument, NULL, 's'},
-		{"role", required_argument, NULL, 'r'}, {"verification", required_argument, NULL, 'v'},
-		{"unverified", no_argument, NULL, 'u'}, {"replay", required_argument, NULL, 'R'},
-		{"compose-hash", required_argument, NULL, 'c'}, {"image-digest", required_argument, NULL, 'i'},
-		{"kms-version", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	size_t sl = strlen(src);
+	int ok = sl >= 1 && sl <= 32 && islower((unsigned char)src[0]);
+	for (size_t i = 0; i < sl; i++)
+		ok &= islower((unsigned char)src[i]) || isdigit((unsigned char)src[i]) || src[i] == '-';
+	return ok;
+}
+
+/* The option values, checked against each other: usage errors exit 2. */
+static void check_options(const struct cli *cl, struct opts *o)
+{
+	const char *p = o->profile ? profile_lookup(o->profile) : NULL;
+	if (!p)
+		cli_usage(cl, "--profile must be %s", profile_choices());
+	o->profile = p;
+	if (!o->source)
+		cli_usage(cl, "--source is required (sim, phala, url, gcp, ...)");
+	if (!valid_source(o->source))
+		cli_usage(cl, "bad --source '%s' (lower-case letters, digits and -)", o->source);
+	if (strcmp(o->role, "kms") && strcmp(o->role, "node"))
+		cli_usage(cl, "--role must be kms or node");
+	if (!o->verification && !o->unverified)
+		cli_usage(cl, "--verification FILE is required (or --unverified)");
+	if (!o->replay && strcmp(o->role, "kms") == 0)
+		cli_usage(cl, "--replay FILE is required for role kms (its compose hash)");
+	if (o->compose && !o->replay)
+		cli_usage(cl, "--compose-hash needs --replay");
+	if (o->compose && !is_hex_lower(o->compose, 64))
+		cli_usage(cl, "--compose-hash needs 64 lower-case hex digits");
+	if (o->image) {
+		const char *d = strstr(o->image, "sha256:");
+		if (!d || !is_hex_lower(d + 7, 64) || (d != o->image && d[-1] != '@'))
+			cli_usage(cl, "--image-digest must be name@sha256:<64 hex> or sha256:<64 hex>");
+	}
+	if (o->version) {
+		if (!kms_version_valid(o->version))
+			cli_usage(cl, "bad --kms-version '%s'", o->version);
+		o->version = kms_version_bare(o->version);
+	}
+}
+
+static void parse_options(struct opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->role = "kms";
+	struct cli cl;
+	cli_parse(&cl, &spec, argc, argv);
+	const char *val;
+	for (int c; (c = cli_next(&cl, &val));) {
 		switch (c) {
-		case 'p': o.profile = optarg; break;
-		case 's': o.source = optarg; break;
-		case 'r': o.role = optarg; break;
-		case 'v': o.verification = optarg; break;
-		case 'u': o.unverified = 1; break;
-		case 'R': o.replay = optarg; break;
-		case 'c': o.compose = optarg; break;
-		case 'i': o.image = optarg; break;
-		case 'k': o.version = optarg; break;
-		case 'h': help(); close_stdout(); return 0;
-		case 'V': printf("mrtd-extract %s\n", MP_VERSION); close_stdout(); return 0;
-		default: usage_fail(synopsis, "unknown option '%s'", argv[optind - 1]);
+		case OPT_PROFILE: o->profile = val; break;
+		case OPT_SOURCE: o->source = val; break;
+		case OPT_ROLE: o->role = val; break;
+		case OPT_VERIFICATION: o->verification = val; break;
+		case OPT_UNVERIFIED: o->unverified = 1; break;
+		case OPT_REPLAY: o->replay = val; break;
+		case OPT_COMPOSE: o->compose = val; break;
+		case OPT_IMAGE: o->image = val; break;
+		case OPT_VERSION: o->version = val; break;
 		}
 	}
-	if (optind < argc)
-		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
-	if (!o.profile || (strcmp(o.profile, "debug") && strcmp(o.profile, "debug-read-only") &&
-			   strcmp(o.profile, "locked-read-only")))
-		usage_fail(synopsis, "--profile must be debug, debug-read-only or locked-read-only");
-	if (!o.source)
-		usage_fail(synopsis, "--source is required (sim, phala, url, gcp, ...)");
-	size_t sl = strlen(o.source);
-	int ok = sl >= 1 && sl <= 32 && islower((unsigned char)o.source[0]);
-	for (size_t i = 0; i < sl; i++)
-		ok &= islower((unsigned char)o.source[i]) || isdigit((unsigned char)o.source[i]) || o.source[i] == '-';
-	if (!ok)
-		usage_fail(synopsis, "bad --source '%s' (lower-case letters, digits and -)", o.source);
-	if (strcmp(o.role, "kms") && strcmp(o.role, "node"))
-		usage_fail(synopsis, "--role must be kms or node");
-	if (!o.verification && !o.unverified)
-		usage_fail(synopsis, "--verification FILE is required (or --unverified)");
-	if (!o.replay && strcmp(o.role, "kms") == 0)
-		usage_fail(synopsis, "--replay FILE is required for role kms (its compose hash)");
-	if (o.compose && !o.replay)
-		usage_fail(synopsis, "--compose-hash needs --replay");
-	if (o.compose && !is_hex_lower(o.compose, 64))
-		usage_fail(synopsis, "--compose-hash needs 64 lower-case hex digits");
-	if (o.image) {
-		const char *d = strstr(o.image, "sha256:");
-		if (!d || !is_hex_lower(d + 7, 64) || (d != o.image && d[-1] != '@'))
-			usage_fail(synopsis, "--image-digest must be name@sha256:<64 hex> or sha256:<64 hex>");
-	}
-	const char *ver = o.version;
-	if (ver) {
-		if (strncmp(ver, "mero-kms-v", 10) == 0)
-			ver += 10;
-		else if (ver[0] == 'v' && isdigit((unsigned char)ver[1]))
-			ver++;
-		int vok = isdigit((unsigned char)*ver) && strlen(ver) <= 64;
-		for (const char *p = ver; *p; p++)
-			vok &= isalnum((unsigned char)*p) || (*p && strchr(".-+_", *p));
-		if (!vok)
-			usage_fail(synopsis, "bad --kms-version '%s'", o.version);
-	}
+	check_options(&cl, o);
+	cli_free(&cl);
+}
 
+/* The quote on stdin: its measurements and SHA-256 (hex). */
+static void read_quote(struct td_meas *q, char qsha[65])
+{
 	struct buf in;
 	char err[512];
 	read_capped(stdin, IN_CAP, "quote JSON", &in);
@@ -324,63 +322,81 @@ int main(int argc, char **argv)
 	buf_free(&in);
 	if (!jv_is_valid(doc))
 		fail(EXIT_DATAERR, "cannot parse quote JSON: %s", err);
-	struct td_meas q;
-	if (td_meas_from_json(doc, &q, err, sizeof err))
+	if (td_meas_from_json(doc, q, err, sizeof err))
 		fail(EXIT_DATAERR, "%s", err);
 	jv_free(doc);
-	char qsha[65];
-	hex_encode_to(q.sha256, 32, qsha);
+	hex_encode_to(q->sha256, 32, qsha);
+}
 
-	jv tcb = jv_array(), vsum = jv_null(), mprof = jv_null(), compose = jv_null();
-	int intel = 0;
-	if (o.verification) {
-		jv_free(tcb);
-		jv_free(vsum);
-		vsum = use_verification(&o, qsha, &tcb, &intel);
-	}
-	if (o.replay) {
-		jv_free(mprof);
-		jv_free(compose);
-		compose = use_replay(&o, &q, qsha, &mprof);
-	}
-	int verified = 0;
-	if (jv_get_kind(vsum) == JV_KIND_OBJECT) {
-		jv vv = jv_object_get(jv_copy(vsum), jv_string("verified"));
-		verified = jv_get_kind(vv) == JV_KIND_TRUE;
-		jv_free(vv);
-	}
+/* What was found out, for the candidates. */
+struct findings {
+	jv tcb, vsum, mprof, compose;
+	int intel, verified;
+};
 
+static jv provenance(const struct opts *o, const struct td_meas *q, const char *qsha, struct findings *f)
+{
 	char when[32];
 	format_utc(now_epoch(), when);
 	jv prov = jv_object();
-	JSET(prov, "image_digest", o.image ? jv_string(o.image) : jv_null());
-	JSET(prov, "kms_version", ver ? jv_string(ver) : jv_null());
-	JSET(prov, "compose_hash", jv_copy(compose));
-	JSET(prov, "measured_profile", mprof);
+	JSET(prov, "image_digest", o->image ? jv_string(o->image) : jv_null());
+	JSET(prov, "kms_version", o->version ? jv_string(o->version) : jv_null());
+	JSET(prov, "compose_hash", jv_copy(f->compose));
+	JSET(prov, "measured_profile", f->mprof);
 	JSET(prov, "quote_sha256", jv_string(qsha));
-	JSET(prov, "quote_origin", jv_string(q.origin));
-	JSET(prov, "verification", vsum);
+	JSET(prov, "quote_origin", jv_string(q->origin));
+	JSET(prov, "verification", f->vsum);
 	JSET(prov, "generated_at", jv_string(when));
-	JSET(prov, "unverified", jv_bool(!verified));
-	JSET(prov, "simulated", jv_bool(strcmp(o.source, "sim") == 0 || (o.verification && !intel)));
+	JSET(prov, "unverified", jv_bool(!f->verified));
+	JSET(prov, "simulated", jv_bool(strcmp(o->source, "sim") == 0 || (o->verification && !f->intel)));
+	return prov;
+}
 
+static jv policy(const struct td_meas *q, struct findings *f)
+{
 	jv pol = jv_object();
-	JSET(pol, "allowed_mrtd", one(q.mr_td));
-	JSET(pol, "allowed_rtmr0", one(q.rtmr[0]));
-	JSET(pol, "allowed_rtmr1", one(q.rtmr[1]));
-	JSET(pol, "allowed_rtmr2", one(q.rtmr[2]));
-	JSET(pol, "allowed_rtmr3", one(q.rtmr[3]));
-	JSET(pol, "allowed_tcb_statuses", tcb);
-	JSET(pol, "allowed_event_payload",
-	     jv_get_kind(compose) == JV_KIND_STRING ? jv_array_append(jv_array(), compose) : (jv_free(compose), jv_array()));
+	JSET(pol, "allowed_mrtd", one(q->mr_td));
+	JSET(pol, "allowed_rtmr0", one(q->rtmr[0]));
+	JSET(pol, "allowed_rtmr1", one(q->rtmr[1]));
+	JSET(pol, "allowed_rtmr2", one(q->rtmr[2]));
+	JSET(pol, "allowed_rtmr3", one(q->rtmr[3]));
+	JSET(pol, "allowed_tcb_statuses", f->tcb);
+	jv payload = jv_array();
+	if (jv_get_kind(f->compose) == JV_KIND_STRING)
+		payload = jv_array_append(payload, f->compose);
+	else
+		jv_free(f->compose);
+	JSET(pol, "allowed_event_payload", payload);
+	return pol;
+}
+
+int main(int argc, char **argv)
+{
+	prog_init(argv[0]);
+	struct opts o;
+	parse_options(&o, argc, argv);
+	struct td_meas q;
+	char qsha[65];
+	read_quote(&q, qsha);
+
+	struct findings f = {.tcb = jv_array(), .vsum = jv_null(), .mprof = jv_null(), .compose = jv_null()};
+	if (o.verification) {
+		jv_free(f.tcb);
+		f.vsum = use_verification(&o, qsha, &f.tcb, &f.intel);
+		jv vv = jv_object_get(jv_copy(f.vsum), jv_string("verified"));
+		f.verified = jv_get_kind(vv) == JV_KIND_TRUE;
+		jv_free(vv);
+	}
+	if (o.replay)
+		f.compose = use_replay(&o, &q, qsha, &f.mprof);
 
 	jv out = jv_object();
 	JSET(out, "schema_version", jv_number(1));
 	JSET(out, "role", jv_string(o.role));
 	JSET(out, "profile", jv_string(o.profile));
 	JSET(out, "source", jv_string(o.source));
-	JSET(out, "provenance", prov);
-	JSET(out, "policy", pol);
+	JSET(out, "provenance", provenance(&o, &q, qsha, &f));
+	JSET(out, "policy", policy(&q, &f));
 	json_emit(out);
 	close_stdout();
 	return 0;

@@ -83,9 +83,9 @@ FORCE:
 # not defined at all, so that nothing is re-run: what exists is reported as it is.
 ifeq ($(PROBE_FAILED),)
 # ---- render
-$(PD)/compose.yaml: $(COMPOSE_TEMPLATE) $(BIN)/compose-hash $(PD)/.config
+$(PD)/compose.yaml: $(COMPOSE_TEMPLATE) $(BIN)/compose-render $(PD)/.config
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) render -- $(BIN)/compose-hash --render --template $(COMPOSE_TEMPLATE) \
+	$(Q)$(STEP) render -- $(BIN)/compose-render --template $(COMPOSE_TEMPLATE) \
 	  --image-ref '$(KMS_IMAGE_DIGEST)' --port '$(SERVICE_PORT)' --kms-version '$(KMS_VERSION)' \
 	  --profile '$(PROFILE)' > $@.tmp
 	$(Q)mv $@.tmp $@

@@ -5,6 +5,7 @@
 # libsodium through ctypes) for the encrypted key format.
 
 load test_helper
+load lib/outfiles
 
 setup() {
   KEYS="$VECTORS/cosign"
@@ -13,6 +14,8 @@ setup() {
   printf 'probe artifact\n' > "$T/blob"
   unset COSIGN_KEY COSIGN_PASSWORD
 }
+
+teardown() { unmount_full_fs; }
 
 # a P-256 key pair made by openssl: $T/$1.pem (PKCS#8), $1.sec1, $1.der (PKCS#8 DER), $1.pub
 openssl_key() {
@@ -31,36 +34,19 @@ sign_and_check() { # PUB
   assert_output 'Verified OK'
 }
 
-@test "--help exits 0 and lists the commands" {
-  run -0 cosign-wrap --help
-  assert_line --partial 'cosign-wrap sign [--bundle FILE]'
-  assert_output --partial 'generate-key-pair'
-  run -0 cosign-wrap verify --help
-  assert_line --partial 'cosign-wrap verify --key PUB'
-}
-
-@test "--version" {
-  run -0 cosign-wrap --version
-  assert_output --regexp '^cosign-wrap [0-9]+\.[0-9]+\.[0-9]+$'
-}
-
-@test "bad flag, unknown command, no command and missing options exit 2 with usage" {
-  run -2 --separate-stderr cosign-wrap sign --bogus
-  assert_equal "$output" ''
-  assert_equal "${stderr_lines[0]}" "cosign-wrap: unknown option '--bogus'"
-  assert_equal "${stderr_lines[1]}" 'usage: cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG'
-  run -2 --separate-stderr cosign-wrap frobnicate
-  assert_equal "${stderr_lines[0]}" "cosign-wrap: unknown command 'frobnicate'"
-  run -2 --separate-stderr cosign-wrap
-  assert_equal "${stderr_lines[0]}" 'cosign-wrap: no command given'
+@test "the commands' own usage errors exit 2 with their synopsis" {
   run -2 --separate-stderr cosign-wrap verify --signature x < "$T/blob"
+  assert_equal "$output" ''
   assert_equal "${stderr_lines[0]}" 'cosign-wrap: verify needs --key PUB'
+  assert_equal "${stderr_lines[1]}" 'usage: cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB'
   run -2 --separate-stderr cosign-wrap verify --key k --signature x --bundle y < "$T/blob"
   assert_equal "${stderr_lines[0]}" 'cosign-wrap: verify needs one of --signature or --bundle'
-  run -2 --separate-stderr cosign-wrap sign --bundle
-  assert_equal "${stderr_lines[0]}" "cosign-wrap: missing value for option '--bundle'"
-  run -2 --separate-stderr cosign-wrap public-key extra
-  assert_equal "${stderr_lines[0]}" "cosign-wrap: unexpected argument 'extra'"
+  run -2 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix ''
+  assert_equal "${stderr_lines[0]}" 'cosign-wrap: --output-key-prefix must not be empty'
+  # the repeatable operands of sign are files, not a second blob
+  run -2 --separate-stderr cosign-wrap sign --output-signature "$T/x.sig" "$T/blob"
+  assert_equal "${stderr_lines[0]}" 'cosign-wrap: --bundle and --output-signature sign stdin; with files use --bundles'
+  assert_equal "${stderr_lines[1]}" 'usage: cosign-wrap sign [--bundle FILE] [--output-signature FILE] < BLOB > SIG'
 }
 
 @test "known-answer keys: the derived public key equals the .pub beside each" {
@@ -197,7 +183,7 @@ sign_and_check() { # PUB
   COSIGN_KEY="$T/absent.key" run -66 --separate-stderr cosign-wrap sign < "$T/blob"
   assert_equal "$stderr" 'cosign-wrap: cannot open the key file named by COSIGN_KEY: No such file or directory'
   COSIGN_KEY="$T" run -66 --separate-stderr cosign-wrap public-key
-  assert_equal "$stderr" 'cosign-wrap: cannot read the key file named by COSIGN_KEY: Is a directory'
+  assert_equal "$stderr" 'cosign-wrap: cannot read the key file named by COSIGN_KEY: not a regular file (a directory)'
   COSIGN_KEY=awskms:///alias/release run -78 --separate-stderr cosign-wrap public-key
   assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY holds a key reference (KMS, env://, ...): cosign-wrap takes a path or the key text'
 }
@@ -246,7 +232,7 @@ sign_and_check() { # PUB
   run -78 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
   assert_equal "$stderr" "cosign-wrap: COSIGN_PASSWORD is not set: set it to the new key's password (empty for none)"
   COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/no/such/dir/k"
-  assert_equal "$stderr" "cosign-wrap: cannot create '$T/no/such/dir/k.key': No such file or directory"
+  assert_equal "$stderr" "cosign-wrap: cannot create a temporary for '$T/no/such/dir/k.key': No such file or directory"
   # an empty password is a valid password
   COSIGN_PASSWORD= COSIGN_KEY=dev.key.orig run -0 cosign-wrap public-key
   assert_equal "$output" "$(cat dev.pub)"
@@ -522,17 +508,22 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/blob.sig" < "$T/blob"
 }
 
-@test "> /dev/full exits 74 (sign, public-key, verify); no bundle is left behind" {
+@test "> /dev/full exits 74 (sign, public-key, verify); no bundle or signature file is left behind" {
   export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
   run -74 --separate-stderr bash -c "cosign-wrap sign --bundle '$T/full.json' < '$T/blob' > /dev/full"
   assert_equal "$stderr" 'cosign-wrap: cannot write to standard output: No space left on device'
   [ ! -e "$T/full.json" ]
+  [ -z "$(temporaries "$T")" ]
+  # a bundle written into a device is not unlinked after the failure
+  dev_null_at "$T/null"
+  run -74 --separate-stderr bash -c "cosign-wrap sign --bundle '$T/null' < '$T/blob' > /dev/full"
+  [ -c "$T/null" ]
   run -74 bash -c 'cosign-wrap public-key > /dev/full'
   cosign-wrap sign < "$T/blob" > "$T/sig"
   run -74 bash -c "cosign-wrap verify --key '$KEYS/sigstore-labeled.pub' --signature '$T/sig' < '$T/blob' > /dev/full"
   run -74 --separate-stderr cosign-wrap sign --bundle "$T/nodir/b.json" < "$T/blob"
   assert_equal "$output" ''
-  assert_equal "$stderr" "cosign-wrap: cannot create '$T/nodir/b.json.tmp': No such file or directory"
+  assert_equal "$stderr" "cosign-wrap: cannot create a temporary for '$T/nodir/b.json': No such file or directory"
 }
 
 @test "the password and the key never appear in output, errors or /proc/PID/cmdline" {
@@ -593,4 +584,170 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   rm "$art/keys/dev-cosign.pub"
   run -0 env -u COSIGN_PASSWORD make -C "$ROOT" -s keys ARTIFACTS="$art" COSIGN_WRAP="$cw"
   assert_equal "$(cat "$art/keys/dev-cosign.key" "$art/keys/dev-cosign.pub" | sha256sum)" "$sum"
+}
+
+@test "sign: --output-signature and --bundle write devices in place, which stay devices; a full device exits 74" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  dev_null_at "$T/null1"
+  dev_null_at "$T/null2"
+  run -0 --separate-stderr cosign-wrap sign --output-signature "$T/null1" --bundle "$T/null2" < "$T/blob"
+  assert_equal "$output" ''
+  [ -c "$T/null1" ] && [ -c "$T/null2" ]
+  dev_full_at "$T/full"
+  run -74 --separate-stderr cosign-wrap sign --output-signature "$T/full" < "$T/blob"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot write '$T/full': No space left on device"
+  run -74 --separate-stderr cosign-wrap sign --bundle "$T/full" < "$T/blob"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot write '$T/full': No space left on device"
+  [ -c "$T/full" ]
+  # the bundle failed: the signature did not go out either
+  run -74 --separate-stderr cosign-wrap sign --bundle "$T/full" --output-signature "$T/s.sig" < "$T/blob"
+  [ ! -e "$T/s.sig" ]
+  [ -z "$(temporaries "$T")" ]
+}
+
+@test "sign: links at the final names are replaced (targets untouched); links at temporary names are never followed" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  local d="$T/out" n
+  mkdir "$d"
+  echo precious > "$T/target"
+  for n in s.sig b.json blob.sig blob.sigstore.json; do
+    ln -s "$T/target" "$d/$n"
+    plant_links "$d" "$n" "$T/target"
+  done
+  cp "$T/blob" "$d/blob"
+  run -0 --separate-stderr cosign-wrap sign --output-signature "$d/s.sig" --bundle "$d/b.json" < "$T/blob"
+  run -0 --separate-stderr cosign-wrap sign --bundles "$d/blob"
+  [ "$(cat "$T/target")" = precious ]
+  for n in s.sig b.json blob.sig blob.sigstore.json; do
+    [ -f "$d/$n" ] && [ ! -L "$d/$n" ] || { echo "not replaced: $n"; return 1; }
+    [ -L "$d/$n.tmp" ] && [ -L "$d/.$n.tmp" ] && [ -L "$d/$n.new" ] || { echo "link removed: $n"; return 1; }
+  done
+  run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$d/s.sig" < "$T/blob"
+  run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --bundle "$d/b.json" < "$T/blob"
+  run -0 cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --bundle "$d/blob.sigstore.json" < "$T/blob"
+  [ "$(stat -c %a "$d/s.sig")" = 644 ]
+  [ -z "$(temporaries "$d")" ]
+}
+
+@test "a full file system exits 74 and leaves no temporary (sign, sign FILE..., generate-key-pair)" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  full_fs "$T/small" "$T/blob"
+  run -74 --separate-stderr cosign-wrap sign --bundle "$T/small/b.json" < "$T/blob"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot write '$T/small/b.json': No space left on device"
+  run -74 --separate-stderr cosign-wrap sign --output-signature "$T/small/s.sig" < "$T/blob"
+  one_line
+  run -74 --separate-stderr cosign-wrap sign --bundles "$T/small/blob"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot write '$T/small/blob.sig': No space left on device"
+  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/small/k"
+  one_line
+  [ ! -e "$T/small/k.key" ] && [ ! -e "$T/small/k.pub" ]
+  [ -z "$(temporaries "$T/small")" ]
+  [ "$(ls -A "$T/small" | tr '\n' ' ')" = "blob filler " ]
+}
+
+@test "generate-key-pair: a link planted at a key name is refused (never followed); links at temporary names too" {
+  cd "$T"
+  ln -s "$T/absent.key" dev.key
+  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
+  assert_equal "$stderr" "cosign-wrap: 'dev.key' exists: refusing to overwrite it"
+  [ ! -e "$T/absent.key" ] && [ -L dev.key ]
+  echo precious > target
+  plant_links "$T" other.key "$T/target"
+  plant_links "$T" other.pub "$T/target"
+  COSIGN_PASSWORD= run -0 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
+  [ "$(cat target)" = precious ]
+  [ -f other.key ] && [ ! -L other.key ] && [ "$(stat -c %a other.key)" = 600 ]
+  [ -f other.pub ] && [ "$(stat -c %a other.pub)" = 644 ]
+  [ -L other.key.tmp ] && [ -L .other.key.tmp ] && [ -L other.pub.new ]
+  [ -z "$(temporaries "$T")" ]
+  # a umask does not narrow the public key
+  (umask 077 && COSIGN_PASSWORD= cosign-wrap generate-key-pair --output-key-prefix masked)
+  [ "$(stat -c %a masked.pub)" = 644 ]
+}
+
+@test "a NUL byte inside base64 key or signature text is refused with 65" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  pub="$KEYS/sigstore-labeled.pub"
+  cosign-wrap sign --bundle "$T/b.json" < "$T/blob" > "$T/sig"
+  python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+sig = open(t + "/sig", "rb").read()
+open(t + "/sig-nul", "wb").write(sig[:8] + b"\0" + sig[8:])
+open(t + "/sig-nul-end", "wb").write(sig + b"\0")
+PY
+  for f in sig-nul sig-nul-end; do
+    run -65 --separate-stderr cosign-wrap verify --key "$pub" --signature "$T/$f" < "$T/blob"
+    one_line
+    assert_equal "$stderr" "cosign-wrap: malformed signature in '$T/$f': a NUL byte inside its base64 text"
+  done
+  # in a bundle: the JSON string holds \u0000
+  jq '.messageSignature.signature |= .[0:8] + "\u0000" + .[8:]' "$T/b.json" > "$T/b-nul.json"
+  run -65 --separate-stderr cosign-wrap verify --key "$pub" --bundle "$T/b-nul.json" < "$T/blob"
+  assert_equal "$stderr" "cosign-wrap: bundle '$T/b-nul.json': messageSignature signature is not a base64 ECDSA signature"
+  jq '.messageSignature.signature += "\u0000AAAA"' "$T/b.json" > "$T/b-nul2.json"
+  run -65 --separate-stderr cosign-wrap verify --key "$pub" --bundle "$T/b-nul2.json" < "$T/blob"
+  jq '.messageSignature.messageDigest.digest += "\u0000"' "$T/b.json" > "$T/b-nul3.json"
+  run -65 --separate-stderr cosign-wrap verify --key "$pub" --bundle "$T/b-nul3.json" < "$T/blob"
+  assert_equal "$stderr" "cosign-wrap: bundle '$T/b-nul3.json': messageDigest digest is not 32 bytes of base64"
+  jq -n --arg s "$(cat "$T/sig")" '{base64Signature: ($s + "\u0000")}' > "$T/legacy-nul.json"
+  run -65 --separate-stderr cosign-wrap verify --key "$pub" --bundle "$T/legacy-nul.json" < "$T/blob"
+  assert_equal "$stderr" "cosign-wrap: malformed signature in the bundle's base64Signature: a NUL byte inside its base64 text"
+  # in a key: the PEM body, and the base64 fields of cosign's JSON inside it
+  python3 - "$KEYS/sigstore-labeled.key" "$T" <<'PY'
+import base64, json, sys
+k = open(sys.argv[1], "rb").read()
+lines = k.split(b"\n")
+lines[1] = lines[1][:10] + b"\0" + lines[1][10:]
+open(sys.argv[2] + "/key-nul", "wb").write(b"\n".join(lines))
+lines = k.split(b"\n")
+lines.insert(1, b"\0")
+open(sys.argv[2] + "/key-nul-line", "wb").write(b"\n".join(lines))
+body = base64.b64decode(b"".join(k.split(b"\n")[1:-2]))
+doc = json.loads(body)
+doc["kdf"]["salt"] += "\0"
+enc = base64.b64encode(json.dumps(doc, separators=(",", ":")).encode())
+pem = b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" + b"\n".join(enc[i:i + 64] for i in range(0, len(enc), 64)) + b"\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+open(sys.argv[2] + "/key-nul-salt", "wb").write(pem)
+PY
+  for f in key-nul key-nul-line; do
+    COSIGN_KEY="$T/$f" run -65 --separate-stderr cosign-wrap public-key
+    one_line
+    assert_equal "$stderr" "cosign-wrap: COSIGN_KEY: PEM block 'ENCRYPTED SIGSTORE PRIVATE KEY' holds a NUL byte in its base64 text"
+  done
+  COSIGN_KEY="$T/key-nul-salt" run -65 --separate-stderr cosign-wrap public-key
+  one_line
+  assert_equal "$stderr" "cosign-wrap: COSIGN_KEY: encrypted key: the scrypt salt is not base64 (or exceeds 1 KiB)"
+}
+
+@test "a folder where a file is expected is 66: --key, --signature, --bundle, sign FILE" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  mkdir "$T/dir"
+  cosign-wrap sign < "$T/blob" > "$T/sig"
+  run -66 --separate-stderr cosign-wrap verify --key "$T/dir" --signature "$T/sig" < "$T/blob"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot read '$T/dir': not a regular file (a directory)"
+  run -66 --separate-stderr cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --signature "$T/dir" < "$T/blob"
+  assert_equal "$stderr" "cosign-wrap: cannot read '$T/dir': not a regular file (a directory)"
+  run -66 --separate-stderr cosign-wrap verify --key "$KEYS/sigstore-labeled.pub" --bundle "$T/dir" < "$T/blob"
+  assert_equal "$stderr" "cosign-wrap: cannot read '$T/dir': not a regular file (a directory)"
+  run -66 --separate-stderr cosign-wrap sign "$T/blob" "$T/dir"
+  assert_equal "$stderr" "cosign-wrap: cannot read '$T/dir': not a regular file (a directory)"
+  [ ! -e "$T/dir.sig" ]
+}
+
+@test "a closed output pipe ends it by SIGPIPE (status 141), as other filters" {
+  export COSIGN_PASSWORD=hello COSIGN_KEY="$KEYS/sigstore-labeled.key"
+  for cmd in "sign" "public-key"; do
+    run -0 python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdin=open(sys.argv[1], "rb"), stdout=w, stderr=subprocess.DEVNULL)
+print(128 - p.returncode if p.returncode < 0 else p.returncode)' "$T/blob" cosign-wrap $cmd
+    assert_output 141
+  done
 }

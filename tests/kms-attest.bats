@@ -3,6 +3,7 @@
 # misbehaves in each way kms-attest must notice.
 
 load test_helper
+load lib/outfiles
 
 FAKE="$FIX/kms-attest/fake-kms.py"
 RECORDED="$FIX/kms-attest/recorded-response.json"
@@ -10,7 +11,10 @@ RECORDED="$FIX/kms-attest/recorded-response.json"
 setup() {
   printf 'services:\n  kms:\n    image: ghcr.io/calimero-network/mero-kms-phala@sha256:%064d\n' 0 > "$BATS_TEST_TMPDIR/compose.yaml"
 }
-teardown() { stop_servers; }
+teardown() {
+  stop_servers
+  unmount_full_fs
+}
 
 sim() { start_server SIM kms-sim --listen 127.0.0.1:0 --profile "${1:-debug}" --kms-version 2.3.40 \
   --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"; }
@@ -22,15 +26,7 @@ rd_of() {
     jq -r '.bindingB64 // "IyP+rOn9F1GomrK+u4q6FF80OjaI49FlXtQo6wdm45Y="' "$1" | base64 -d; } | od -An -tx1 -v | tr -d ' \n'
 }
 
-@test "--help exits 0 and names the options" {
-  run -0 kms-attest --help
-  assert_output --partial 'usage: kms-attest --url URL'
-  assert_output --partial '--request-out'
-}
-
-@test "usage errors exit 2: bad flag, no --url, bad URL, bad binding, bad timeout" {
-  run -2 --separate-stderr kms-attest --bogus
-  [[ "$stderr" == *"usage: kms-attest"* ]]
+@test "usage errors exit 2: no --url, bad URL, bad binding, bad timeout" {
   run -2 --separate-stderr kms-attest
   [[ "$stderr" == *"--url is required"* ]]
   run -2 --separate-stderr kms-attest --url ftp://x
@@ -169,4 +165,48 @@ rd_of() {
   sim debug
   run -74 --separate-stderr bash -c "kms-attest --url '$SIM_URL' > /dev/full"
   [[ "$stderr" == "kms-attest: cannot write to standard output"* ]]
+}
+
+@test "--request-out: a device is written in place and stays a device; a full one exits 74" {
+  sim debug
+  dev_null_at "$BATS_TEST_TMPDIR/null"
+  run -0 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$BATS_TEST_TMPDIR/null"
+  [ "$(jq -r 'keys | join(",")' <<<"$output")" = "eventLog,quoteB64,reportDataHex,vmConfig" ]
+  [ -c "$BATS_TEST_TMPDIR/null" ]
+  dev_full_at "$BATS_TEST_TMPDIR/full"
+  run -74 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$BATS_TEST_TMPDIR/full"
+  one_line
+  assert_equal "$stderr" "kms-attest: cannot write '$BATS_TEST_TMPDIR/full': No space left on device"
+  [ -c "$BATS_TEST_TMPDIR/full" ]
+  [ -z "$(temporaries "$BATS_TEST_TMPDIR")" ]
+}
+
+@test "--request-out: a link at the name is replaced (its target untouched), links at temporary names are never followed" {
+  sim debug
+  local d="$BATS_TEST_TMPDIR/out"
+  mkdir "$d"
+  echo precious > "$BATS_TEST_TMPDIR/target"
+  ln -s "$BATS_TEST_TMPDIR/target" "$d/req.json"
+  plant_links "$d" req.json "$BATS_TEST_TMPDIR/target"
+  run -0 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$d/req.json"
+  [ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+  [ -f "$d/req.json" ] && [ ! -L "$d/req.json" ]
+  [ "$(jq -r .nonceB64 "$d/req.json" | base64 -d | wc -c)" -eq 32 ]
+  [ "$(stat -c %a "$d/req.json")" = 644 ]
+  [ -L "$d/req.json.tmp" ] && [ -L "$d/.req.json.tmp" ] && [ -L "$d/req.json.new" ]
+  [ -z "$(temporaries "$d")" ]
+}
+
+@test "--request-out: a full file system exits 74 and leaves no temporary; a folder is refused" {
+  sim debug
+  full_fs "$BATS_TEST_TMPDIR/small"
+  run -74 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$BATS_TEST_TMPDIR/small/req.json"
+  one_line
+  [[ "$stderr" == "kms-attest: cannot write '$BATS_TEST_TMPDIR/small/req.json': No space left on device" ]]
+  [ ! -e "$BATS_TEST_TMPDIR/small/req.json" ]
+  [ -z "$(temporaries "$BATS_TEST_TMPDIR/small")" ]
+  mkdir "$BATS_TEST_TMPDIR/dir"
+  run -74 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$BATS_TEST_TMPDIR/dir"
+  one_line
+  [ -d "$BATS_TEST_TMPDIR/dir" ]
 }

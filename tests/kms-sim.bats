@@ -16,13 +16,8 @@ setup() {
   unset MERO_KMS_PROFILE KMS_POLICY_PROFILE
 }
 
-teardown() {
-  local p
-  for p in "${SIM_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-}
+# every server started is tracked by its pid (start_sim) and stopped here
+teardown() { stop_servers; }
 
 # start_sim [ARGS...]: start kms-sim in the background (state $STATE unless
 # --state is given); sets URL, PORT, SIM_PID and SIM_ERR once the URL line is out.
@@ -32,6 +27,7 @@ start_sim() {
   kms-sim --listen 127.0.0.1:0 --compose "$COMPOSE" "${state[@]}" "$@" >"$out.url" 2>"$out.err" 3>&- &
   SIM_PID=$!
   SIM_PIDS+=("$SIM_PID")
+  echo "$SIM_PID" >> "$BATS_TEST_TMPDIR/.servers"
   SIM_ERR="$out.err"
   local i
   for i in $(seq 1 900); do
@@ -85,26 +81,6 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
 
 # ---- usage ----
 
-@test "kms-sim: --help exits 0 with the synopsis on stdout" {
-  run -0 --separate-stderr ksim --help
-  assert_line --index 0 --partial 'usage: kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR'
-  assert_output --partial 'SIMULATED'
-  assert_output --partial '69 cannot listen'
-  [ -z "$stderr" ]
-}
-
-@test "kms-sim: --version prints the version" {
-  run -0 ksim --version
-  assert_output 'kms-sim 0.1.0'
-}
-
-@test "kms-sim: a bad flag exits 2 with usage on stderr and nothing on stdout" {
-  run -2 --separate-stderr ksim --bogus
-  [ -z "$output" ]
-  [[ "$stderr" == *"unknown option '--bogus'"* ]]
-  [[ "$stderr" == *"usage: kms-sim"* ]]
-}
-
 @test "kms-sim: missing --listen, --compose or --state exits 2" {
   run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE"
   [[ "$stderr" == *"--listen, --compose and --state are required"* ]]
@@ -130,10 +106,15 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
   [ ! -e "$STATE/image-profile" ]
 }
 
-@test "kms-sim: a missing compose file exits 66 and nothing is printed" {
+@test "kms-sim: a missing compose file or a folder given as one exits 66 and nothing is printed" {
   run -66 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$BATS_TEST_TMPDIR/none.yaml" --state "$STATE" --profile debug
   [ -z "$output" ]
   [[ "$stderr" == *"cannot open '$BATS_TEST_TMPDIR/none.yaml'"* ]]
+  mkdir "$BATS_TEST_TMPDIR/dir"
+  run -66 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$BATS_TEST_TMPDIR/dir" --state "$STATE" --profile debug
+  one_line
+  assert_equal "$stderr" "kms-sim: cannot read '$BATS_TEST_TMPDIR/dir': not a regular file (a directory)"
+  [ ! -e "$STATE" ]
 }
 
 @test "kms-sim: the --profile is required while the state folder has no pin" {
@@ -176,13 +157,36 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
   run -7 curl -s "$URL/health"
 }
 
-@test "kms-sim: SIGINT stops it with exit 0" {
-  start_sim --profile debug
-  kill -INT "$SIM_PID"
-  local st=0
-  wait "$SIM_PID" || st=$?
-  [ "$st" = 0 ]
-  grep -q 'stopped by SIGINT' "$SIM_ERR"
+@test "kms-sim: SIGINT and SIGHUP stop it with exit 0 and remove the pid file" {
+  local sig st
+  for sig in INT HUP; do
+    start_sim --profile debug --pid-file "$BATS_TEST_TMPDIR/pid"
+    [ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$SIM_PID" ]
+    kill -"$sig" "$SIM_PID"
+    st=0
+    wait "$SIM_PID" || st=$?
+    [ "$st" = 0 ]
+    grep -q "stopped by SIG$sig" "$SIM_ERR"
+    [ ! -e "$BATS_TEST_TMPDIR/pid" ]
+  done
+}
+
+@test "kms-sim: a link planted at the pid file is replaced, its target untouched, and removed at the end" {
+  echo precious > "$BATS_TEST_TMPDIR/target"
+  ln -s "$BATS_TEST_TMPDIR/target" "$BATS_TEST_TMPDIR/pid"
+  start_sim --profile debug --pid-file "$BATS_TEST_TMPDIR/pid"
+  [ ! -L "$BATS_TEST_TMPDIR/pid" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$SIM_PID" ]
+  stop_sim
+  [ ! -e "$BATS_TEST_TMPDIR/pid" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+  # a link to a missing file: the target is never created
+  ln -s "$BATS_TEST_TMPDIR/absent" "$BATS_TEST_TMPDIR/pid"
+  start_sim --profile debug --pid-file "$BATS_TEST_TMPDIR/pid"
+  [ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$SIM_PID" ]
+  stop_sim
+  [ ! -e "$BATS_TEST_TMPDIR/absent" ]
+  [ ! -L "$BATS_TEST_TMPDIR/absent" ]
 }
 
 @test "kms-sim: a port in use exits 69 naming the address, with nothing on stdout" {
@@ -459,6 +463,39 @@ sys.stdout.buffer.write(b"\x30" + bytes([len(body)]) + body)' >"$d/$k.sig"
   rm "$STATE/collateral.json"
   start_sim --profile debug
   [ -s "$STATE/collateral.json" ]
+}
+
+@test "kms-sim: links planted at every state file and likely temporary name leave their targets untouched" {
+  local t="$BATS_TEST_TMPDIR/targets" f names
+  mkdir -p "$STATE" "$t"
+  names="image-profile kms-sim.lock root-ca.key root-ca.pem root-ca.der pck-platform-ca.key pck-platform-ca.pem
+    tcb-signing.key tcb-signing.pem pck.key pck.pem collateral.json"
+  for f in $names; do
+    # the final names point at files that do not exist (a link to an existing
+    # file would be read as state); the temporaries of old at existing ones
+    ln -s "$t/$f.absent" "$STATE/$f"
+    echo "precious $f" > "$t/$f.tmp"
+    ln -s "$t/$f.tmp" "$STATE/$f.tmp"
+    ln -s "$t/$f.tmp" "$STATE/.$f.tmp"
+  done
+  start_sim --profile debug
+  run -0 curl -s "$URL/health"
+  stop_sim
+  for f in $names; do
+    [ ! -e "$t/$f.absent" ] && [ ! -L "$t/$f.absent" ] || { echo "followed: $f"; return 1; }
+    [ "$(cat "$t/$f.tmp")" = "precious $f" ] || { echo "written through: $f.tmp"; return 1; }
+    [ -L "$STATE/$f.tmp" ] && [ -L "$STATE/.$f.tmp" ] || { echo "removed: $f.tmp"; return 1; }
+    [ -f "$STATE/$f" ] && [ ! -L "$STATE/$f" ] || { echo "not replaced: $f"; return 1; }
+  done
+  [ "$(cat "$STATE/image-profile")" = debug ]
+  [ "$(stat -c %a "$STATE/root-ca.key")" = 600 ]
+  # no temporary of ours is left
+  [ -z "$(find "$STATE" -name '*.tmp' ! -type l)" ]
+  # and the state made this way is used again as it is
+  cp "$STATE/collateral.json" "$BATS_TEST_TMPDIR/coll1.json"
+  start_sim --profile debug
+  stop_sim
+  cmp "$STATE/collateral.json" "$BATS_TEST_TMPDIR/coll1.json"
 }
 
 @test "kms-sim: a tampered collateral file is rewritten" {

@@ -11,23 +11,11 @@ setup() {
   T="$BATS_TEST_TMPDIR"
 }
 
-@test "--help exits 0 and names the options" {
-  run -0 --separate-stderr rtmr-replay --help
-  assert_line --index 0 --partial 'usage: rtmr-replay'
-  assert_output --partial '--rtmr LIST'
-}
-
-@test "--version prints the version" {
-  run -0 rtmr-replay --version
-  assert_output --regexp '^rtmr-replay [0-9]+\.[0-9]+\.[0-9]+$'
-}
-
-@test "a bad flag, a bad register list and --rtmr without --quote exit 2 with usage" {
-  run -2 --separate-stderr rtmr-replay --bogus
-  assert_equal "${stderr_lines[1]}" "usage: rtmr-replay [--quote FILE] [--rtmr LIST] < EVENT_LOG > REPLAY_JSON"
+@test "a bad register list and --rtmr without --quote exit 2 with usage" {
   run -2 --separate-stderr rtmr-replay --quote "$T/sim.json" --rtmr 4
   assert [ -z "$output" ]
   assert_equal "${stderr_lines[0]}" "rtmr-replay: bad register list '4' (digits 0-3 separated by commas)"
+  assert_equal "${stderr_lines[1]}" "usage: rtmr-replay [--quote FILE] [--rtmr LIST] < EVENT_LOG > REPLAY_JSON"
   run -2 --separate-stderr rtmr-replay --rtmr 3
   assert_equal "${stderr_lines[0]}" "rtmr-replay: --rtmr needs --quote"
 }
@@ -233,7 +221,7 @@ EOF
   assert_regex "$stderr" '^rtmr-replay: RTMR2 differs'
 }
 
-@test "a quote that is not a TD quote, or not quote JSON, exits 65; a missing one 66" {
+@test "a quote that is not a TD quote, or not quote JSON, exits 65; a missing one or a folder 66" {
   quote2json < "$VECTORS/sgx/dcap-qvl/sample/sgx_quote" > "$T/sgx.json"
   run -65 --separate-stderr rtmr-replay --quote "$T/sgx.json" < "$SIM/eventlog.json"
   one_line
@@ -244,9 +232,23 @@ EOF
   run -66 --separate-stderr rtmr-replay --quote "$T/none.json" < "$SIM/eventlog.json"
   one_line
   assert_output ''
+  mkdir "$T/dir"
+  run -66 --separate-stderr rtmr-replay --quote "$T/dir" < "$SIM/eventlog.json"
+  one_line
+  assert_equal "$stderr" "rtmr-replay: cannot read '$T/dir': not a regular file (a directory)"
 }
 
 @test "a write error on stdout exits 74" {
   run -74 --separate-stderr bash -c 'rtmr-replay < "$1" > /dev/full' _ "$SIM/eventlog.json"
   assert_equal "$(nlines "$stderr")" 1
+}
+
+@test "a closed output pipe ends it by SIGPIPE (status 141), as other filters" {
+  # the pipe's reader is gone before the first write: no race
+  run -0 python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdin=open(sys.argv[1], "rb"), stdout=w, stderr=subprocess.DEVNULL)
+print(128 - p.returncode if p.returncode < 0 else p.returncode)' "$SIM/eventlog.json" rtmr-replay
+  assert_output 141
 }

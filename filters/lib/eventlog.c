@@ -276,20 +276,25 @@ static int unwrap(jv v, int depth, struct eventlog *log, char *err, size_t errle
 	}
 }
 
-int el_parse_jv(jv v, struct eventlog *log, char *err, size_t errlen)
-{
-	return unwrap(v, 0, log, err, errlen);
-}
-
 /* ---- binary TCG CCEL ---- */
 
 struct alg { uint16_t id, size; };
 
-int el_parse_ccel(const uint8_t *p, size_t n, struct eventlog *log, char *err, size_t errlen)
+struct ccel {
+	const uint8_t *p;
+	size_t n;
+	struct alg algs[CCEL_MAX_ALGS];
+	uint32_t nalg;
+};
+
+/* The Spec ID Event03 header with its digest algorithms; *start is the
+ * offset of the first event after it. */
+static int ccel_header(struct ccel *c, size_t *start, char *err, size_t errlen)
 {
 	static const uint8_t sig[16] = "Spec ID Event03";
-	if (n < 32) {
-		seterr(err, errlen, "TCG event log truncated in its header (%zu bytes)", n);
+	const uint8_t *p = c->p;
+	if (c->n < 32) {
+		seterr(err, errlen, "TCG event log truncated in its header (%zu bytes)", c->n);
 		return EL_MALFORMED;
 	}
 	if (le32(p + 4) != EL_EV_NO_ACTION) {
@@ -297,24 +302,23 @@ int el_parse_ccel(const uint8_t *p, size_t n, struct eventlog *log, char *err, s
 		return EL_MALFORMED;
 	}
 	size_t hsz = le32(p + 28);
-	if (hsz > n - 32 || hsz < 28 || memcmp(p + 32, sig, 16) != 0) {
+	if (hsz > c->n - 32 || hsz < 28 || memcmp(p + 32, sig, 16) != 0) {
 		seterr(err, errlen, "not a TCG crypto-agile event log: no Spec ID Event03 header");
 		return EL_MALFORMED;
 	}
 	const uint8_t *spec = p + 32;
-	uint32_t nalg = le32(spec + 24);
-	if (nalg == 0 || nalg > CCEL_MAX_ALGS || 28 + 4 * (size_t)nalg > hsz) {
-		seterr(err, errlen, "TCG event log header lists %u digest algorithms", nalg);
+	c->nalg = le32(spec + 24);
+	if (c->nalg == 0 || c->nalg > CCEL_MAX_ALGS || 28 + 4 * (size_t)c->nalg > hsz) {
+		seterr(err, errlen, "TCG event log header lists %u digest algorithms", c->nalg);
 		return EL_MALFORMED;
 	}
-	struct alg algs[CCEL_MAX_ALGS];
 	int have384 = 0;
-	for (uint32_t a = 0; a < nalg; a++) {
-		algs[a].id = le16(spec + 28 + 4 * a);
-		algs[a].size = le16(spec + 30 + 4 * a);
-		if (algs[a].id == TCG_ALG_SHA384) {
-			if (algs[a].size != EL_DIGEST_LEN) {
-				seterr(err, errlen, "TCG event log header gives SHA-384 a size of %u", algs[a].size);
+	for (uint32_t a = 0; a < c->nalg; a++) {
+		c->algs[a].id = le16(spec + 28 + 4 * a);
+		c->algs[a].size = le16(spec + 30 + 4 * a);
+		if (c->algs[a].id == TCG_ALG_SHA384) {
+			if (c->algs[a].size != EL_DIGEST_LEN) {
+				seterr(err, errlen, "TCG event log header gives SHA-384 a size of %u", c->algs[a].size);
 				return EL_MALFORMED;
 			}
 			have384 = 1;
@@ -324,85 +328,121 @@ int el_parse_ccel(const uint8_t *p, size_t n, struct eventlog *log, char *err, s
 		seterr(err, errlen, "TCG event log has no SHA-384 digests (an RTMR log needs them)");
 		return EL_MALFORMED;
 	}
+	*start = 32 + hsz;
+	return EL_OK;
+}
+
+/* The cnt digests of event idx from *o on; *d384 gets the SHA-384 one. */
+static int ccel_digests(const struct ccel *c, size_t idx, size_t *o, uint32_t cnt, const uint8_t **d384,
+			char *err, size_t errlen)
+{
+	*d384 = NULL;
+	for (uint32_t k = 0; k < cnt; k++) {
+		if (c->n - *o < 2) {
+			seterr(err, errlen, "event %zu truncated in its digests at byte %zu", idx, *o);
+			return EL_MALFORMED;
+		}
+		uint16_t id = le16(c->p + *o);
+		size_t sz = 0;
+		for (uint32_t a = 0; a < c->nalg; a++)
+			if (c->algs[a].id == id)
+				sz = c->algs[a].size;
+		if (!sz) {
+			seterr(err, errlen, "event %zu at byte %zu: digest algorithm 0x%04x not in the header", idx, *o, id);
+			return EL_MALFORMED;
+		}
+		*o += 2;
+		if (c->n - *o < sz) {
+			seterr(err, errlen, "event %zu truncated in its digests at byte %zu", idx, *o);
+			return EL_MALFORMED;
+		}
+		if (id == TCG_ALG_SHA384)
+			*d384 = c->p + *o;
+		*o += sz;
+	}
+	return EL_OK;
+}
+
+/* 1 when the log ends at off: a 0xffffffff terminator, zero padding, or
+ * fewer than 12 bytes of padding; -1 (err set) when those bytes are not. */
+static int ccel_end(const struct ccel *c, size_t off, size_t idx, char *err, size_t errlen)
+{
+	size_t left = c->n - off;
+	if (left >= 4 && le32(c->p + off) == 0xffffffffu)
+		return 1;
+	if (left < 12) {
+		for (size_t k = off; k < c->n; k++)
+			if (c->p[k] != 0 && c->p[k] != 0xff) {
+				seterr(err, errlen, "event %zu truncated at byte %zu", idx, off);
+				return -1;
+			}
+		return 1;
+	}
+	return le32(c->p + off) == 0 && le32(c->p + off + 4) == 0 && le32(c->p + off + 8) == 0;
+}
+
+/* The event at *off, added to log; *off moves past it. */
+static int ccel_event(const struct ccel *c, struct eventlog *log, size_t *off, char *err, size_t errlen)
+{
+	const uint8_t *p = c->p;
+	uint32_t mr = le32(p + *off), type = le32(p + *off + 4), cnt = le32(p + *off + 8);
+	if (log->n >= EL_MAX_EVENTS) {
+		seterr(err, errlen, "event log has more than %d events", EL_MAX_EVENTS);
+		return EL_MALFORMED;
+	}
+	if (cnt == 0 || cnt > c->nalg) {
+		seterr(err, errlen, "event %zu at byte %zu has %u digests (the header lists %u algorithms)", log->n,
+		       *off, cnt, c->nalg);
+		return EL_MALFORMED;
+	}
+	size_t o = *off + 12;
+	const uint8_t *d384;
+	if (ccel_digests(c, log->n, &o, cnt, &d384, err, errlen))
+		return EL_MALFORMED;
+	if (c->n - o < 4 || (size_t)le32(p + o) > c->n - o - 4) {
+		seterr(err, errlen, "event %zu truncated in its data at byte %zu", log->n, o);
+		return EL_MALFORMED;
+	}
+	size_t esz = le32(p + o);
+	o += 4;
+	if (!d384) {
+		seterr(err, errlen, "event %zu at byte %zu has no SHA-384 digest", log->n, *off);
+		return EL_MALFORMED;
+	}
+	if ((mr < 1 || mr > EL_NREG) && !(type == EL_EV_NO_ACTION && mr == 0)) {
+		seterr(err, errlen, "event %zu at byte %zu: unknown MR index %u (CCEL MR 1-4 are RTMR0-3)", log->n,
+		       *off, mr);
+		return EL_MALFORMED;
+	}
+	struct el_event *e = add_event(log);
+	e->imr = (int)mr - 1;
+	e->type = type;
+	e->name = xstrdup("");
+	e->payload = xmalloc(esz ? esz : 1);
+	memcpy(e->payload, p + o, esz);
+	e->payload_len = esz;
+	memcpy(e->recorded, d384, EL_DIGEST_LEN);
+	e->has_recorded = 1;
+	e->version = -1; /* firmware events are never dstack runtime events */
+	*off = o + esz;
+	return EL_OK;
+}
+
+static int parse_ccel(const uint8_t *p, size_t n, struct eventlog *log, char *err, size_t errlen)
+{
+	struct ccel c = {.p = p, .n = n};
+	size_t off;
+	if (ccel_header(&c, &off, err, errlen))
+		return EL_MALFORMED;
 	log->format = EL_FMT_CCEL;
-	size_t off = 32 + hsz;
 	while (off < n) {
-		size_t left = n - off;
-		if (left >= 4 && le32(p + off) == 0xffffffffu)
+		int end = ccel_end(&c, off, log->n, err, errlen);
+		if (end < 0)
+			return EL_MALFORMED;
+		if (end)
 			break;
-		if (left < 12) {
-			int pad = 1;
-			for (size_t k = off; k < n; k++)
-				pad &= p[k] == 0 || p[k] == 0xff;
-			if (pad)
-				break;
-			seterr(err, errlen, "event %zu truncated at byte %zu", log->n, off);
+		if (ccel_event(&c, log, &off, err, errlen))
 			return EL_MALFORMED;
-		}
-		uint32_t mr = le32(p + off), type = le32(p + off + 4), cnt = le32(p + off + 8);
-		if (mr == 0 && type == 0 && cnt == 0)
-			break;
-		if (log->n >= EL_MAX_EVENTS) {
-			seterr(err, errlen, "event log has more than %d events", EL_MAX_EVENTS);
-			return EL_MALFORMED;
-		}
-		if (cnt == 0 || cnt > nalg) {
-			seterr(err, errlen, "event %zu at byte %zu has %u digests (the header lists %u algorithms)",
-			       log->n, off, cnt, nalg);
-			return EL_MALFORMED;
-		}
-		size_t o = off + 12;
-		const uint8_t *d384 = NULL;
-		for (uint32_t c = 0; c < cnt; c++) {
-			if (n - o < 2) {
-				seterr(err, errlen, "event %zu truncated in its digests at byte %zu", log->n, o);
-				return EL_MALFORMED;
-			}
-			uint16_t id = le16(p + o);
-			size_t sz = 0;
-			for (uint32_t a = 0; a < nalg; a++)
-				if (algs[a].id == id)
-					sz = algs[a].size;
-			if (!sz) {
-				seterr(err, errlen, "event %zu at byte %zu: digest algorithm 0x%04x not in the header",
-				       log->n, o, id);
-				return EL_MALFORMED;
-			}
-			o += 2;
-			if (n - o < sz) {
-				seterr(err, errlen, "event %zu truncated in its digests at byte %zu", log->n, o);
-				return EL_MALFORMED;
-			}
-			if (id == TCG_ALG_SHA384)
-				d384 = p + o;
-			o += sz;
-		}
-		if (n - o < 4 || (size_t)le32(p + o) > n - o - 4) {
-			seterr(err, errlen, "event %zu truncated in its data at byte %zu", log->n, o);
-			return EL_MALFORMED;
-		}
-		size_t esz = le32(p + o);
-		o += 4;
-		if (!d384) {
-			seterr(err, errlen, "event %zu at byte %zu has no SHA-384 digest", log->n, off);
-			return EL_MALFORMED;
-		}
-		if ((mr < 1 || mr > EL_NREG) && !(type == EL_EV_NO_ACTION && mr == 0)) {
-			seterr(err, errlen, "event %zu at byte %zu: unknown MR index %u (CCEL MR 1-4 are RTMR0-3)",
-			       log->n, off, mr);
-			return EL_MALFORMED;
-		}
-		struct el_event *e = add_event(log);
-		e->imr = (int)mr - 1;
-		e->type = type;
-		e->name = xstrdup("");
-		e->payload = xmalloc(esz ? esz : 1);
-		memcpy(e->payload, p + o, esz);
-		e->payload_len = esz;
-		memcpy(e->recorded, d384, EL_DIGEST_LEN);
-		e->has_recorded = 1;
-		e->version = -1; /* firmware events are never dstack runtime events */
-		off = o + esz;
 	}
 	log->trailing = off < n ? n - off : 0;
 	return EL_OK;
@@ -427,9 +467,9 @@ int el_parse(const uint8_t *buf, size_t n, struct eventlog *log, char *err, size
 			seterr(err, errlen, "not JSON: %s", e2);
 			return EL_MALFORMED;
 		}
-		return el_parse_jv(v, log, err, errlen);
+		return unwrap(v, 0, log, err, errlen);
 	}
-	return el_parse_ccel(buf, n, log, err, errlen);
+	return parse_ccel(buf, n, log, err, errlen);
 }
 
 /* ---- runtime digests and replay ---- */

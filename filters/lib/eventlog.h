@@ -18,8 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jv.h>
-
 #define EL_RUNTIME_EVENT_TYPE 0x08000001u
 #define EL_EV_NO_ACTION 3u
 #define EL_MAX_EVENTS 65536
@@ -76,10 +74,6 @@ void el_free(struct eventlog *log);
  * one, an object holding it as eventLog / event_log (also under data or
  * tcb_info), or a binary TCG CCEL. Returns EL_OK or EL_MALFORMED. */
 int el_parse(const uint8_t *buf, size_t n, struct eventlog *log, char *err, size_t errlen);
-/* Parse an already-parsed JSON value (consumed) in the same forms. */
-int el_parse_jv(jv v, struct eventlog *log, char *err, size_t errlen);
-/* Parse a binary TCG crypto-agile event log (CCEL). */
-int el_parse_ccel(const uint8_t *buf, size_t n, struct eventlog *log, char *err, size_t errlen);
 
 /* Compute runtime digests, check recorded ones and replay RTMR0-3.
  * EL_OK, EL_MALFORMED (a boot event without a digest, a bad preimage) or

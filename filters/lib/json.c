@@ -138,6 +138,15 @@ void json_emit(jv v)
 	buf_free(&b);
 }
 
+void json_write_file(const char *path, jv v)
+{
+	struct buf b;
+	buf_init(&b);
+	json_dump_buf(v, 1, &b);
+	write_file(path, b.data, b.len, 0644);
+	buf_free(&b);
+}
+
 jv jv_hex(const uint8_t *p, size_t n)
 {
 	char stackbuf[257];

@@ -13,6 +13,9 @@
 void json_dump_buf(jv v, int pretty, struct buf *b);
 /* Write v to stdout canonically (pretty) with a newline; consumes v. */
 void json_emit(jv v);
+/* Write v canonically (pretty) with a newline to the file path (mode 0644),
+ * through the safe writer write_file; consumes v. */
+void json_write_file(const char *path, jv v);
 
 jv jv_hex(const uint8_t *p, size_t n);
 /* Set obj[key] = val (consumes obj and val). */

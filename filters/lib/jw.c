@@ -112,7 +112,7 @@ void json_string_literal(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 }
 
-void jw_strn(struct jw *w, const char *s, size_t n)
+static void jw_strn(struct jw *w, const char *s, size_t n)
 {
 	before_value(w);
 	json_string_literal(w->b, s, n);

@@ -1,8 +1,8 @@
 /* A streaming writer of canonical JSON (the same bytes as json_emit: sorted
- * keys, two-space indent or compact), for output too hot for jv: quote2json
- * writes tens of thousands of quotes a second with it. The caller gives the
- * keys of each object in sorted order; a key out of order is a bug and stops
- * the program (exit 70), so a test catches it. */
+ * keys, two-space indent or compact), for output too hot for jv: tens of
+ * thousands of quotes a second. The caller gives the keys of each object in
+ * sorted order; a key out of order is a bug and stops the program (exit 70),
+ * so a test catches it. */
 #ifndef MP_JW_H
 #define MP_JW_H
 
@@ -31,7 +31,6 @@ void jw_end_arr(struct jw *w);
  * must stay valid until the object ends. */
 void jw_key(struct jw *w, const char *k);
 void jw_str(struct jw *w, const char *s);
-void jw_strn(struct jw *w, const char *s, size_t n);
 void jw_hex(struct jw *w, const uint8_t *p, size_t n);
 void jw_int(struct jw *w, long long v);
 void jw_bool(struct jw *w, int v);

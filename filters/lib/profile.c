@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sha.h"
+
 const char *const mp_profiles[MP_NPROFILES] = {MP_PROFILE_LIST};
 
 const char *profile_lookup(const char *s)
@@ -55,4 +57,9 @@ int kms_version_valid(const char *v)
 		      *p == '.' || *p == '+' || *p == '-'))
 			return 0;
 	return 1;
+}
+
+void kms_default_binding(uint8_t out[32])
+{
+	sha256(KMS_BINDING_LABEL, sizeof KMS_BINDING_LABEL - 1, out);
 }

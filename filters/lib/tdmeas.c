@@ -10,7 +10,8 @@
 #include "tdx.h"
 #include "sha.h"
 
-int td_meas_from_quote(const uint8_t *raw, size_t n, struct td_meas *m, char *err, size_t errlen)
+/* From the raw bytes of a quote. Returns 0 or -1 with err. */
+static int td_meas_from_quote(const uint8_t *raw, size_t n, struct td_meas *m, char *err, size_t errlen)
 {
 	struct tdx_quote q;
 	char e2[400];

@@ -1,4 +1,4 @@
-/* libFuzzer harness for kms-sim's request reader (filters/lib/kmsreq.c):
+/* libFuzzer harness for kms-sim's request reader (filters/kms-sim/kmsreq.c):
  * any bytes as a POST /attest body, as base64 text and as a Content-Type
  * header. Nothing may crash or read out of bounds; every rejection carries
  * the text axum would send; an accepted base64 text is canonical (encoding
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/codec.h"
-#include "lib/kmsreq.h"
+#include "kms-sim/kmsreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

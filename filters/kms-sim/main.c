@@ -6,13 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,53 +18,68 @@
 
 #include <microhttpd.h>
 
+#include "lib/cli.h"
 #include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/json.h"
 #include "lib/jw.h"
-#include "lib/kmsreq.h"
-#include "lib/simca.h"
+#include "lib/profile.h"
+#include "kmsreq.h"
+#include "simca.h"
 
-static const char synopsis[] =
-	"kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"
-	"               [--image-digest D] [--tcb uptodate|outofdate] [--debug-td] [--bad-signature]\n"
-	"               [--pid-file F] [--boot-seconds S]";
+enum {
+	OPT_LISTEN = 'l', OPT_COMPOSE = 'c', OPT_STATE = 's', OPT_PROFILE = 'p', OPT_VERSION = 'k',
+	OPT_DIGEST = 'i', OPT_TCB = 't', OPT_DEBUG_TD = 'd', OPT_BAD_SIG = 'b', OPT_PID_FILE = 'P',
+	OPT_BOOT = 'B'
+};
 
-static const char *const PROFILES[] = {"debug", "debug-read-only", "locked-read-only"};
+#define DEFAULT_VERSION "2.3.40"
 #define PIN_FILE "image-profile"
 #define LOCK_FILE "kms-sim.lock"
-#define DEFAULT_VERSION "2.3.40"
 
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Serve a SIMULATED mero-kms on loopback: GET /health, POST /attest with TDX quotes signed by a\n"
-	       "simulated PCK chain; writes matching DCAP collateral. Trusted only with --root-ca DIR/root-ca.pem.\n"
-	       "\n"
-	       "  --listen ADDR:PORT  loopback address (127.0.0.0/8 or localhost); port 0 picks a free port\n"
-	       "  --compose FILE      the compose file: its SHA-256 is the compose-hash runtime event\n"
-	       "  --state DIR         keys, certificates, collateral.json, root-ca.pem/.der and the image's\n"
-	       "                      pinned profile (DIR/image-profile); created when missing\n"
-	       "  --profile P         debug, debug-read-only or locked-read-only; pinned into DIR/image-profile\n"
-	       "                      when absent (the image build), else it must match the pin\n"
-	       "  --kms-version V     reported by /health and measured (default %s; mero-kms-v prefix stripped)\n"
-	       "  --image-digest D    the KMS image digest the compose file deploys (checked, reported)\n"
-	       "  --tcb MODE          uptodate (default) or outofdate: the platform matches only an OutOfDate level\n"
-	       "  --debug-td          set the DEBUG TD attribute\n"
-	       "  --bad-signature     sign the quotes wrongly (the quote signature check fails)\n"
-	       "  --pid-file F        write the process id to F while serving\n"
-	       "  --boot-seconds S    answer /health with 503 {\"status\":\"starting\"} for the first S seconds,\n"
-	       "                      as a CVM that is still booting (default 0)\n"
-	       "  --help, --version\n"
-	       "\n"
-	       "environment: MERO_KMS_PROFILE (legacy KMS_POLICY_PROFILE) must agree with the pinned profile.\n"
-	       "stdout: the URL (http://HOST:PORT) and a newline once connections are accepted; nothing else.\n"
-	       "Serves until SIGTERM or SIGINT.\n"
-	       "exit: 0 stopped by a signal, 2 usage, 65 compose file over 1 MiB, 66 compose file missing,\n"
-	       "69 cannot listen (port in use), 70 internal error, 74 I/O error, 78 profile pinning refused\n"
-	       "or bad state.\n",
-	       synopsis, DEFAULT_VERSION);
-}
+static const struct cli_opt options[] = {
+	{"listen", OPT_LISTEN, "ADDRESS", "HOST:PORT, a loopback address (127.0.0.0/8 or localhost); port 0\n"
+					 "picks a free port", 0},
+	{"compose", OPT_COMPOSE, "FILE", "the compose file: its SHA-256 is the compose-hash runtime event", 0},
+	{"state", OPT_STATE, "DIR", "keys, certificates, collateral.json, root-ca.pem/.der and the image's\n"
+				    "pinned profile (DIR/image-profile); created when missing", 0},
+	{"profile", OPT_PROFILE, "P", "debug, debug-read-only or locked-read-only; pinned into\n"
+				      "DIR/image-profile when absent (the image build), else it must match", 0},
+	{"kms-version", OPT_VERSION, "V", "reported by /health and measured (default " DEFAULT_VERSION ";\n"
+					  "a mero-kms-v prefix is stripped)", 0},
+	{"image-digest", OPT_DIGEST, "D", "the KMS image digest the compose file deploys (checked, reported)", 0},
+	{"tcb", OPT_TCB, "MODE", "uptodate (default) or outofdate: the platform matches only an\n"
+				 "OutOfDate level", 0},
+	{"debug-td", OPT_DEBUG_TD, NULL, "set the DEBUG TD attribute", 0},
+	{"bad-signature", OPT_BAD_SIG, NULL, "sign the quotes wrongly (the quote signature check fails)", 0},
+	{"pid-file", OPT_PID_FILE, "FILE", "write the process id to FILE while serving", 0},
+	{"boot-seconds", OPT_BOOT, "S", "answer /health with 503 {\"status\":\"starting\"} for the first S\n"
+					"seconds (0 to 3600, default 0), as a CVM that is still booting", 0},
+	{0}};
+
+static const struct cli_spec spec = {
+	.synopsis = "kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"
+		    "               [--image-digest D] [--tcb uptodate|outofdate] [--debug-td] [--bad-signature]\n"
+		    "               [--pid-file FILE] [--boot-seconds S]",
+	.about = "Serve a SIMULATED mero-kms on loopback: GET /health, POST /attest with TDX quotes signed by a\n"
+		 "simulated PCK chain; writes matching DCAP collateral. Trusted only with --root-ca DIR/root-ca.pem.",
+	.opts = options,
+	.trailer = "environment: MERO_KMS_PROFILE (legacy KMS_POLICY_PROFILE) must agree with the pinned profile.\n"
+		   "stdout: the URL (http://HOST:PORT) and a newline once connections are accepted; nothing else.\n"
+		   "Serves until SIGTERM, SIGINT or SIGHUP (then exit 0, the pid file removed).\n"
+		   "exit: 0 stopped by a signal, 2 usage, 65 compose file over 1 MiB, 66 compose file missing,\n"
+		   "69 cannot listen (port in use), 70 internal error, 74 I/O error, 78 profile pinning refused\n"
+		   "or bad state.",
+};
+
+/* What the command line asks for. */
+struct config {
+	const char *listen, *compose, *dir, *profile, *pid_file, *version, *digest;
+	double boot_seconds;
+	struct simtd_config td;
+	char host[64];
+	struct sockaddr_in sa;
+};
 
 struct server {
 	struct simtd td;
@@ -82,8 +95,8 @@ struct request {
 
 /* ---- options ---- */
 
-/* The profile named by raw (trimmed, any case), or NULL; out gets the
- * lower-cased text (at most 31 characters) for messages. */
+/* The profile named by raw (trimmed, any case: as mero-kms reads it), or
+ * NULL; out gets the lower-cased text (at most 31 characters) for messages. */
 static const char *known_profile(const char *raw, char out[32])
 {
 	const char *a = raw, *e = raw + strlen(raw);
@@ -95,12 +108,7 @@ static const char *known_profile(const char *raw, char out[32])
 	for (k = 0; k < n && k < 31; k++)
 		out[k] = (char)tolower((unsigned char)a[k]);
 	out[k] = 0;
-	if (n > 31)
-		return NULL;
-	for (size_t i = 0; i < sizeof PROFILES / sizeof PROFILES[0]; i++)
-		if (strcmp(out, PROFILES[i]) == 0)
-			return PROFILES[i];
-	return NULL;
+	return n > 31 ? NULL : profile_lookup(out);
 }
 
 static int token_ok(const char *s, const char *extra, size_t max)
@@ -114,25 +122,78 @@ static int token_ok(const char *s, const char *extra, size_t max)
 	return 1;
 }
 
-static void parse_listen(const char *arg, char host[64], struct sockaddr_in *sa)
+static void parse_listen(const struct cli *cl, struct config *c)
 {
-	const char *colon = strrchr(arg, ':');
-	if (!colon || colon == arg || (size_t)(colon - arg) >= 64)
-		usage_fail(synopsis, "--listen wants HOST:PORT, not '%s'", arg);
-	memcpy(host, arg, (size_t)(colon - arg));
-	host[colon - arg] = 0;
+	const char *arg = c->listen, *colon = strrchr(arg, ':');
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof c->host)
+		cli_usage(cl, "--listen wants HOST:PORT, not '%s'", arg);
+	memcpy(c->host, arg, (size_t)(colon - arg));
+	c->host[colon - arg] = 0;
 	long long port = parse_uint(colon + 1, 65535);
 	if (port < 0)
-		usage_fail(synopsis, "--listen: bad port '%s'", colon + 1);
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	const char *addr = strcmp(host, "localhost") == 0 ? "127.0.0.1" : host;
-	if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1 || (ntohl(sa->sin_addr.s_addr) >> 24) != 127)
-		usage_fail(synopsis, "--listen: '%s' is not a loopback IPv4 address (127.0.0.0/8 or localhost)", host);
+		cli_usage(cl, "--listen: bad port '%s'", colon + 1);
+	memset(&c->sa, 0, sizeof c->sa);
+	c->sa.sin_family = AF_INET;
+	c->sa.sin_port = htons((uint16_t)port);
+	const char *addr = strcmp(c->host, "localhost") == 0 ? "127.0.0.1" : c->host;
+	if (inet_pton(AF_INET, addr, &c->sa.sin_addr) != 1 || (ntohl(c->sa.sin_addr.s_addr) >> 24) != 127)
+		cli_usage(cl, "--listen: '%s' is not a loopback IPv4 address (127.0.0.0/8 or localhost)", c->host);
+}
+
+static void take_option(const struct cli *cl, struct config *c, int id, const char *val)
+{
+	switch (id) {
+	case OPT_LISTEN: c->listen = val; break;
+	case OPT_COMPOSE: c->compose = val; break;
+	case OPT_STATE: c->dir = val; break;
+	case OPT_PROFILE: c->profile = val; break;
+	case OPT_VERSION: c->version = val; break;
+	case OPT_DIGEST: c->digest = val; break;
+	case OPT_TCB:
+		if (strcmp(val, "uptodate") && strcmp(val, "outofdate"))
+			cli_usage(cl, "--tcb is uptodate or outofdate, not '%s'", val);
+		c->td.outofdate = strcmp(val, "outofdate") == 0;
+		break;
+	case OPT_DEBUG_TD: c->td.debug = 1; break;
+	case OPT_BAD_SIG: c->td.bad_signature = 1; break;
+	case OPT_PID_FILE: c->pid_file = val; break;
+	case OPT_BOOT:
+		if ((c->boot_seconds = parse_seconds(val, 0, 3600)) < 0)
+			cli_usage(cl, "--boot-seconds needs 0 to 3600 seconds, not '%s'", val);
+		break;
+	}
+}
+
+/* The command line: every value checked, nothing touched yet. */
+static void parse_options(struct config *c, int argc, char **argv)
+{
+	memset(c, 0, sizeof *c);
+	c->version = DEFAULT_VERSION;
+	struct cli cl;
+	cli_parse(&cl, &spec, argc, argv);
+	const char *val;
+	for (int id; (id = cli_next(&cl, &val));)
+		take_option(&cl, c, id, val);
+	if (!c->listen || !c->compose || !c->dir)
+		cli_usage(&cl, "--listen, --compose and --state are required");
+	if (!kms_version_valid(c->version))
+		cli_usage(&cl, "--kms-version: '%s' is not a version (X.Y.Z, optionally -pre or +build)", c->version);
+	c->version = kms_version_bare(c->version);
+	if (c->digest && !token_ok(c->digest, "._/:@+-", 256))
+		cli_usage(&cl, "--image-digest: '%s' is not an image reference or digest", c->digest);
+	parse_listen(&cl, c);
+	cli_free(&cl);
 }
 
 /* ---- ADR-0001: the image-pinned profile ---- */
+
+static char *path_in(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
 
 static const char *env_override(const char **name)
 {
@@ -152,11 +213,10 @@ static const char *env_override(const char **name)
  * --profile when absent), which --profile and the environment must match. */
 static const char *pinned_profile(const char *dir, const char *arg)
 {
-	char *path = xmalloc(strlen(dir) + sizeof PIN_FILE + 2), buf[32];
-	sprintf(path, "%s/%s", dir, PIN_FILE);
+	char *path = path_in(dir, PIN_FILE), buf[32];
 	const char *want = NULL, *pin;
 	if (arg && !(want = known_profile(arg, buf)))
-		usage_fail(synopsis, "unsupported profile '%s' (debug, debug-read-only or locked-read-only)", arg);
+		usage_fail(spec.synopsis, "unsupported profile '%s' (%s)", arg, profile_choices());
 	struct buf b;
 	if (read_file_capped(path, 4096, &b, RF_SOFT) == 0) {
 		/* trimmed content, as mero-kms reads /etc/mero-kms/image-profile */
@@ -177,7 +237,7 @@ static const char *pinned_profile(const char *dir, const char *arg)
 			     path, binary ? "(binary data)" : t);
 	} else if (errno == ENOENT) {
 		if (!want)
-			usage_fail(synopsis, "--profile is required: '%s' does not exist yet", path);
+			usage_fail(spec.synopsis, "--profile is required: '%s' does not exist yet", path);
 		char text[40];
 		snprintf(text, sizeof text, "%s\n", want);
 		write_file(path, text, strlen(text), 0644); /* the image build */
@@ -196,8 +256,7 @@ static const char *pinned_profile(const char *dir, const char *arg)
 		if (!*buf)
 			fail(EXIT_CONFIG, "%s is set but empty: KMS policy profile cannot be empty; refusing to start", name);
 		if (!o)
-			fail(EXIT_CONFIG, "%s '%s' is not a supported profile (debug, debug-read-only, locked-read-only)",
-			     name, buf);
+			fail(EXIT_CONFIG, "%s '%s' is not a supported profile (%s)", name, buf, profile_choices());
 		if (o != pin)
 			fail(EXIT_CONFIG,
 			     "%s '%s' does not match profile-pinned image value '%s'; build/deploy the matching KMS "
@@ -297,9 +356,7 @@ static enum MHD_Result route(struct server *srv, struct MHD_Connection *c, const
 	if (strcmp(url, "/health") == 0) {
 		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "", 0, "GET,HEAD");
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if ((double)ts.tv_sec + ts.tv_nsec / 1e9 < srv->alive_at) {
+		if (mono_now() < srv->alive_at) {
 			static const char starting[] = "{\"status\":\"starting\",\"service\":\"mero-kms-phala\"}";
 			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", starting, sizeof starting - 1, NULL);
 		}
@@ -350,7 +407,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_
 	}
 }
 
-/* ---- main ---- */
+/* ---- the steps of main ---- */
 
 static int listen_on(const char *host, struct sockaddr_in *sa)
 {
@@ -368,175 +425,143 @@ static int listen_on(const char *host, struct sockaddr_in *sa)
 	return fd;
 }
 
-static void state_dir(const char *dir)
+/* The state folder, created when missing, and its lock held (a link planted
+ * at the lock's name is removed, never followed). Returns the lock's fd. */
+static int lock_state(const char *dir)
 {
 	struct stat st;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		fail(EXIT_IOERR, "cannot create state folder '%s': %s", dir, strerror(errno));
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		fail(EXIT_CONFIG, "state folder '%s' is not a folder", dir);
+	char *path = path_in(dir, LOCK_FILE);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP && unlink(path) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0)
+		fail(EXIT_IOERR, "cannot lock '%s': %s", path, strerror(errno));
+	free(path);
+	return fd;
 }
 
-int main(int argc, char **argv)
+/* Under the state lock: the pinned profile, the listening socket (*fd), the
+ * PKI and the collateral; the simulated TD made from them. Returns whether
+ * the collateral was written. */
+static int prepare_state(struct config *c, const struct buf *compose, struct server *srv, int *fd)
 {
-	prog_init(argv[0]);
-	const char *listen_arg = NULL, *compose = NULL, *dir = NULL, *profile_arg = NULL, *pid_file = NULL;
-	const char *version = DEFAULT_VERSION, *digest = NULL;
-	struct simtd_config cfg = {0};
-	double boot_seconds = 0;
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'}, {"compose", required_argument, NULL, 'c'},
-		{"state", required_argument, NULL, 's'}, {"profile", required_argument, NULL, 'p'},
-		{"kms-version", required_argument, NULL, 'k'}, {"image-digest", required_argument, NULL, 'i'},
-		{"tcb", required_argument, NULL, 't'}, {"debug-td", no_argument, NULL, 'd'},
-		{"bad-signature", no_argument, NULL, 'b'}, {"pid-file", required_argument, NULL, 'P'},
-		{"boot-seconds", required_argument, NULL, 'B'},
-		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': listen_arg = optarg; break;
-		case 'c': compose = optarg; break;
-		case 's': dir = optarg; break;
-		case 'p': profile_arg = optarg; break;
-		case 'k': version = optarg; break;
-		case 'i': digest = optarg; break;
-		case 't':
-			if (strcmp(optarg, "uptodate") && strcmp(optarg, "outofdate"))
-				usage_fail(synopsis, "--tcb is uptodate or outofdate, not '%s'", optarg);
-			cfg.outofdate = strcmp(optarg, "outofdate") == 0;
-			break;
-		case 'd': cfg.debug = 1; break;
-		case 'b': cfg.bad_signature = 1; break;
-		case 'P': pid_file = optarg; break;
-		case 'B': {
-			char *end;
-			boot_seconds = strtod(optarg, &end);
-			if (!*optarg || *end || !(boot_seconds >= 0) || boot_seconds > 3600)
-				usage_fail(synopsis, "--boot-seconds needs 0 to 3600 seconds, not '%s'", optarg);
-			break;
-		}
-		case 'h': help(); close_stdout(); return 0;
-		case 'V': printf("kms-sim %s\n", MP_VERSION); close_stdout(); return 0;
-		default:
-			if (optopt && strchr("lcspkitP", optopt))
-				usage_fail(synopsis, "option '%s' needs a value", argv[optind - 1]);
-			usage_fail(synopsis, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
-	if (!listen_arg || !compose || !dir)
-		usage_fail(synopsis, "--listen, --compose and --state are required");
-	if (strncmp(version, "mero-kms-v", 10) == 0)
-		version += 10;
-	if (!token_ok(version, "._+-", 64))
-		usage_fail(synopsis, "--kms-version: '%s' is not a version (letters, digits, . _ + -)", version);
-	if (digest && !token_ok(digest, "._/:@+-", 256))
-		usage_fail(synopsis, "--image-digest: '%s' is not an image reference or digest", digest);
-	char host[64];
-	struct sockaddr_in sa;
-	parse_listen(listen_arg, host, &sa);
-
-	struct buf comp;
-	read_file_capped(compose, MP_MIB, &comp, 0);
-	if (digest) {
-		const char *d = strstr(digest, "sha256:") ? strstr(digest, "sha256:") : digest;
-		if (!memmem(comp.data, comp.len, d, strlen(d)))
-			warnx("warning: the compose file '%s' does not mention the image digest '%s'", compose, d);
-	}
-
-	/* from here SIGTERM and SIGINT are taken by sigwait below (the server thread
-	 * inherits the mask): one that arrives during startup stops the server
-	 * cleanly as soon as it is up */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* the state folder: pin, PKI and collateral under one lock */
-	state_dir(dir);
-	char *lock_path = xmalloc(strlen(dir) + sizeof LOCK_FILE + 2);
-	sprintf(lock_path, "%s/%s", dir, LOCK_FILE);
-	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX) != 0)
-		fail(EXIT_IOERR, "cannot lock '%s': %s", lock_path, strerror(errno));
-	free(lock_path);
-	const char *profile = pinned_profile(dir, profile_arg);
-	int fd = listen_on(host, &sa);
-
+	int lock = lock_state(c->dir);
+	c->td.profile = pinned_profile(c->dir, c->profile);
+	*fd = listen_on(c->host, &c->sa);
 	char err[512];
 	struct simca ca;
-	int collateral_written, r;
+	int written, r;
 	long long now = now_epoch();
-	if ((r = simca_open(&ca, dir, now, err, sizeof err)) ||
-	    (r = simca_collateral(&ca, dir, now, &collateral_written, err, sizeof err)))
+	if ((r = simca_open(&ca, c->dir, now, err, sizeof err)) ||
+	    (r = simca_collateral(&ca, c->dir, now, &written, err, sizeof err)))
 		fail(r, "%s", err);
 	close(lock);
-
-	struct server srv;
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	srv.alive_at = (double)t0.tv_sec + t0.tv_nsec / 1e9 + boot_seconds;
-	cfg.profile = profile;
-	cfg.version = version;
-	cfg.compose = comp.data;
-	cfg.compose_len = comp.len;
-	if ((r = simtd_init(&srv.td, &ca, &cfg, err, sizeof err)))
+	c->td.version = c->version;
+	c->td.compose = compose->data;
+	c->td.compose_len = compose->len;
+	if ((r = simtd_init(&srv->td, &ca, &c->td, err, sizeof err)))
 		fail(r, "%s", err);
 	simca_close(&ca);
-	buf_free(&comp);
+	return written;
+}
+
+static void server_texts(struct server *srv, const struct config *c)
+{
 	jv h = jv_object();
 	h = jv_object_set(h, jv_string("status"), jv_string("alive"));
 	h = jv_object_set(h, jv_string("service"), jv_string("mero-kms-phala"));
-	h = jv_object_set(h, jv_string("version"), jv_string(version));
-	h = jv_object_set(h, jv_string("profile"), jv_string(profile));
+	h = jv_object_set(h, jv_string("version"), jv_string(c->version));
+	h = jv_object_set(h, jv_string("profile"), jv_string(c->td.profile));
 	jv hs = jv_dump_string(h, 0);
-	srv.health = xstrdup(jv_string_value(hs));
+	srv->health = xstrdup(jv_string_value(hs));
 	jv_free(hs);
-	srv.vm_config_js = string_literal(srv.td.vm_config);
+	srv->vm_config_js = string_literal(srv->td.vm_config);
+	srv->alive_at = mono_now() + c->boot_seconds;
+}
 
-	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET,
-		fd, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_END);
-	if (!d)
-		fail(EXIT_SOFTWARE, "cannot start the HTTP server on %s:%u", host, ntohs(sa.sin_port));
-	if (pid_file) {
+/* Tell the world: the pid file, then the URL on stdout, which is closed (a
+ * reader of the pipe sees its end). */
+static void announce(struct MHD_Daemon *d, const struct config *c)
+{
+	if (c->pid_file) {
 		char p[32];
 		snprintf(p, sizeof p, "%ld\n", (long)getpid());
-		write_file(pid_file, p, strlen(p), 0644);
+		write_file(c->pid_file, p, strlen(p), 0644);
 	}
-	printf("http://%s:%u\n", host, ntohs(sa.sin_port));
+	printf("http://%s:%u\n", c->host, ntohs(c->sa.sin_port));
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		int e = errno;
 		MHD_stop_daemon(d);
-		if (pid_file)
-			unlink(pid_file);
+		if (c->pid_file)
+			unlink(c->pid_file);
 		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(e));
 	}
-	/* stdout is done: let a reader of the pipe see its end */
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDOUT_FILENO);
 		close(null);
 	}
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM";
+}
+
+int main(int argc, char **argv)
+{
+	prog_init(argv[0]);
+	struct config c;
+	parse_options(&c, argc, argv);
+	struct buf comp;
+	read_file_capped(c.compose, MP_MIB, &comp, 0);
+	if (c.digest) {
+		const char *d = strstr(c.digest, "sha256:") ? strstr(c.digest, "sha256:") : c.digest;
+		if (!memmem(comp.data, comp.len, d, strlen(d)))
+			warnx("warning: the compose file '%s' does not mention the image digest '%s'", c.compose, d);
+	}
+
+	/* from here SIGTERM, SIGINT and SIGHUP are taken by sigwait below (the
+	 * server thread inherits the mask): one that arrives during startup stops
+	 * the server cleanly as soon as it is up. A server ignores SIGPIPE: a
+	 * client that goes away is no reason to stop. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct server srv;
+	int fd;
+	int written = prepare_state(&c, &comp, &srv, &fd);
+	buf_free(&comp);
+	server_texts(&srv, &c);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET,
+		fd, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_END);
+	if (!d)
+		fail(EXIT_SOFTWARE, "cannot start the HTTP server on %s:%u", c.host, ntohs(c.sa.sin_port));
+	announce(d, &c);
 	warnx("SIMULATED mero-kms-phala %s, profile %s, tcb %s%s%s, on http://%s:%u (collateral %s; trust only with "
 	      "--root-ca %s/root-ca.pem)",
-	      version, profile, cfg.outofdate ? "outofdate" : "uptodate", cfg.debug ? ", debug TD" : "",
-	      cfg.bad_signature ? ", bad signatures" : "", host, ntohs(sa.sin_port),
-	      collateral_written ? "written" : "kept", dir);
+	      c.version, c.td.profile, c.td.outofdate ? "outofdate" : "uptodate", c.td.debug ? ", debug TD" : "",
+	      c.td.bad_signature ? ", bad signatures" : "", c.host, ntohs(c.sa.sin_port), written ? "written" : "kept",
+	      c.dir);
 
 	int sig = 0;
 	while (sigwait(&set, &sig) != 0)
 		;
 	MHD_stop_daemon(d);
-	if (pid_file)
-		unlink(pid_file);
-	warnx("stopped by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	if (c.pid_file)
+		unlink(c.pid_file);
+	warnx("stopped by %s", signal_name(sig));
 	simtd_free(&srv.td);
 	free(srv.health);
 	free(srv.vm_config_js);

@@ -18,7 +18,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "sha.h"
 
 #define KMSREQ_BODY_LIMIT 65536 /* axum DefaultBodyLimit::max in mero-kms */
 
@@ -34,9 +33,6 @@ struct kmsreq {
 	uint8_t binding[32];
 	int binding_given;  /* 0: the default binding was used */
 };
-
-/* sha256("mero-kms-phala-attest-v1"), mero-kms's default binding */
-void kmsreq_default_binding(uint8_t out[32]);
 
 /* Parse and validate a request body. msg receives the response text
  * (KMSREQ_SYNTAX, KMSREQ_DATA) or the details (KMSREQ_INVALID). */

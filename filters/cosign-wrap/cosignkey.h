@@ -13,9 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jv.h>
 #include <openssl/evp.h>
 
-#include "common.h"
+#include "lib/common.h"
 
 /* Labels of cosign's encrypted key PEM: current and legacy. */
 #define COSIGN_LABEL "ENCRYPTED SIGSTORE PRIVATE KEY"
@@ -56,10 +57,6 @@ int cosign_pub_parse(const char *text, size_t len, EVP_PKEY **out, char *err, si
 /* base64(SHA-256(SPKI DER)): the publicKey hint of a Sigstore bundle; new string or NULL. */
 char *cosign_key_hint(EVP_PKEY *key);
 
-/* 1 when key is ECDSA P-256; otherwise 0 and a description ("RSA 2048-bit",
- * "EC secp384r1", "ED25519") in what. */
-int cosign_key_is_p256(EVP_PKEY *key, char *what, size_t whatlen);
-
 /* ECDSA over a SHA-256 digest: DER signature (OPENSSL_free it); 0 or -1. */
 int cosign_sign_digest(EVP_PKEY *key, const uint8_t digest[32], uint8_t **sig, size_t *siglen);
 /* 1 valid, 0 invalid. sig is DER. */
@@ -70,7 +67,12 @@ int cosign_verify_digest(EVP_PKEY *key, const uint8_t digest[32], const uint8_t 
 int cosign_sig_to_der(const uint8_t *sig, size_t len, struct buf *out);
 
 /* Strict standard base64 (padding required, CR/LF ignored as Go does) into
- * out (replaced); 0 or -1. */
+ * out (replaced); 0, -1 not base64, or COSIGN_B64_NUL: base64 text with a NUL
+ * byte inside (refused: a NUL never belongs in base64 text). */
+enum { COSIGN_B64_NUL = -2 };
 int cosign_b64_decode(const char *s, size_t len, struct buf *out);
+/* The same over the string member key of obj (a NUL inside it counts, unlike
+ * strlen); -1 also when the member is absent or not a string. */
+int cosign_b64_member(jv obj, const char *key, struct buf *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -15,10 +16,10 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
-#include "codec.h"
-#include "ecdsa.h"
-#include "json.h"
-#include "sha.h"
+#include "lib/codec.h"
+#include "lib/ecdsa.h"
+#include "lib/json.h"
+#include "lib/sha.h"
 
 void cosign_init(void)
 {
@@ -77,9 +78,22 @@ int cosign_b64_decode(const char *s, size_t len, struct buf *out)
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != s + len)
 		return -1;
+	/* libsodium finds NUL in the ignore list (strchr) and skips it */
+	if (memchr(s, 0, len))
+		return COSIGN_B64_NUL;
 	out->len = n;
 	out->data[n] = 0;
 	return 0;
+}
+
+int cosign_b64_member(jv obj, const char *key, struct buf *out)
+{
+	jv v = json_get(obj, key);
+	int r = -1;
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		r = cosign_b64_decode(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), out);
+	jv_free(v);
+	return r;
 }
 
 /* ---- PEM ---------------------------------------------------------------- */
@@ -167,12 +181,17 @@ static int pem_body(const struct pem *p, struct secret *der, char *err, size_t e
 		secret_free(der);
 		return set_err(err, errlen, EXIT_DATAERR, "PEM block '%s' is not valid base64", p->label);
 	}
+	/* libsodium skips NUL as if it were in the ignore list */
+	if (memchr(p->body, 0, p->bodylen)) {
+		secret_free(der);
+		return set_err(err, errlen, EXIT_DATAERR, "PEM block '%s' holds a NUL byte in its base64 text", p->label);
+	}
 	return 0;
 }
 
 /* ---- key checks --------------------------------------------------------- */
 
-int cosign_key_is_p256(EVP_PKEY *key, char *what, size_t whatlen)
+static int cosign_key_is_p256(EVP_PKEY *key, char *what, size_t whatlen)
 {
 	if (ec_is_p256(key))
 		return 1;
@@ -215,12 +234,6 @@ static EVP_PKEY *pkcs8_to_key(const uint8_t *der, size_t len)
 
 /* ---- cosign's encrypted format ------------------------------------------ */
 
-static int json_b64(jv obj, const char *key, struct buf *out)
-{
-	const char *s = json_str(obj, key);
-	return s ? cosign_b64_decode(s, strlen(s), out) : -1;
-}
-
 static int scrypt_n_ok(double n)
 {
 	return n == COSIGN_SCRYPT_N_LEGACY || n == COSIGN_SCRYPT_N_DEFAULT || n == COSIGN_SCRYPT_N_OWASP;
@@ -234,6 +247,91 @@ static int number_member(jv obj, const char *key, double *out)
 		*out = jv_number_value(v);
 	jv_free(v);
 	return ok;
+}
+
+/* The parts of cosign's encrypted key JSON. */
+struct sealed {
+	struct buf salt, nonce, ct;
+	double n, r, p;
+};
+
+/* Read and check the kdf, cipher and ciphertext of the key JSON doc. */
+static int sealed_parse(jv doc, struct sealed *sb, char *err, size_t errlen)
+{
+	jv kdf = json_get(doc, "kdf"), params = json_get(kdf, "params"), cipher = json_get(doc, "cipher");
+	const char *kname = json_str(kdf, "name"), *cname = json_str(cipher, "name");
+	int rc = EXIT_DATAERR;
+	if (jv_get_kind(doc) != JV_KIND_OBJECT || jv_get_kind(kdf) != JV_KIND_OBJECT ||
+	    jv_get_kind(cipher) != JV_KIND_OBJECT)
+		set_err(err, errlen, rc, "encrypted key: the JSON lacks the kdf or cipher object");
+	else if (!kname || strcmp(kname, "scrypt") != 0)
+		set_err(err, errlen, rc, "encrypted key: kdf is not scrypt");
+	else if (jv_get_kind(params) != JV_KIND_OBJECT || !number_member(params, "N", &sb->n) ||
+		 !number_member(params, "r", &sb->r) || !number_member(params, "p", &sb->p))
+		set_err(err, errlen, rc, "encrypted key: scrypt params N, r, p are missing");
+	else if (!scrypt_n_ok(sb->n) || sb->r != 8 || sb->p != 1)
+		set_err(err, errlen, rc,
+			"encrypted key: unsupported scrypt parameters N=%.0f r=%.0f p=%.0f (cosign accepts N=32768, "
+			"65536 or 131072 with r=8, p=1)",
+			sb->n, sb->r, sb->p);
+	else if (cosign_b64_member(kdf, "salt", &sb->salt) || sb->salt.len > 1024)
+		set_err(err, errlen, rc, "encrypted key: the scrypt salt is not base64 (or exceeds 1 KiB)");
+	else if (!cname || strcmp(cname, "nacl/secretbox") != 0)
+		set_err(err, errlen, rc, "encrypted key: cipher is not nacl/secretbox");
+	else if (cosign_b64_member(cipher, "nonce", &sb->nonce) || sb->nonce.len != crypto_secretbox_NONCEBYTES)
+		set_err(err, errlen, rc, "encrypted key: the secretbox nonce is not 24 bytes of base64");
+	else if (cosign_b64_member(doc, "ciphertext", &sb->ct) || sb->ct.len <= crypto_secretbox_MACBYTES ||
+		 sb->ct.len > COSIGN_KEY_MAX)
+		set_err(err, errlen, rc, "encrypted key: the ciphertext is not base64 of a secretbox");
+	else
+		rc = 0;
+	jv_free(params);
+	jv_free(kdf);
+	jv_free(cipher);
+	return rc;
+}
+
+/* scrypt the password, open the secretbox into plain (secret memory). */
+static int sealed_open(const struct sealed *sb, const char *pw, size_t pwlen, struct secret *plain, char *err,
+		       size_t errlen)
+{
+	uint8_t dk[crypto_secretbox_KEYBYTES];
+	if (crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)pw, pwlen, sb->salt.data, sb->salt.len,
+						  (uint64_t)sb->n, (uint32_t)sb->r, (uint32_t)sb->p, dk, sizeof dk) != 0) {
+		sodium_memzero(dk, sizeof dk);
+		return set_err(err, errlen, EXIT_SOFTWARE, "scrypt failed (N=%.0f needs %.0f MiB of memory)", sb->n,
+			       128 * sb->r * sb->n / 1048576);
+	}
+	secret_alloc(plain, sb->ct.len - crypto_secretbox_MACBYTES);
+	int opened = crypto_secretbox_open_easy(plain->p, sb->ct.data, sb->ct.len, sb->nonce.data, dk) == 0;
+	sodium_memzero(dk, sizeof dk);
+	if (!opened)
+		return set_err(err, errlen, EXIT_NOPERM,
+			       "cannot decrypt the cosign key: wrong password, or the key file is corrupted");
+	plain->len = sb->ct.len - crypto_secretbox_MACBYTES;
+	return 0;
+}
+
+/* The decrypted key: PKCS#8 DER, or (cosign's own test key) SEC1. */
+static int plain_key(const struct secret *plain, EVP_PKEY **out, char *err, size_t errlen)
+{
+	*out = pkcs8_to_key(plain->p, plain->len);
+	if (*out)
+		return 0;
+	/* cosign's own test key pemcosigneckey holds SEC1 in the box, which
+	 * cosign rejects; the key itself is sound, so accept it and say so */
+	const unsigned char *q = plain->p;
+	*out = d2i_PrivateKey(EVP_PKEY_EC, NULL, &q, (long)plain->len);
+	if (*out && q != plain->p + plain->len) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+	}
+	if (!*out)
+		return set_err(err, errlen, EXIT_DATAERR, "encrypted key: the decrypted key is not PKCS#8 DER");
+	ERR_clear_error();
+	warnx("warning: this cosign key holds a SEC1 EC key where cosign expects PKCS#8; cosign itself "
+	      "cannot load it (make a new one with generate-key-pair)");
+	return 0;
 }
 
 static int decrypt_cosign(const struct pem *p, const char *pw, size_t pwlen, EVP_PKEY **out, char *err,
@@ -250,98 +348,19 @@ static int decrypt_cosign(const struct pem *p, const char *pw, size_t pwlen, EVP
 		jv_free(doc);
 		return set_err(err, errlen, EXIT_DATAERR, "encrypted key: the PEM body is not JSON");
 	}
-	struct buf salt, nonce, ct;
-	buf_init(&salt);
-	buf_init(&nonce);
-	buf_init(&ct);
-	jv kdf = json_get(doc, "kdf"), params = jv_invalid(), cipher = json_get(doc, "cipher");
-	double n = 0, r = 0, pp = 0;
-	const char *kname, *cname;
-	rc = EXIT_DATAERR;
-	if (jv_get_kind(doc) != JV_KIND_OBJECT || jv_get_kind(kdf) != JV_KIND_OBJECT ||
-	    jv_get_kind(cipher) != JV_KIND_OBJECT) {
-		set_err(err, errlen, rc, "encrypted key: the JSON lacks the kdf or cipher object");
-		goto out;
-	}
-	kname = json_str(kdf, "name");
-	if (!kname || strcmp(kname, "scrypt") != 0) {
-		set_err(err, errlen, rc, "encrypted key: kdf is not scrypt");
-		goto out;
-	}
-	params = json_get(kdf, "params");
-	if (jv_get_kind(params) != JV_KIND_OBJECT || !number_member(params, "N", &n) ||
-	    !number_member(params, "r", &r) || !number_member(params, "p", &pp)) {
-		set_err(err, errlen, rc, "encrypted key: scrypt params N, r, p are missing");
-		goto out;
-	}
-	if (!scrypt_n_ok(n) || r != 8 || pp != 1) {
-		set_err(err, errlen, rc,
-			"encrypted key: unsupported scrypt parameters N=%.0f r=%.0f p=%.0f (cosign accepts N=32768, "
-			"65536 or 131072 with r=8, p=1)",
-			n, r, pp);
-		goto out;
-	}
-	if (json_b64(kdf, "salt", &salt) || salt.len > 1024) {
-		set_err(err, errlen, rc, "encrypted key: the scrypt salt is not base64 (or exceeds 1 KiB)");
-		goto out;
-	}
-	cname = json_str(cipher, "name");
-	if (!cname || strcmp(cname, "nacl/secretbox") != 0) {
-		set_err(err, errlen, rc, "encrypted key: cipher is not nacl/secretbox");
-		goto out;
-	}
-	if (json_b64(cipher, "nonce", &nonce) || nonce.len != crypto_secretbox_NONCEBYTES) {
-		set_err(err, errlen, rc, "encrypted key: the secretbox nonce is not 24 bytes of base64");
-		goto out;
-	}
-	if (json_b64(doc, "ciphertext", &ct) || ct.len <= crypto_secretbox_MACBYTES || ct.len > COSIGN_KEY_MAX) {
-		set_err(err, errlen, rc, "encrypted key: the ciphertext is not base64 of a secretbox");
-		goto out;
-	}
-	uint8_t dk[crypto_secretbox_KEYBYTES];
-	if (crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)pw, pwlen, salt.data, salt.len, (uint64_t)n,
-						  (uint32_t)r, (uint32_t)pp, dk, sizeof dk) != 0) {
-		sodium_memzero(dk, sizeof dk);
-		rc = set_err(err, errlen, EXIT_SOFTWARE, "scrypt failed (N=%.0f needs %.0f MiB of memory)", n,
-			128 * r * n / 1048576);
-		goto out;
-	}
-	secret_alloc(&plain, ct.len - crypto_secretbox_MACBYTES);
-	int opened = crypto_secretbox_open_easy(plain.p, ct.data, ct.len, nonce.data, dk) == 0;
-	sodium_memzero(dk, sizeof dk);
-	if (!opened) {
-		rc = set_err(err, errlen, EXIT_NOPERM,
-			"cannot decrypt the cosign key: wrong password, or the key file is corrupted");
-		goto out;
-	}
-	plain.len = ct.len - crypto_secretbox_MACBYTES;
-	*out = pkcs8_to_key(plain.p, plain.len);
-	if (!*out) {
-		/* cosign's own test key pemcosigneckey holds SEC1 in the box, which
-		 * cosign rejects; the key itself is sound, so accept it and say so */
-		const unsigned char *q = plain.p;
-		*out = d2i_PrivateKey(EVP_PKEY_EC, NULL, &q, (long)plain.len);
-		if (*out && q != plain.p + plain.len) {
-			EVP_PKEY_free(*out);
-			*out = NULL;
-		}
-		if (!*out) {
-			set_err(err, errlen, EXIT_DATAERR, "encrypted key: the decrypted key is not PKCS#8 DER");
-			goto out;
-		}
-		ERR_clear_error();
-		warnx("warning: this cosign key holds a SEC1 EC key where cosign expects PKCS#8; cosign itself "
-		      "cannot load it (make a new one with generate-key-pair)");
-	}
-	rc = 0;
-out:
+	struct sealed sb = {0};
+	buf_init(&sb.salt);
+	buf_init(&sb.nonce);
+	buf_init(&sb.ct);
+	rc = sealed_parse(doc, &sb, err, errlen);
+	if (!rc)
+		rc = sealed_open(&sb, pw, pwlen, &plain, err, errlen);
+	if (!rc)
+		rc = plain_key(&plain, out, err, errlen);
 	secret_free(&plain);
-	buf_free(&salt);
-	buf_free(&nonce);
-	buf_free(&ct);
-	jv_free(params);
-	jv_free(kdf);
-	jv_free(cipher);
+	buf_free(&sb.salt);
+	buf_free(&sb.nonce);
+	buf_free(&sb.ct);
 	jv_free(doc);
 	return rc;
 }
@@ -433,6 +452,46 @@ int cosign_key_parse(const char *text, size_t len, const char *pw, size_t pwlen,
 	return rc;
 }
 
+/* The key file named by COSIGN_KEY into secret memory. Its name is never
+ * quoted: a mistyped secret must not reach a log. */
+static int read_key_file(const char *path, struct secret *file, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return set_err(err, errlen, EXIT_NOINPUT, "cannot open the key file named by COSIGN_KEY: %s",
+			       strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return set_err(err, errlen, EXIT_NOINPUT,
+			       "cannot read the key file named by COSIGN_KEY: not a regular file (a directory)");
+	}
+	secret_alloc(file, COSIGN_KEY_MAX + 1);
+	for (;;) {
+		ssize_t n = read(fd, file->p + file->len, COSIGN_KEY_MAX + 1 - file->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			secret_free(file);
+			return set_err(err, errlen, EXIT_IOERR, "cannot read the key file named by COSIGN_KEY: %s",
+				       strerror(e));
+		}
+		if (n == 0)
+			break;
+		file->len += (size_t)n;
+		if (file->len > COSIGN_KEY_MAX) {
+			close(fd);
+			secret_free(file);
+			return set_err(err, errlen, EXIT_DATAERR,
+				       "the key file named by COSIGN_KEY exceeds the 64 KiB key cap");
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int cosign_key_from_env(EVP_PKEY **out, char *err, size_t errlen)
 {
 	const char *ref = getenv("COSIGN_KEY");
@@ -449,34 +508,9 @@ int cosign_key_from_env(EVP_PKEY **out, char *err, size_t errlen)
 			return set_err(err, errlen, EXIT_CONFIG,
 				       "COSIGN_KEY holds a key reference (KMS, env://, ...): cosign-wrap takes a "
 				       "path or the key text");
-		/* the value is not quoted: a mistyped secret must not reach a log */
-		int fd = open(ref, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return set_err(err, errlen, EXIT_NOINPUT, "cannot open the key file named by COSIGN_KEY: %s",
-				       strerror(errno));
-		secret_alloc(&file, COSIGN_KEY_MAX + 1);
-		for (;;) {
-			ssize_t n = read(fd, file.p + file.len, COSIGN_KEY_MAX + 1 - file.len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				int e = errno;
-				close(fd);
-				secret_free(&file);
-				return set_err(err, errlen, e == EISDIR ? EXIT_NOINPUT : EXIT_IOERR,
-					       "cannot read the key file named by COSIGN_KEY: %s", strerror(e));
-			}
-			if (n == 0)
-				break;
-			file.len += (size_t)n;
-			if (file.len > COSIGN_KEY_MAX) {
-				close(fd);
-				secret_free(&file);
-				return set_err(err, errlen, EXIT_DATAERR,
-					       "the key file named by COSIGN_KEY exceeds the 64 KiB key cap");
-			}
-		}
-		close(fd);
+		int rc = read_key_file(ref, &file, err, errlen);
+		if (rc)
+			return rc;
 		text = (const char *)file.p;
 		len = file.len;
 	}

@@ -10,15 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "ecdsa.h"
-#include "sha.h"
-
-void kmsreq_default_binding(uint8_t out[32])
-{
-	static const char d[] = "mero-kms-phala-attest-v1";
-	sha256(d, sizeof d - 1, out);
-}
+#include "lib/common.h"
+#include "lib/profile.h"
 
 /* ---- base64 0.22 STANDARD ---- */
 
@@ -549,6 +542,47 @@ static int invalid_type(struct rd *r, const char *exp)
 	return at(r, ST_DATA, r->i, "invalid type: %s, expected %s", what, exp);
 }
 
+/* The start of a value to skip: a scalar is read whole (*frame 0), an array
+ * or object only opened (*frame '[' or '{'). 0 or -1. */
+static int skip_value_start(struct rd *r, int *frame)
+{
+	int c = ws(r);
+	*frame = 0;
+	if (c < 0)
+		return PEEKERR(r, "EOF while parsing a value");
+	if (c == 'n' || c == 't' || c == 'f') {
+		r->i++;
+		return ident(r, c == 'n' ? "ull" : c == 't' ? "rue" : "alse") ? -1 : 0;
+	}
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		struct number num;
+		return number(r, &num, 0) ? -1 : 0;
+	}
+	if (c == '"')
+		return string(r, NULL) ? -1 : 0;
+	if (c == '[' || c == '{') {
+		r->i++;
+		*frame = c;
+		return 0;
+	}
+	return PEEKERR(r, "expected value");
+}
+
+/* An object member's key and its colon. 0 or -1. */
+static int skip_key(struct rd *r)
+{
+	int p = ws(r);
+	if (p != '"')
+		return PEEKERR(r, p < 0 ? "EOF while parsing an object" : "key must be a string");
+	if (string(r, NULL))
+		return -1;
+	p = ws(r);
+	if (p != ':')
+		return PEEKERR(r, p < 0 ? "EOF while parsing an object" : "expected `:`");
+	r->i++;
+	return 0;
+}
+
 /* Skip any value, checking it as serde_json's ignore_value does. */
 static int ignore_value(struct rd *r)
 {
@@ -556,30 +590,9 @@ static int ignore_value(struct rd *r)
 	buf_init(&stack);
 	int rc = -1;
 	for (;;) {
-		int c = ws(r), frame = 0;
-		if (c < 0) {
-			PEEKERR(r, "EOF while parsing a value");
+		int frame, accept_comma;
+		if (skip_value_start(r, &frame))
 			goto out;
-		}
-		if (c == 'n' || c == 't' || c == 'f') {
-			r->i++;
-			if (ident(r, c == 'n' ? "ull" : c == 't' ? "rue" : "alse"))
-				goto out;
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
-			struct number num;
-			if (number(r, &num, 0))
-				goto out;
-		} else if (c == '"') {
-			if (string(r, NULL))
-				goto out;
-		} else if (c == '[' || c == '{') {
-			r->i++;
-			frame = c;
-		} else {
-			PEEKERR(r, "expected value");
-			goto out;
-		}
-		int accept_comma;
 		if (frame) {
 			accept_comma = 0;
 		} else if (stack.len) {
@@ -616,21 +629,8 @@ static int ignore_value(struct rd *r)
 			break;
 		}
 		buf_addc(&stack, frame);
-		if (frame == '{') {
-			int p = ws(r);
-			if (p != '"') {
-				PEEKERR(r, p < 0 ? "EOF while parsing an object" : "key must be a string");
-				goto out;
-			}
-			if (string(r, NULL))
-				goto out;
-			p = ws(r);
-			if (p != ':') {
-				PEEKERR(r, p < 0 ? "EOF while parsing an object" : "expected `:`");
-				goto out;
-			}
-			r->i++;
-		}
+		if (frame == '{' && skip_key(r))
+			goto out;
 	}
 out:
 	buf_free(&stack);
@@ -824,7 +824,7 @@ enum kmsreq_result kmsreq_parse(const uint8_t *body, size_t n, struct kmsreq *re
 			res = decode32("bindingB64", &binding, req->binding, msg, msglen);
 			req->binding_given = 1;
 		} else {
-			kmsreq_default_binding(req->binding);
+			kms_default_binding(req->binding);
 		}
 	}
 	if (has_nonce)

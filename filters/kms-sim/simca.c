@@ -12,21 +12,30 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "codec.h"
-#include "common.h"
-#include "ecdsa.h"
-#include "json.h"
-#include "tdx.h"
-#include "sha.h"
+#include "lib/codec.h"
+#include "lib/common.h"
+#include "lib/ecdsa.h"
+#include "lib/json.h"
+#include "lib/tdx.h"
+#include "lib/sha.h"
 
-const uint8_t SIMCA_FMSPC[6] = {0x53, 0x49, 0x4d, 0x00, 0x00, 0x00};
-const uint8_t SIMCA_PCEID[2] = {0x00, 0x00};
-const uint8_t SIMCA_CPUSVN[16] = {3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0};
+static const uint8_t SIMCA_FMSPC[6] = {0x53, 0x49, 0x4d, 0x00, 0x00, 0x00};
+static const uint8_t SIMCA_PCEID[2] = {0x00, 0x00};
+static const uint8_t SIMCA_CPUSVN[16] = {3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0}; /* = the SGX components */
+#define SIMCA_PCESVN 13
+#define SIMCA_QE_ISVSVN 4
+#define SIMCA_QE_ISVPRODID 2
+/* seconds of validity left below which collateral is rewritten */
+#define SIMCA_COLLATERAL_MARGIN (7LL * 86400)
 
-const char *const SIMCA_KEY_FILE[SIMCA_N] = {"root-ca.key", "pck-platform-ca.key", "tcb-signing.key",
+/* the state files, in the state folder */
+
+static const char *const SIMCA_KEY_FILE[SIMCA_N] = {"root-ca.key", "pck-platform-ca.key", "tcb-signing.key",
 					     "pck.key"};
-const char *const SIMCA_CERT_FILE[SIMCA_N] = {"root-ca.pem", "pck-platform-ca.pem", "tcb-signing.pem",
+static const char *const SIMCA_CERT_FILE[SIMCA_N] = {"root-ca.pem", "pck-platform-ca.pem", "tcb-signing.pem",
 					      "pck.pem"};
+#define SIMCA_ROOT_DER_FILE "root-ca.der"
+#define SIMCA_COLLATERAL_FILE "collateral.json"
 static const char *const CN[SIMCA_N] = {SIMCA_ROOT_CN, SIMCA_PCKCA_CN, SIMCA_TCB_CN, SIMCA_PCK_CN};
 static const int PARENT[SIMCA_N] = {SIMCA_ROOT, SIMCA_ROOT, SIMCA_ROOT, SIMCA_PCKCA};
 static const int YEARS[SIMCA_N] = {20, 10, 7, 7};
@@ -74,11 +83,6 @@ static void write_if_changed(const char *path, const void *data, size_t len, int
 		if (same)
 			return;
 	}
-	size_t n = strlen(path) + 8;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp", path);
-	unlink(tmp); /* a stale .tmp would keep its mode */
-	free(tmp);
 	write_file(path, data, len, mode);
 }
 
@@ -453,7 +457,7 @@ static void comps_json(struct buf *b, const char *key, const uint8_t c[16], int 
 	buf_addc(b, ']');
 }
 
-char *simca_tcb_info_text(long long issue, long long next)
+static char *simca_tcb_info_text(long long issue, long long next)
 {
 	char is[32], nx[32];
 	uint8_t zero48[48] = {0};
@@ -495,7 +499,7 @@ static void qe_mrsigner(uint8_t out[32])
 	sha256(s, sizeof s - 1, out);
 }
 
-char *simca_qe_identity_text(long long issue, long long next)
+static char *simca_qe_identity_text(long long issue, long long next)
 {
 	char is[32], nx[32];
 	uint8_t mr[32];
@@ -726,11 +730,7 @@ int simca_collateral(const struct simca *ca, const char *dir, long long now, int
 			free(path);
 			BAD(EXIT_SOFTWARE, "cannot build the simulated collateral: %s", d);
 		}
-		struct buf b;
-		buf_init(&b);
-		json_dump_buf(c, 1, &b);
-		write_if_changed(path, b.data, b.len, 0644);
-		buf_free(&b);
+		json_write_file(path, c);
 		*written = 1;
 	}
 	free(path);
@@ -900,47 +900,9 @@ static void put32(uint8_t *p, uint32_t v)
 	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
 
-int simtd_init(struct simtd *td, const struct simca *ca, const struct simtd_config *c, char *err, size_t errlen)
+/* The TD report 1.0 of the simulated TD at b. */
+static void put_td_report(uint8_t *b, const struct simtd *td, const struct simtd_config *c)
 {
-	memset(td, 0, sizeof *td);
-	td->bad_signature = c->bad_signature;
-	measure(td, c);
-
-	if (!(td->ak = ec_generate_p256()))
-		BAD(EXIT_SOFTWARE, "cannot generate the attestation key");
-	uint8_t ak[64];
-	if (ec_pub_to_xy(td->ak, ak))
-		BAD(EXIT_SOFTWARE, "cannot encode the attestation key");
-
-	/* type-5 certification data: PEM chain leaf-first, NUL-terminated as real quotes */
-	struct buf chain;
-	buf_init(&chain);
-	static const int order[3] = {SIMCA_PCK, SIMCA_PCKCA, SIMCA_ROOT};
-	for (int i = 0; i < 3; i++) {
-		char *pem = cert_to_pem(ca->cert[order[i]]);
-		buf_add(&chain, pem, strlen(pem));
-		free(pem);
-	}
-	buf_addc(&chain, 0);
-
-	uint8_t auth[32];
-	for (int i = 0; i < 32; i++)
-		auth[i] = (uint8_t)i;
-	size_t cert6 = SGX_REPORT_LEN + 64 + 2 + sizeof auth + 2 + 4 + chain.len;
-	size_t sigdata = 64 + 64 + 2 + 4 + cert6;
-	size_t signed_len = TDX_HEADER_LEN + TD10_REPORT_LEN;
-	td->len = signed_len + 4 + sigdata;
-	uint8_t *q = td->tmpl = xcalloc(1, td->len);
-
-	/* header */
-	put16(q, 4);
-	put16(q + 2, AK_TYPE_ECDSA_P256);
-	put32(q + 4, TEE_TYPE_TDX);
-	memcpy(q + 12, INTEL_QE_VENDOR_ID, 16);
-	memcpy(q + 28, ca->qeid, 16);
-
-	/* TD report 1.0 */
-	uint8_t *b = q + TDX_HEADER_LEN;
 	memcpy(b + TD_TEE_TCB_SVN, c->outofdate ? TEE_TCB_SVN_OUTOFDATE : TEE_TCB_SVN_UPTODATE, 16);
 	static const char seam[] = "mero-policy SIMULATED TDX module 1.5";
 	sha384(seam, sizeof seam - 1, b + TD_MR_SEAM);
@@ -952,15 +914,11 @@ int simtd_init(struct simtd *td, const struct simca *ca, const struct simtd_conf
 	memcpy(b + TD_MR_TD, td->mrtd, 48);
 	for (int i = 0; i < 4; i++)
 		memcpy(b + TD_RT_MR0 + 48 * i, td->rtmr[i], 48);
+}
 
-	/* signature data */
-	uint8_t *s = q + signed_len;
-	put32(s, (uint32_t)sigdata);
-	memcpy(s + 4 + 64, ak, 64);
-	uint8_t *o = s + 4 + 128;
-	put16(o, 6);
-	put32(o + 2, (uint32_t)cert6);
-	uint8_t *qe = o + 6;
+/* The QE report at qe, bound to the attestation key ak and auth data. */
+static void put_qe_report(uint8_t *qe, const uint8_t ak[64], const uint8_t auth[32])
+{
 	memcpy(qe + ER_CPU_SVN, SIMCA_CPUSVN, 16);
 	memcpy(qe + ER_ATTRIBUTES, QE_ATTRIBUTES, 16);
 	static const char qem[] = "mero-policy SIMULATED TD QE enclave";
@@ -974,6 +932,61 @@ int simtd_init(struct simtd *td, const struct simca *ca, const struct simtd_conf
 	memcpy(bind, ak, 64);
 	memcpy(bind + 64, auth, 32);
 	sha256(bind, sizeof bind, qe + ER_REPORT_DATA); /* SHA256(att_key || qe_auth_data) */
+}
+
+/* The PCK chain as type-5 certification data: PEM, leaf first, NUL-terminated
+ * as real quotes have it. */
+static void pck_chain_pem(const struct simca *ca, struct buf *chain)
+{
+	static const int order[3] = {SIMCA_PCK, SIMCA_PCKCA, SIMCA_ROOT};
+	buf_init(chain);
+	for (int i = 0; i < 3; i++) {
+		char *pem = cert_to_pem(ca->cert[order[i]]);
+		buf_add(chain, pem, strlen(pem));
+		free(pem);
+	}
+	buf_addc(chain, 0);
+}
+
+int simtd_init(struct simtd *td, const struct simca *ca, const struct simtd_config *c, char *err, size_t errlen)
+{
+	memset(td, 0, sizeof *td);
+	td->bad_signature = c->bad_signature;
+	measure(td, c);
+	if (!(td->ak = ec_generate_p256()))
+		BAD(EXIT_SOFTWARE, "cannot generate the attestation key");
+	uint8_t ak[64];
+	if (ec_pub_to_xy(td->ak, ak))
+		BAD(EXIT_SOFTWARE, "cannot encode the attestation key");
+	struct buf chain;
+	pck_chain_pem(ca, &chain);
+	uint8_t auth[32];
+	for (int i = 0; i < 32; i++)
+		auth[i] = (uint8_t)i;
+	size_t cert6 = SGX_REPORT_LEN + 64 + 2 + sizeof auth + 2 + 4 + chain.len;
+	size_t sigdata = 64 + 64 + 2 + 4 + cert6;
+	size_t signed_len = TDX_HEADER_LEN + TD10_REPORT_LEN;
+	td->len = signed_len + 4 + sigdata;
+	uint8_t *q = td->tmpl = xcalloc(1, td->len);
+
+	/* header, TD report */
+	put16(q, 4);
+	put16(q + 2, AK_TYPE_ECDSA_P256);
+	put32(q + 4, TEE_TYPE_TDX);
+	memcpy(q + 12, INTEL_QE_VENDOR_ID, 16);
+	memcpy(q + 28, ca->qeid, 16);
+	put_td_report(q + TDX_HEADER_LEN, td, c);
+
+	/* signature data: (quote signature), attestation key, type 6 holding the
+	 * QE report, its signature by the PCK key, the auth data and type 5 */
+	uint8_t *s = q + signed_len;
+	put32(s, (uint32_t)sigdata);
+	memcpy(s + 4 + 64, ak, 64);
+	uint8_t *o = s + 4 + 128;
+	put16(o, 6);
+	put32(o + 2, (uint32_t)cert6);
+	uint8_t *qe = o + 6;
+	put_qe_report(qe, ak, auth);
 	uint8_t *p = qe + SGX_REPORT_LEN;
 	if (ecdsa_sign_raw(ca->key[SIMCA_PCK], qe, SGX_REPORT_LEN, p)) {
 		buf_free(&chain);

@@ -26,16 +26,6 @@
 #define SIMCA_PCK_CN "mero-policy SIMULATED SGX PCK Certificate (not Intel)"
 #define SIMCA_ORG "mero-policy simulation (not Intel Corporation)"
 
-/* the simulated platform */
-extern const uint8_t SIMCA_FMSPC[6];     /* 53494d000000 ("SIM") */
-extern const uint8_t SIMCA_PCEID[2];     /* 0000 */
-extern const uint8_t SIMCA_CPUSVN[16];   /* = the 16 SGX TCB components */
-#define SIMCA_PCESVN 13
-#define SIMCA_QE_ISVSVN 4
-#define SIMCA_QE_ISVPRODID 2
-/* seconds of validity left below which collateral is rewritten */
-#define SIMCA_COLLATERAL_MARGIN (7LL * 86400)
-
 enum { SIMCA_ROOT, SIMCA_PCKCA, SIMCA_TCB, SIMCA_PCK, SIMCA_N };
 
 struct simca {
@@ -43,12 +33,6 @@ struct simca {
 	X509 *cert[SIMCA_N];
 	uint8_t ppid[16], platform_instance_id[16], qeid[16];
 };
-
-/* The state file names, relative to the state folder. */
-extern const char *const SIMCA_KEY_FILE[SIMCA_N];
-extern const char *const SIMCA_CERT_FILE[SIMCA_N];
-#define SIMCA_ROOT_DER_FILE "root-ca.der"
-#define SIMCA_COLLATERAL_FILE "collateral.json"
 
 /* Load the PKI from dir, generating and persisting what is missing and
  * reissuing certificates that are absent, inconsistent or expire within 30
@@ -60,10 +44,6 @@ void simca_close(struct simca *ca);
  * verifies, and stays valid for SIMCA_COLLATERAL_MARGIN; *written says which. */
 int simca_collateral(const struct simca *ca, const char *dir, long long now, int *written, char *err,
 		     size_t errlen);
-
-/* The signed TCB info and QE identity texts for the given validity window. */
-char *simca_tcb_info_text(long long issue, long long next);
-char *simca_qe_identity_text(long long issue, long long next);
 
 /* ---- the simulated TD ---- */
 
