@@ -122,27 +122,15 @@ ifeq ($(PROFILES),)
 $(error cannot read the profile list (MP_PROFILE_LIST) from filters/lib/profile.h)
 endif
 
-# ---- the knobs of this project's makefiles
-$(foreach k,ARTIFACTS KEYS_DIR SHARED PREFIX DESTDIR BIN OBJDIR COSIGN_WRAP COLLATERAL ROOT_CA \
-  COMPOSE_TEMPLATE POLICY_DIR,$(call knob,$(k),path))
-$(foreach k,KMS_URL PCCS_URL,$(call knob,$(k),url))
-$(call knob,PROFILE,profile)
-$(call knob,STAGING,staging)
-$(call knob,SOURCE,word)
-$(call knob,KMS_VERSION,version)
-$(call knob,KMS_IMAGE_DIGEST,image)
-$(call knob,SERVICE_PORT,port)
-$(call knob,SIM_LISTEN,listen)
-$(call knob,SIM_FLAGS,simflags)
-$(call knob,ALLOWED_TCB_STATUSES,statuses)
-$(call knob,HEALTH_TIMEOUT,seconds)
-$(call knob,HEALTH_INTERVAL,seconds)
-$(call knob,STAGING_CVM_ID,id)
-$(foreach k,V SAN VALGRIND PROBE_FAILED,$(call knob,$(k),bool))
+# ---- the knobs of this project's makefiles: NAME:KIND
+KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMAGE_DIGEST:image \
+  KMS_URL:url PCCS_URL:url SERVICE_PORT:port SIM_LISTEN:listen SIM_FLAGS:simflags \
+  ALLOWED_TCB_STATUSES:statuses HEALTH_TIMEOUT:seconds HEALTH_INTERVAL:seconds STAGING_CVM_ID:id \
+  $(addsuffix :path,ARTIFACTS KEYS_DIR SHARED PREFIX DESTDIR BIN OBJDIR COSIGN_WRAP COLLATERAL ROOT_CA \
+    COMPOSE_TEMPLATE POLICY_DIR) \
+  V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags
+$(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
-$(call knob,FUZZ_SECONDS,number)
-$(call knob,TESTS,paths)
-$(call knob,BATS_FLAGS,flags)
 
 # Build knobs are shell words on purpose (CC="cc -nostdinc"), but never make
 # code: a '$' in them is refused, from the environment as from the command line.
