@@ -167,9 +167,10 @@ $(PD)/probe.log: $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PROBE_STEPS_FILE) | $(PD)
 	$(Q)source mk/probe/lib.sh && put $@ probe_log $(PD)
 
 # the public half of the signing key, next to the signatures (COSIGN_KEY holding the
-# key text, or a path, is read by cosign-wrap from the environment)
+# key text, or a path, is read by cosign-wrap from the environment); another key
+# makes the report's signatures another key's: the report goes, to be signed again
 $(PD)/cosign.pub: $(if $(value COSIGN_KEY),FORCE,$(DEV_COSIGN_PUB)) | $(PD)
-	$(Q)source mk/probe/lib.sh && put -c $@ signer_public_key $(BIN) $(DEV_COSIGN_PUB)
+	$(Q)source mk/probe/lib.sh && put -c --drop $(PD)/$(PROBE_REPORT) $@ signer_public_key $(BIN) $(DEV_COSIGN_PUB)
 
 # the report, signed with every artifact that needs it (mk/probe/seal)
 $(PD)/$(PROBE_REPORT): $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/probe.log $(PD)/.config $(PD)/cosign.pub \

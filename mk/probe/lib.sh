@@ -57,11 +57,13 @@ probe_mktemp() { # FILE
   printf '%s\n' "$t"
 }
 
-# put [-c] FILE CMD...: CMD's stdout becomes FILE, or nothing changes (CMD failed:
-# its status is returned). With -c, FILE is left as it is when the bytes are equal.
+# put [-c] [--drop OTHER] FILE CMD...: CMD's stdout becomes FILE, or nothing changes
+# (CMD failed: its status is returned). With -c, FILE is left as it is when the bytes
+# are equal; --drop: when FILE changes, OTHER and its signatures go first.
 put() {
-  local same=0 f tmp rc
+  local same=0 drop= f tmp rc
   [ "$1" = -c ] && { same=1; shift; }
+  [ "$1" = --drop ] && { drop=$2; shift 2; }
   f=$1
   shift
   tmp=$(probe_mktemp "$f") || return 74
@@ -71,6 +73,7 @@ put() {
     rm -f "$tmp"
     return 0
   fi
+  [ -z "$drop" ] || rm_signed "$drop"
   mv -f -T "$tmp" "$f"
 }
 
