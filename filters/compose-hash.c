@@ -63,37 +63,9 @@ static void check_event_log(const char *path, const uint8_t md[32], const char *
 		fail(EXIT_NO, "event log '%s' has no compose-hash runtime event in IMR 3", path);
 }
 
-/* DEPRECATED, until the make side calls compose-render everywhere: the old
- * "compose-hash --render ..." runs compose-render (beside this program, else
- * from PATH) with the other arguments. Not in --help. */
-static void render_alias(int argc, char **argv)
-{
-	int i = 1;
-	while (i < argc && strcmp(argv[i], "--render") != 0)
-		i++;
-	if (i == argc)
-		return;
-	for (; i < argc; i++)
-		argv[i] = argv[i + 1];
-	argv[argc - 1] = NULL;
-	char self[PATH_MAX], prog[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = 0;
-		char *slash = strrchr(self, '/');
-		snprintf(prog, sizeof prog, "%.*s/compose-render", (int)(slash - self), self);
-		argv[0] = prog;
-		execv(prog, argv);
-	}
-	argv[0] = "compose-render";
-	execvp("compose-render", argv);
-	fail(EXIT_SOFTWARE, "--render is compose-render now, and it cannot be run");
-}
-
 int main(int argc, char **argv)
 {
 	prog_init(argv[0]);
-	render_alias(argc, argv);
 	const char *check = NULL, *elog = NULL;
 	struct cli cl;
 	cli_parse(&cl, &spec, argc, argv);

@@ -1,111 +1,241 @@
 /* probe-report: write probe-report.md from the artifacts of one staging probe:
- * each step with its result and time, the backend, image and version, the
- * verification verdict with the checks that failed, each measurement against
- * the profile's current policy (new, unchanged, changed), the compose hash and
- * the commands that verify the signatures. */
-#include <getopt.h>
+ * each step of the probe's steps file with its result and time, the backend,
+ * image and version, the verification verdict with the checks that failed,
+ * each measurement against the profile's current policy (new, unchanged,
+ * changed), the compose hash and the commands that verify the signatures. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "lib/cli.h"
 #include "lib/common.h"
 #include "lib/json.h"
 
-static const char synopsis[] =
-	"probe-report --dir DIR --profile P --backend B [--policy FILE] [--image REF]\n"
-	"                    [--kms-version V] [--kms-url URL] > probe-report.md";
+enum {
+	OPT_DIR = 'd', OPT_STEPS = 's', OPT_PROFILE = 'p', OPT_BACKEND = 'b', OPT_POLICY = 'P',
+	OPT_IMAGE = 'i', OPT_KMS_VERSION = 'v', OPT_KMS_URL = 'u', OPT_INTERRUPTED = 'I'
+};
 
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Summarise a staging probe's artifact folder as Markdown.\n"
-	       "\n"
-	       "  --dir DIR          the probe's artifact folder (artifacts/probe/<profile>)\n"
-	       "  --profile P        the profile probed\n"
-	       "  --backend B        sim, url or phala\n"
-	       "  --policy FILE      the profile's current policy file, to compare measurements with\n"
-	       "  --image REF        the KMS image (name@sha256:...)\n"
-	       "  --kms-version V    the KMS version\n"
-	       "  --kms-url URL      the KMS probed (STAGING=url)\n"
-	       "\n"
-	       "Reads DIR/.steps/* (step records), verification.json, attestation-quote.json,\n"
-	       "event-log-replay.json, compose-hash.txt and measurement-policy-candidates.json,\n"
-	       "whichever exist. stdout: the report.\n"
-	       "exit: 0 ok, 2 usage, 65 an artifact that is not JSON, 66 no such folder, 74 write error.\n",
-	       synopsis);
-}
+static const struct cli_opt options[] = {
+	{"dir", OPT_DIR, "DIR", "the probe's artifact folder (artifacts/probe/<profile>)", 0},
+	{"steps", OPT_STEPS, "FILE", "the probe's steps in order, one a line: name, artifacts, what it\n"
+				     "does, separated by tabs (mk/probe/steps)", 0},
+	{"profile", OPT_PROFILE, "P", "the profile probed", 0},
+	{"backend", OPT_BACKEND, "B", "sim, url or phala", 0},
+	{"policy", OPT_POLICY, "FILE", "the profile's current policy file, to compare measurements with", 0},
+	{"image", OPT_IMAGE, "REF", "the KMS image (name@sha256:...)", 0},
+	{"kms-version", OPT_KMS_VERSION, "V", "the KMS version", 0},
+	{"kms-url", OPT_KMS_URL, "URL", "the KMS probed (STAGING=url)", 0},
+	{"interrupted", OPT_INTERRUPTED, "SIGNAL", "the run was interrupted by SIGNAL: the report says FAIL", 0},
+	{0}};
 
-static const char *const STEPS[] = {"render", "deploy", "attest", "collateral", "teardown", "parse",
-				    "verify", "tcb-policy", "replay", "compose-hash", "extract"};
-static const char *const STEP_TEXT[] = {
-	"render the KMS compose file (compose-hash --render)", "deploy the staging KMS",
-	"wait for /health, attest with a fresh nonce (kms-attest)", "collateral for the quote",
-	"tear the staging KMS down", "parse the quote (quote2json)", "verify the quote (quote-verify)",
-	"TCB status among ALLOWED_TCB_STATUSES",
-	"replay the event log against the quote (rtmr-replay)", "compose hash of the deployed bytes",
-	"extract candidates (mrtd-extract)"};
-#define NSTEPS (sizeof STEPS / sizeof STEPS[0])
+static const struct cli_spec spec = {
+	.synopsis = "probe-report --dir DIR --steps FILE --profile P --backend B [--policy FILE]\n"
+		    "                    [--image REF] [--kms-version V] [--kms-url URL] [--interrupted SIGNAL]\n"
+		    "                    > probe-report.md",
+	.about = "Summarise a staging probe's artifact folder as Markdown.",
+	.opts = options,
+	.trailer = "Reads DIR/.steps/NAME (one record per step), verification.json, attestation-quote.json,\n"
+		   "event-log-replay.json, compose-hash.txt and measurement-policy-candidates.json, whichever\n"
+		   "exist. stdout: the report.\n"
+		   "exit: 0 ok, 2 usage, 65 the steps file or an artifact that exists but cannot be read,\n"
+		   "is a directory, over its cap or not JSON, 66 no such folder, steps file or policy file,\n"
+		   "74 write error.",
+};
+
+#define ARTIFACT_CAP (64 * MP_MIB)
 
 struct step {
+	const char *name, *text; /* in the steps file's buffer */
 	char status[8];
 	long ms;
 	char msg[512];
 	int present;
 };
 
-static jv load(const char *dir, const char *name)
+struct run {
+	const char *dir, *steps_path, *profile, *backend, *policy_path, *image, *version, *kms_url, *interrupted;
+	struct buf steps_text;
+	struct step *steps;
+	size_t nsteps;
+	int failed, ran, sim, complete;
+	long total_ms;
+	jv verification, quote, replay, cand, policy;
+	char *compose_hash;
+};
+
+static void parse_options(struct run *r, int argc, char **argv)
 {
-	char path[4096];
+	struct cli cl;
+	cli_parse(&cl, &spec, argc, argv);
+	const char *v;
+	for (int c; (c = cli_next(&cl, &v));) {
+		switch (c) {
+		case OPT_DIR: r->dir = v; break;
+		case OPT_STEPS: r->steps_path = v; break;
+		case OPT_PROFILE: r->profile = v; break;
+		case OPT_BACKEND: r->backend = v; break;
+		case OPT_POLICY: r->policy_path = v; break;
+		case OPT_IMAGE: r->image = v; break;
+		case OPT_KMS_VERSION: r->version = v; break;
+		case OPT_KMS_URL: r->kms_url = v; break;
+		case OPT_INTERRUPTED: r->interrupted = v; break;
+		}
+	}
+	if (!r->dir || !r->steps_path || !r->profile || !r->backend)
+		cli_usage(&cl, "--dir, --steps, --profile and --backend are required");
+	cli_free(&cl);
+}
+
+/* An artifact of the folder: 0 when it does not exist, 1 when read into b; one
+ * that exists but cannot be read (a directory, unreadable, over the cap) is
+ * malformed input (65): a probe folder never holds one. */
+static int read_artifact(const char *dir, const char *name, size_t cap, struct buf *b)
+{
+	char path[4096], t[32];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int r = read_file_capped(path, cap, b, RF_SOFT);
+	if (r == 0)
+		return 1;
+	if (r == EXIT_NOINPUT && errno == ENOENT)
+		return 0;
+	if (r == EXIT_DATAERR)
+		fail(EXIT_DATAERR, "cannot read '%s': over the %s cap", path, size_text(cap, t));
+	fail(EXIT_DATAERR, "cannot read '%s': %s", path, errno == EISDIR ? "a directory" : strerror(errno));
+}
+
+static jv load_json(const char *dir, const char *name)
+{
 	struct buf b;
-	if (read_file_capped(path, 64 * MP_MIB, &b, RF_SOFT))
+	if (!read_artifact(dir, name, ARTIFACT_CAP, &b))
 		return jv_null();
 	char err[256];
 	jv v = json_parse((const char *)b.data, b.len, err, sizeof err);
 	buf_free(&b);
 	if (!jv_is_valid(v))
-		fail(EXIT_DATAERR, "cannot parse '%s': %s", path, err);
+		fail(EXIT_DATAERR, "cannot parse '%s/%s': %s", dir, name, err);
 	return v;
 }
 
 static char *load_text(const char *dir, const char *name)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
 	struct buf b;
-	if (read_file_capped(path, MP_MIB, &b, RF_SOFT))
+	if (!read_artifact(dir, name, MP_MIB, &b))
 		return NULL;
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
 		b.data[--b.len] = 0;
 	return (char *)b.data;
 }
 
-static void read_step(const char *dir, const char *name, struct step *s)
+/* The next tab-separated field of a line (runs of tabs are one separator). */
+static char *next_field(char **p)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/.steps/%s", dir, name);
-	memset(s, 0, sizeof *s);
-	struct buf b;
-	if (read_file_capped(path, 64 * 1024, &b, RF_SOFT))
-		return;
-	char *line = (char *)b.data, *f[4] = {0};
-	int n = 0;
-	for (char *p = line; n < 4 && p; n++) {
-		f[n] = p;
-		p = n < 3 ? strchr(p, '\t') : NULL;
-		if (p)
-			*p++ = 0;
+	char *f = *p;
+	if (!f || !*f)
+		return NULL;
+	char *tab = strchr(f, '\t');
+	if (tab) {
+		*tab++ = 0;
+		while (*tab == '\t')
+			tab++;
 	}
-	if (n == 4) {
-		snprintf(s->status, sizeof s->status, "%s", f[0]);
-		s->ms = atol(f[2]);
-		char *nl = strchr(f[3], '\n');
+	*p = tab;
+	return f;
+}
+
+/* The steps file: "name<TAB>artifacts<TAB>what it does" per line, '#' comments. */
+static void load_steps(struct run *r)
+{
+	if (read_file_capped(r->steps_path, MP_MIB, &r->steps_text, RF_SOFT)) {
+		if (errno == ENOENT)
+			fail(EXIT_NOINPUT, "no steps file '%s'", r->steps_path);
+		fail(EXIT_DATAERR, "cannot read steps file '%s': %s", r->steps_path,
+		     errno == EFBIG ? "over the 1 MiB cap" : errno == EISDIR ? "a directory" : strerror(errno));
+	}
+	char *next = (char *)r->steps_text.data;
+	for (size_t lineno = 1; next && *next; lineno++) {
+		char *line = next, *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : NULL;
 		if (nl)
 			*nl = 0;
-		snprintf(s->msg, sizeof s->msg, "%s", f[3]);
-		s->present = 1;
+		if (line[0] == '#' || line[strspn(line, " \t\r")] == 0)
+			continue;
+		char *p = line, *name = next_field(&p), *arts = next_field(&p), *text = next_field(&p);
+		if (!name || !arts || !text || strpbrk(name, " /") || name[0] == '.')
+			fail(EXIT_DATAERR, "steps file '%s' line %zu: not NAME<TAB>ARTIFACTS<TAB>WHAT", r->steps_path,
+			     lineno);
+		r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof *r->steps);
+		memset(&r->steps[r->nsteps], 0, sizeof *r->steps);
+		r->steps[r->nsteps].name = name;
+		r->steps[r->nsteps++].text = text;
 	}
+	if (!r->nsteps)
+		fail(EXIT_DATAERR, "steps file '%s' lists no step", r->steps_path);
+}
+
+/* DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message" */
+static void read_record(const char *dir, struct step *s)
+{
+	char name[300];
+	snprintf(name, sizeof name, ".steps/%s", s->name);
+	struct buf b;
+	if (!read_artifact(dir, name, 64 * 1024, &b))
+		return;
+	char *p = (char *)b.data, *nl = strchr(p, '\n');
+	if (nl)
+		*nl = 0;
+	char *f[4];
+	for (int i = 0; i < 4; i++) {
+		f[i] = p;
+		p = p && i < 3 ? strchr(p, '\t') : NULL;
+		if (p)
+			*p++ = 0;
+		else if (i < 3)
+			fail(EXIT_DATAERR, "cannot parse '%s/%s': not STATUS<TAB>EXIT<TAB>MS<TAB>MESSAGE", dir, name);
+	}
+	snprintf(s->status, sizeof s->status, "%s", f[0]);
+	s->ms = atol(f[2]);
+	snprintf(s->msg, sizeof s->msg, "%s", f[3]);
+	s->present = 1;
 	buf_free(&b);
+}
+
+static void load_run(struct run *r)
+{
+	struct stat st;
+	if (stat(r->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		fail(EXIT_NOINPUT, "no probe folder '%s'", r->dir);
+	load_steps(r);
+	r->failed = -1;
+	for (size_t i = 0; i < r->nsteps; i++) {
+		struct step *s = &r->steps[i];
+		read_record(r->dir, s);
+		if (!s->present)
+			continue;
+		r->ran++;
+		r->total_ms += s->ms;
+		if (r->failed < 0 && strcmp(s->status, "fail") == 0)
+			r->failed = (int)i;
+	}
+	r->verification = load_json(r->dir, "verification.json");
+	r->quote = load_json(r->dir, "attestation-quote.json");
+	r->replay = load_json(r->dir, "event-log-replay.json");
+	r->cand = load_json(r->dir, "measurement-policy-candidates.json");
+	r->compose_hash = load_text(r->dir, "compose-hash.txt");
+	r->policy = jv_null();
+	if (r->policy_path) {
+		struct buf b;
+		read_file_capped(r->policy_path, 16 * MP_MIB, &b, 0); /* missing: 66 */
+		char err[256];
+		r->policy = json_parse((const char *)b.data, b.len, err, sizeof err);
+		buf_free(&b);
+		if (!jv_is_valid(r->policy))
+			fail(EXIT_DATAERR, "cannot parse '%s': %s", r->policy_path, err);
+	}
+	r->sim = strcmp(r->backend, "sim") == 0;
+	r->complete = r->failed < 0 && !r->interrupted && jv_get_kind(r->cand) == JV_KIND_OBJECT;
 }
 
 /* Markdown table cells: no pipes or newlines */
@@ -119,6 +249,127 @@ static void cell(struct buf *o, const char *s)
 		else
 			buf_addc(o, *s);
 	}
+}
+
+static void emit_header(struct buf *o, const struct run *r)
+{
+	/* a quote verified under another anchor than Intel's proves nothing about hardware */
+	jv anchor = json_get(r->verification, "root_ca");
+	jv builtin = json_get(anchor, "builtin");
+	int foreign_root = jv_get_kind(anchor) == JV_KIND_OBJECT && jv_get_kind(builtin) != JV_KIND_TRUE;
+	jv_free(builtin);
+	jv_free(anchor);
+	buf_printf(o, "# Staging probe %s: %s%s\n\n", r->profile, r->complete ? "PASS" : "FAIL",
+		   r->sim ? " (SIMULATED: local kms-sim, not TDX hardware)"
+			  : foreign_root ? " (NOT verified under Intel's root CA)" : "");
+	if (r->sim)
+		buf_printf(o, "> **Simulated.** The quote was made by kms-sim and signed by a simulated PCK chain under "
+			      "a simulated root CA. It proves the workflow, not any platform; its candidates carry "
+			      "`source: sim` and cannot be promoted into a production policy.\n\n");
+	if (r->failed >= 0)
+		buf_printf(o, "**Failed at step `%s`**: %s\n\n", r->steps[r->failed].name, r->steps[r->failed].msg);
+	else if (r->interrupted)
+		buf_printf(o, "**Interrupted** by %s between steps: the run did not complete.\n\n", r->interrupted);
+	else if (!r->complete)
+		buf_printf(o, "**Incomplete**: no candidates were produced.\n\n");
+
+	buf_printf(o, "| | |\n| --- | --- |\n");
+	buf_printf(o, "| backend | %s%s |\n", r->backend,
+		   r->sim ? " (kms-sim on loopback)" : strcmp(r->backend, "url") == 0 ? " (a KMS that already runs)" : "");
+	if (r->kms_url && *r->kms_url) {
+		buf_printf(o, "| KMS URL | ");
+		cell(o, r->kms_url);
+		buf_printf(o, " |\n");
+	}
+	char when[32];
+	format_utc(now_epoch(), when);
+	buf_printf(o, "| profile | %s |\n| image | `", r->profile);
+	cell(o, r->image && *r->image ? r->image : "(none)");
+	buf_printf(o, "` |\n| KMS version | ");
+	cell(o, r->version && *r->version ? r->version : "(none)");
+	buf_printf(o, " |\n| report written | %s |\n\n", when);
+}
+
+static void emit_steps(struct buf *o, const struct run *r)
+{
+	buf_printf(o, "## Steps\n\n| step | what | result | time |\n| --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+		buf_printf(o, "| %s | ", s->name);
+		cell(o, s->text);
+		buf_printf(o, " | %s", s->present ? s->status : "not run");
+		if (s->present && strcmp(s->status, "pass") != 0 && s->msg[0]) {
+			buf_add(o, ": ", 2);
+			cell(o, s->msg);
+		}
+		if (s->present)
+			buf_printf(o, " | %ld.%03ld s |\n", s->ms / 1000, s->ms % 1000);
+		else
+			buf_printf(o, " | |\n");
+	}
+	buf_printf(o, "\n%d of %zu steps ran, %ld.%03ld s in all.\n\n", r->ran, r->nsteps, r->total_ms / 1000,
+		   r->total_ms % 1000);
+}
+
+static void emit_checks(struct buf *o, jv verification)
+{
+	jv checks = json_get(verification, "checks");
+	int nfail = 0, npass = 0, nskip = 0;
+	if (jv_get_kind(checks) == JV_KIND_ARRAY) {
+		jv_array_foreach(checks, i, ch) {
+			(void)i;
+			const char *res = json_str(ch, "result");
+			if (res && !strcmp(res, "fail")) {
+				if (!nfail++)
+					buf_printf(o, "\nChecks that failed:\n\n");
+				const char *nm = json_str(ch, "name"), *d = json_str(ch, "detail");
+				buf_printf(o, "- `%s`: %s\n", nm ? nm : "?", d ? d : "");
+			} else if (res && !strcmp(res, "skip")) {
+				nskip++;
+			} else {
+				npass++;
+			}
+			jv_free(ch);
+		}
+	}
+	jv_free(checks);
+	buf_printf(o, "\n%d checks passed, %d failed, %d skipped (all of them in `verification.json`).\n\n", npass,
+		   nfail, nskip);
+}
+
+static void emit_verification(struct buf *o, jv v)
+{
+	buf_printf(o, "## Verification\n\n");
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		buf_printf(o, "No verdict: the quote was not verified in this run.\n\n");
+		return;
+	}
+	jv ver = json_get(v, "verified");
+	const char *status = json_str(v, "status");
+	buf_printf(o, "- verified: **%s**\n- TCB status: %s\n", jv_get_kind(ver) == JV_KIND_TRUE ? "yes" : "no",
+		   status ? status : "(none: verification stopped before TCB matching)");
+	jv_free(ver);
+	jv adv = json_get(v, "advisory_ids");
+	if (jv_get_kind(adv) == JV_KIND_ARRAY && jv_array_length(jv_copy(adv)) > 0) {
+		buf_printf(o, "- advisories:");
+		jv_array_foreach(adv, i, a) {
+			buf_printf(o, "%s %s", i ? "," : "", jv_get_kind(a) == JV_KIND_STRING ? jv_string_value(a) : "?");
+			jv_free(a);
+		}
+		buf_addc(o, '\n');
+	}
+	jv_free(adv);
+	jv root = json_get(v, "root_ca");
+	const char *subject = json_str(root, "subject");
+	jv builtin = json_get(root, "builtin");
+	buf_printf(o, "- trust anchor: %s%s\n", subject ? subject : "(unknown)",
+		   jv_get_kind(builtin) == JV_KIND_TRUE ? " (built-in Intel SGX Root CA)" : " (named with --root-ca)");
+	jv_free(builtin);
+	jv_free(root);
+	const char *fc = json_str(v, "failed_check"), *err = json_str(v, "error");
+	if (fc)
+		buf_printf(o, "- failed check: `%s`: %s\n", fc, err ? err : "");
+	emit_checks(o, v);
 }
 
 static int in_array(jv arr, const char *s)
@@ -154,268 +405,133 @@ static const char *compare(jv policy, const char *key, const char *value)
 	return r;
 }
 
-int main(int argc, char **argv)
+static void emit_registers(struct buf *o, const struct run *r)
 {
-	prog_init(argv[0]);
-	const char *dir = NULL, *profile = NULL, *backend = NULL, *policy_path = NULL, *image = "",
-		   *version = "", *kms_url = "";
-	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'}, {"profile", required_argument, NULL, 'p'},
-		{"backend", required_argument, NULL, 'b'}, {"policy", required_argument, NULL, 'P'},
-		{"image", required_argument, NULL, 'i'}, {"kms-version", required_argument, NULL, 'v'},
-		{"kms-url", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'p': profile = optarg; break;
-		case 'b': backend = optarg; break;
-		case 'P': policy_path = optarg; break;
-		case 'i': image = optarg; break;
-		case 'v': version = optarg; break;
-		case 'u': kms_url = optarg; break;
-		case 'h': help(); close_stdout(); return 0;
-		case 'V': printf("probe-report %s\n", MP_VERSION); close_stdout(); return 0;
-		default: usage_fail(synopsis, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_fail(synopsis, "unexpected argument '%s'", argv[optind]);
-	if (!dir || !profile || !backend)
-		usage_fail(synopsis, "--dir, --profile and --backend are required");
-
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		fail(EXIT_NOINPUT, "no probe folder '%s'", dir);
-
-	struct step steps[NSTEPS];
-	int failed = -1, ran = 0;
-	long total_ms = 0;
-	for (size_t i = 0; i < NSTEPS; i++) {
-		read_step(dir, STEPS[i], &steps[i]);
-		if (steps[i].present) {
-			ran++;
-			total_ms += steps[i].ms;
-			if (failed < 0 && strcmp(steps[i].status, "fail") == 0)
-				failed = (int)i;
-		}
-	}
-	jv verification = load(dir, "verification.json"), quote = load(dir, "attestation-quote.json"),
-	   replay = load(dir, "event-log-replay.json"), cand = load(dir, "measurement-policy-candidates.json");
-	jv policy = jv_null();
-	if (policy_path) {
-		struct buf b;
-		if (read_file_capped(policy_path, 16 * MP_MIB, &b, RF_SOFT) == 0) {
-			char err[256];
-			policy = json_parse((const char *)b.data, b.len, err, sizeof err);
-			buf_free(&b);
-			if (!jv_is_valid(policy))
-				fail(EXIT_DATAERR, "cannot parse '%s': %s", policy_path, err);
-		}
-	}
-	char *compose_hash = load_text(dir, "compose-hash.txt");
-	int sim = strcmp(backend, "sim") == 0;
-	int complete = failed < 0 && jv_get_kind(cand) == JV_KIND_OBJECT;
-	char when[32];
-	format_utc(now_epoch(), when);
-
-	struct buf o;
-	buf_init(&o);
-	/* a quote verified under another anchor than Intel's proves nothing about hardware */
-	jv anchor = json_get(verification, "root_ca");
-	jv anchor_builtin = json_get(anchor, "builtin");
-	int foreign_root = jv_get_kind(anchor) == JV_KIND_OBJECT && jv_get_kind(anchor_builtin) != JV_KIND_TRUE;
-	jv_free(anchor_builtin);
-	jv_free(anchor);
-	buf_printf(&o, "# Staging probe %s: %s%s\n\n", profile, complete ? "PASS" : "FAIL",
-		   sim ? " (SIMULATED: local kms-sim, not TDX hardware)"
-		       : foreign_root ? " (NOT verified under Intel's root CA)" : "");
-	if (sim)
-		buf_printf(&o, "> **Simulated.** The quote was made by kms-sim and signed by a simulated PCK chain under "
-			       "a simulated root CA. It proves the workflow, not any platform; its candidates carry "
-			       "`source: sim` and cannot be promoted into a production policy.\n\n");
-	if (failed >= 0)
-		buf_printf(&o, "**Failed at step `%s`**: %s\n\n", STEPS[failed], steps[failed].msg);
-	else if (!complete)
-		buf_printf(&o, "**Incomplete**: no candidates were produced.\n\n");
-
-	buf_printf(&o, "| | |\n| --- | --- |\n");
-	buf_printf(&o, "| backend | %s%s |\n", backend,
-		   sim ? " (kms-sim on loopback)" : strcmp(backend, "url") == 0 ? " (a KMS that already runs)" : "");
-	if (*kms_url) {
-		buf_printf(&o, "| KMS URL | ");
-		cell(&o, kms_url);
-		buf_printf(&o, " |\n");
-	}
-	buf_printf(&o, "| profile | %s |\n| image | `", profile);
-	cell(&o, *image ? image : "(none)");
-	buf_printf(&o, "` |\n| KMS version | ");
-	cell(&o, *version ? version : "(none)");
-	buf_printf(&o, " |\n| report written | %s |\n\n", when);
-
-	buf_printf(&o, "## Steps\n\n| step | what | result | time |\n| --- | --- | --- | --- |\n");
-	for (size_t i = 0; i < NSTEPS; i++) {
-		struct step *s = &steps[i];
-		buf_printf(&o, "| %s | %s | %s", STEPS[i], STEP_TEXT[i], s->present ? s->status : "not run");
-		if (s->present && strcmp(s->status, "pass") != 0 && s->msg[0]) {
-			buf_add(&o, ": ", 2);
-			cell(&o, s->msg);
-		}
-		if (s->present)
-			buf_printf(&o, " | %ld.%03ld s |\n", s->ms / 1000, s->ms % 1000);
-		else
-			buf_printf(&o, " | |\n");
-	}
-	buf_printf(&o, "\n%d of %zu steps ran, %ld.%03ld s in all.\n\n", ran, NSTEPS, total_ms / 1000, total_ms % 1000);
-
-	buf_printf(&o, "## Verification\n\n");
-	if (jv_get_kind(verification) == JV_KIND_OBJECT) {
-		jv ver = json_get(verification, "verified");
-		int verified = jv_get_kind(ver) == JV_KIND_TRUE;
-		jv_free(ver);
-		const char *status = json_str(verification, "status");
-		buf_printf(&o, "- verified: **%s**\n- TCB status: %s\n", verified ? "yes" : "no",
-			   status ? status : "(none: verification stopped before TCB matching)");
-		jv adv = json_get(verification, "advisory_ids");
-		if (jv_get_kind(adv) == JV_KIND_ARRAY && jv_array_length(jv_copy(adv)) > 0) {
-			buf_printf(&o, "- advisories:");
-			jv_array_foreach(adv, i, a) {
-				buf_printf(&o, "%s %s", i ? "," : "", jv_get_kind(a) == JV_KIND_STRING ? jv_string_value(a) : "?");
-				jv_free(a);
-			}
-			buf_addc(&o, '\n');
-		}
-		jv_free(adv);
-		jv root = json_get(verification, "root_ca");
-		const char *subject = json_str(root, "subject");
-		jv builtin = json_get(root, "builtin");
-		buf_printf(&o, "- trust anchor: %s%s\n", subject ? subject : "(unknown)",
-			   jv_get_kind(builtin) == JV_KIND_TRUE ? " (built-in Intel SGX Root CA)" : " (named with --root-ca)");
-		jv_free(builtin);
-		jv_free(root);
-		const char *fc = json_str(verification, "failed_check"), *err = json_str(verification, "error");
-		if (fc)
-			buf_printf(&o, "- failed check: `%s`: %s\n", fc, err ? err : "");
-		jv checks = json_get(verification, "checks");
-		int nfail = 0, npass = 0, nskip = 0;
-		if (jv_get_kind(checks) == JV_KIND_ARRAY) {
-			jv_array_foreach(checks, i, ch) {
-				(void)i;
-				const char *r = json_str(ch, "result");
-				if (r && !strcmp(r, "fail")) {
-					if (!nfail++)
-						buf_printf(&o, "\nChecks that failed:\n\n");
-					const char *nm = json_str(ch, "name"), *d = json_str(ch, "detail");
-					buf_printf(&o, "- `%s`: %s\n", nm ? nm : "?", d ? d : "");
-				} else if (r && !strcmp(r, "skip")) {
-					nskip++;
-				} else {
-					npass++;
-				}
-				jv_free(ch);
-			}
-		}
-		jv_free(checks);
-		buf_printf(&o, "\n%d checks passed, %d failed, %d skipped (all of them in `verification.json`).\n\n",
-			   npass, nfail, nskip);
-	} else {
-		buf_printf(&o, "No verdict: the quote was not verified in this run.\n\n");
-	}
-
-	buf_printf(&o, "## Measurements\n\nCompared with `%s` (`policy.kms_allowed_*`).\n\n",
-		   policy_path ? policy_path : "(no policy file)");
-	buf_printf(&o, "| register | value | replayed from the event log | policy |\n| --- | --- | --- | --- |\n");
-	jv td = json_get(quote, "td_report");
-	jv regs = json_get(replay, "registers");
-	static const struct { const char *name, *field, *reg, *pkey; } M[] = {
-		{"MRTD", "mr_td", NULL, "kms_allowed_mrtd"}, {"RTMR0", "rt_mr0", "rtmr0", "kms_allowed_rtmr0"},
-		{"RTMR1", "rt_mr1", "rtmr1", "kms_allowed_rtmr1"}, {"RTMR2", "rt_mr2", "rtmr2", "kms_allowed_rtmr2"},
-		{"RTMR3", "rt_mr3", "rtmr3", "kms_allowed_rtmr3"}};
+	static const struct {
+		const char *name, *field, *reg, *pkey;
+	} M[] = {{"MRTD", "mr_td", NULL, "kms_allowed_mrtd"}, {"RTMR0", "rt_mr0", "rtmr0", "kms_allowed_rtmr0"},
+		 {"RTMR1", "rt_mr1", "rtmr1", "kms_allowed_rtmr1"}, {"RTMR2", "rt_mr2", "rtmr2", "kms_allowed_rtmr2"},
+		 {"RTMR3", "rt_mr3", "rtmr3", "kms_allowed_rtmr3"}};
+	jv td = json_get(r->quote, "td_report");
+	jv regs = json_get(r->replay, "registers");
 	for (size_t i = 0; i < sizeof M / sizeof M[0]; i++) {
-		const char *v = json_str(td, M[i].field);
-		const char *rep = "-";
+		const char *v = json_str(td, M[i].field), *rep = "-";
 		if (M[i].reg && jv_get_kind(regs) == JV_KIND_OBJECT) {
-			jv r = json_get(regs, M[i].reg);
-			jv m = json_get(r, "match");
+			jv reg = json_get(regs, M[i].reg);
+			jv m = json_get(reg, "match");
 			rep = jv_get_kind(m) == JV_KIND_TRUE ? "matches" : jv_get_kind(m) == JV_KIND_FALSE ? "DIFFERS" : "-";
 			jv_free(m);
-			jv_free(r);
+			jv_free(reg);
 		} else if (M[i].reg) {
 			rep = "not replayed";
 		}
-		buf_printf(&o, "| %s | `%s` | %s | %s |\n", M[i].name, v ? v : "(no quote)", rep,
-			   compare(policy, M[i].pkey, v));
+		buf_printf(o, "| %s | `%s` | %s | %s |\n", M[i].name, v ? v : "(no quote)", rep,
+			   compare(r->policy, M[i].pkey, v));
 	}
 	jv_free(regs);
 	jv_free(td);
-	const char *status = json_str(verification, "status");
+}
+
+static void emit_measurements(struct buf *o, const struct run *r)
+{
+	buf_printf(o, "## Measurements\n\nCompared with `%s` (`policy.kms_allowed_*`).\n\n",
+		   r->policy_path ? r->policy_path : "(no policy file)");
+	buf_printf(o, "| register | value | replayed from the event log | policy |\n| --- | --- | --- | --- |\n");
+	emit_registers(o, r);
+	const char *status = json_str(r->verification, "status");
 	char lower[64] = "";
 	for (size_t i = 0; status && status[i] && i < sizeof lower - 1; i++)
 		lower[i] = (char)(status[i] >= 'A' && status[i] <= 'Z' ? status[i] + 32 : status[i]);
-	buf_printf(&o, "| TCB status | `%s` | | %s |\n", status ? lower : "(none)",
-		   compare(policy, "kms_allowed_tcb_statuses", status ? lower : NULL));
-	buf_printf(&o, "| compose hash | `%s` | %s | %s |\n\n", compose_hash ? compose_hash : "(not computed)",
-		   compose_hash ? "in the RTMR3 event log" : "-",
-		   compare(policy, "kms_allowed_event_payload", compose_hash));
-
-	if (jv_get_kind(cand) == JV_KIND_OBJECT) {
-		const char *src = json_str(cand, "source");
-		buf_printf(&o, "Candidates: `measurement-policy-candidates.json` (role kms, source `%s`).\n\n",
+	buf_printf(o, "| TCB status | `%s` | | %s |\n", status ? lower : "(none)",
+		   compare(r->policy, "kms_allowed_tcb_statuses", status ? lower : NULL));
+	buf_printf(o, "| compose hash | `%s` | %s | %s |\n\n", r->compose_hash ? r->compose_hash : "(not computed)",
+		   r->compose_hash ? "in the RTMR3 event log" : "-",
+		   compare(r->policy, "kms_allowed_event_payload", r->compose_hash));
+	if (jv_get_kind(r->cand) == JV_KIND_OBJECT) {
+		const char *src = json_str(r->cand, "source");
+		buf_printf(o, "Candidates: `measurement-policy-candidates.json` (role kms, source `%s`).\n\n",
 			   src ? src : "?");
 	} else {
-		buf_printf(&o, "No candidates file: nothing from this run can be promoted.\n\n");
+		buf_printf(o, "No candidates file: nothing from this run can be promoted.\n\n");
 	}
+}
 
+static void emit_runtime(struct buf *o, jv replay)
+{
 	jv runtime = json_get(replay, "runtime");
 	if (jv_get_kind(runtime) == JV_KIND_OBJECT) {
-		buf_printf(&o, "## Runtime events (RTMR3)\n\n");
+		buf_printf(o, "## Runtime events (RTMR3)\n\n");
 		jv_object_foreach(runtime, k, v) {
-			buf_printf(&o, "- %s: ", jv_string_value(k));
-			if (jv_get_kind(v) == JV_KIND_STRING)
-				buf_printf(&o, "`%s`\n", jv_string_value(v));
-			else {
+			buf_printf(o, "- %s: ", jv_string_value(k));
+			if (jv_get_kind(v) == JV_KIND_STRING) {
+				buf_printf(o, "`%s`\n", jv_string_value(v));
+			} else {
 				struct buf t;
 				buf_init(&t);
 				json_dump_buf(jv_copy(v), 0, &t);
-				buf_printf(&o, "%.*s", (int)t.len, (const char *)t.data);
+				buf_printf(o, "%.*s", (int)t.len, (const char *)t.data);
 				buf_free(&t);
 			}
 			jv_free(k);
 			jv_free(v);
 		}
-		buf_addc(&o, '\n');
+		buf_addc(o, '\n');
 	}
 	jv_free(runtime);
+}
 
-	buf_printf(&o, "## Verifying the signatures\n\n"
-		       "Every artifact has a `.sig` and a `.sigstore.json` beside it: an ECDSA P-256 signature "
-		       "in cosign's format and the same signature as a Sigstore bundle, "
-		       "made with the key whose public half is `cosign.pub` in this folder%s. From this folder:\n\n"
-		       "```sh\n"
-		       "# with mero-policy\n"
-		       "for f in *.sig; do cosign-wrap verify --key cosign.pub --signature \"$f\" < \"${f%%.sig}\" && echo \"ok ${f%%.sig}\"; done\n"
-		       "# with cosign v2 (key-based signatures: no transparency log entry)\n"
-		       "cosign verify-blob --key cosign.pub --signature measurement-policy-candidates.json.sig \\\n"
-		       "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
-		       "# with cosign v3, from the Sigstore bundle beside each file\n"
-		       "cosign verify-blob --key cosign.pub --bundle measurement-policy-candidates.json.sigstore.json \\\n"
-		       "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
-		       "# with OpenSSL alone\n"
-		       "base64 -d measurement-policy-candidates.json.sig > /tmp/c.sig.der\n"
-		       "openssl dgst -sha256 -verify cosign.pub -signature /tmp/c.sig.der measurement-policy-candidates.json\n"
-		       "```\n",
+static void emit_signatures(struct buf *o, int sim)
+{
+	buf_printf(o, "## Verifying the signatures\n\n"
+		      "Every artifact has a `.sig` and a `.sigstore.json` beside it: an ECDSA P-256 signature "
+		      "in cosign's format and the same signature as a Sigstore bundle, "
+		      "made with the key whose public half is `cosign.pub` in this folder%s. From this folder:\n\n"
+		      "```sh\n"
+		      "# with mero-policy\n"
+		      "for f in *.sig; do cosign-wrap verify --key cosign.pub --signature \"$f\" < \"${f%%.sig}\" && echo \"ok ${f%%.sig}\"; done\n"
+		      "# with cosign v2 (key-based signatures: no transparency log entry)\n"
+		      "cosign verify-blob --key cosign.pub --signature measurement-policy-candidates.json.sig \\\n"
+		      "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
+		      "# with cosign v3, from the Sigstore bundle beside each file\n"
+		      "cosign verify-blob --key cosign.pub --bundle measurement-policy-candidates.json.sigstore.json \\\n"
+		      "  --insecure-ignore-tlog=true measurement-policy-candidates.json\n"
+		      "# with OpenSSL alone\n"
+		      "base64 -d measurement-policy-candidates.json.sig > /tmp/c.sig.der\n"
+		      "openssl dgst -sha256 -verify cosign.pub -signature /tmp/c.sig.der measurement-policy-candidates.json\n"
+		      "```\n",
 		   sim ? " (for simulated runs, the development key of `make keys`)" : "");
+}
 
+static void free_run(struct run *r)
+{
+	free(r->compose_hash);
+	jv_free(r->policy);
+	jv_free(r->verification);
+	jv_free(r->quote);
+	jv_free(r->replay);
+	jv_free(r->cand);
+	free(r->steps);
+	buf_free(&r->steps_text);
+}
+
+int main(int argc, char **argv)
+{
+	prog_init(argv[0]);
+	struct run r = {0};
+	parse_options(&r, argc, argv);
+	load_run(&r);
+
+	struct buf o;
+	buf_init(&o);
+	emit_header(&o, &r);
+	emit_steps(&o, &r);
+	emit_verification(&o, r.verification);
+	emit_measurements(&o, &r);
+	emit_runtime(&o, r.replay);
+	emit_signatures(&o, r.sim);
 	out_write(o.data, o.len);
 	buf_free(&o);
-	free(compose_hash);
-	jv_free(policy);
-	jv_free(verification);
-	jv_free(quote);
-	jv_free(replay);
-	jv_free(cand);
+	free_run(&r);
 	close_stdout();
 	return 0;
 }

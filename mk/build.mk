@@ -38,11 +38,12 @@ prog_objs = $(if $(filter $(1),$(PROG_DIRS)),$(patsubst filters/%.c,$(OBJDIR)/%.
 all build: $(BINS)
 
 # The flags every object and program is built with: a change rebuilds (git's
-# Makefile keeps such a file too). Rewritten only when it changes.
+# Makefile keeps such a file too). Compared in make and rewritten only when it
+# changes, so that concurrent makes of one checkout (make -j3 probe-all) that
+# agree on the flags never write it. Recipe-time (lazy): `make deps all` works.
 BUILD_FLAGS = $(CC) | $(CPPFLAGS) $(pkg_cflags) | $(CFLAGS) $(WARN) | $(LDFLAGS) | $(LDLIBS) | $(foreach p,$(PROGRAMS),$(LDLIBS_$(p)))
 $(OBJDIR)/.flags: FORCE | $(OBJDIR)/lib
-	$(file >$@.new,$(BUILD_FLAGS))
-	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+	$(if $(call eq,$(strip $(BUILD_FLAGS)),$(strip $(file <$@))),,$(file >$@,$(strip $(BUILD_FLAGS))))
 
 # one line naming the package when a library's headers are missing
 HEADER_PKGS := jq.h:libjq-dev curl/curl.h:libcurl4-openssl-dev openssl/evp.h:libssl-dev \
@@ -69,13 +70,16 @@ $(LIB_A): $(LIB_OBJ)
 # the larger part of its time per process (bench/20-quote-verify.sh)
 LDLIBS_quote-verify := -Wl,-Bstatic -lcrypto -Wl,-Bdynamic
 
-# one link rule per program; LDLIBS_NAME adds libraries for one program
+# one link rule per program; LDLIBS_NAME adds libraries for one program. The
+# inner makes of a probe (mk/probe/run) use the programs the outer make built:
+# they neither check the flags nor link.
+PROBE_INNER := $(filter probe-run probe-finish,$(MAKECMDGOALS))
 define prog_rule
 $(BIN)/$(1): $(call prog_objs,$(1)) $(LIB_A) $(OBJDIR)/.flags | $(BIN)
 	$$(call say,LD,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -Wl,--as-needed -o $$@ $(call prog_objs,$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
 endef
-$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
+$(if $(PROBE_INNER),,$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p)))))
 
 -include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/*/*.d)
 

@@ -12,15 +12,15 @@ keys: $(DEV_COSIGN_KEY) $(DEV_COSIGN_PUB)
 
 # The program is order-only on purpose: rebuilding cosign-wrap must never
 # replace a key. An orphaned .pub (its key deleted) is removed first, since
-# generate-key-pair refuses to overwrite anything.
+# generate-key-pair refuses to overwrite anything. Makes of one checkout that
+# run at once (two probes) take turns on the folder's lock: one key is made.
 $(DEV_COSIGN_KEY): | $(COSIGN_WRAP)
 	$(call say,KEYS,$@ (development key))
 	$(Q)install -d -m 700 $(@D)
-	$(Q)rm -f $(DEV_COSIGN_PUB)
-	$(Q)COSIGN_PASSWORD="$${COSIGN_PASSWORD-}" $(COSIGN_WRAP) generate-key-pair --output-key-prefix $(basename $@)
+	$(Q)exec 9< $(@D) && flock 9 && if [ ! -e $@ ]; then rm -f $(DEV_COSIGN_PUB) && \
+	  COSIGN_PASSWORD="$${COSIGN_PASSWORD-}" $(COSIGN_WRAP) generate-key-pair --output-key-prefix $(basename $@); fi
 
 # Normally written with the key; derived again from the key if it goes missing.
 $(DEV_COSIGN_PUB): $(DEV_COSIGN_KEY) | $(COSIGN_WRAP)
 	$(Q)if [ ! -e $@ ] || [ $@ -ot $< ]; then \
-	  COSIGN_KEY=$< COSIGN_PASSWORD="$${COSIGN_PASSWORD-}" $(COSIGN_WRAP) public-key > $@.tmp && mv $@.tmp $@; \
-	fi
+	  COSIGN_KEY=$< COSIGN_PASSWORD="$${COSIGN_PASSWORD-}" mk/probe/put $@ $(COSIGN_WRAP) public-key; fi

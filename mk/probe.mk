@@ -1,20 +1,20 @@
 # make probe PROFILE=p [STAGING=sim|url] [KMS_URL=...] [KMS_VERSION=...] [KMS_IMAGE_DIGEST=...]
 # The staging probe of the seed document as file targets under artifacts/probe/<p>/:
-# render the compose file, deploy (kms-sim, or reuse a KMS at KMS_URL), attest with a
-# fresh nonce, fetch collateral, tear down, parse, verify, replay, check the compose
-# hash, extract candidates, report, sign. Each artifact is written as $@.tmp, then
-# renamed; a second run with nothing changed does nothing.
-PROFILES := debug debug-read-only locked-read-only
+# the steps of mk/probe/steps (render, deploy, attest, collateral, teardown, decode,
+# parse, verify, replay, compose-hash, extract), then the log, the report
+# and the signatures. A second run with nothing changed does nothing.
+#
+# `make probe` runs mk/probe/run, which locks the folder, runs the steps in an inner
+# make (probe-run) and, when a step fails or the run is interrupted, writes the record
+# of the run (probe-finish). Knobs are checked in mk/knobs.mk before anything runs and
+# reach the programs through the environment (exported below), never pasted into a
+# shell string; secrets are never make variables here (mk/knobs.mk, SECRETS).
 PROFILE ?=
 STAGING ?= sim
 KMS_URL ?=
 KMS_VERSION ?= 2.3.40
-# the simulated image has no registry digest: a stable stand-in derived from the version
-ifeq ($(origin KMS_IMAGE_DIGEST),undefined)
-ifeq ($(STAGING),sim)
-KMS_IMAGE_DIGEST := ghcr.io/calimero-network/mero-kms-phala@sha256:$(shell printf 'simulated mero-kms-phala %s' '$(KMS_VERSION)' | sha256sum | cut -c1-64)
-endif
-endif
+# empty for STAGING=sim: mk/probe/run derives a stable stand-in from the version
+KMS_IMAGE_DIGEST ?=
 SERVICE_PORT ?= 8080
 SIM_LISTEN ?= 127.0.0.1:0
 SIM_FLAGS ?=
@@ -32,176 +32,154 @@ HEALTH_TIMEOUT ?= 300
 HEALTH_INTERVAL ?= 0.2
 COMPOSE_TEMPLATE ?= policies/kms-compose.template.yaml
 POLICY_DIR ?= policies
+export PROFILE STAGING KMS_URL KMS_VERSION KMS_IMAGE_DIGEST SERVICE_PORT SIM_LISTEN SIM_FLAGS COLLATERAL \
+  ROOT_CA PCCS_URL SOURCE ALLOWED_TCB_STATUSES HEALTH_TIMEOUT HEALTH_INTERVAL COMPOSE_TEMPLATE STAGING_CVM_ID
+
+# The compose renderer (compose-render once it lands: one line)
+RENDER := compose-render
 
 PD := $(ARTIFACTS)/probe/$(PROFILE)
-PROBE_FILES := attest-request.json attest-response.json attestation-quote.bin attestation-quote.json \
-  verification.json event-log-replay.json compose-hash.txt measurement-policy-candidates.json \
-  probe-report.md probe.log
-STEP := PROBE_ON_FAIL='$(MAKE) -s probe-finish PROBE_FAILED=1' mk/probe/step $(PD)
+PROBE_REPORT := probe-report.md
+PROBE_POLICY := $(POLICY_DIR)/kms-phala-attestation-policy.$(PROFILE).json
+STEP := mk/probe/step $(PD)
+PUT := mk/probe/put
 
-.PHONY: probe probe-all probe-check probe-finish $(addprefix probe-,$(PROFILES))
+# ---- the steps, from mk/probe/steps: each line as one word, fields joined by '|'
+# and spaces as '^'
+PROBE_STEPS_FILE := mk/probe/steps
+probe_lines := $(filter-out $(hash)%,$(subst $(nl), ,$(subst $(tab),|,$(subst $(space),^,$(file <$(PROBE_STEPS_FILE))))))
+PROBE_STEPS := $(foreach l,$(probe_lines),$(firstword $(subst |, ,$(l))))
+# $(call step_files,STEP...): the artifacts the steps make, in the folder (none for a
+# step the file does not list: removing a step's line removes its prerequisites)
+step_files = $(addprefix $(PD)/,$(filter-out -,$(subst ^, ,$(foreach s,$(1),$(word 2,$(subst |, ,$(filter $(s)|%,$(probe_lines))))))))
+PROBE_OUTPUTS := $(call step_files,$(PROBE_STEPS))
+PROBE_ARTIFACTS := $(foreach f,$(PROBE_OUTPUTS),$(if $(filter .%,$(notdir $(f))),,$(f)))
 
-probe-check:
-	@case " $(PROFILES) " in *" $(PROFILE) "*) ;; \
-	  *) echo "probe: PROFILE must be one of: $(PROFILES) (got '$(PROFILE)')" >&2; exit 2;; esac
-	@case "$(STAGING)" in sim) ;; \
-	  url) [ -n "$(KMS_URL)" ] || { echo "probe: STAGING=url needs KMS_URL=http(s)://..." >&2; exit 2; };; \
-	  phala) echo "probe: STAGING=phala needs the Phala Cloud backend, which is not built yet; use STAGING=sim or STAGING=url" >&2; exit 2;; \
-	  *) echo "probe: STAGING must be sim or url (got '$(STAGING)')" >&2; exit 2;; esac
-	@[ -z "$(STAGING_CVM_ID)" ] || { echo "probe: STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend, which is not built yet; to reuse a running KMS use STAGING=url KMS_URL=..." >&2; exit 2; }
-	@[ -n "$(KMS_IMAGE_DIGEST)" ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$(STAGING)" >&2; exit 2; }
+.PHONY: probe probe-all probe-check probe-knobs probe-run probe-finish $(addprefix probe-,$(PROFILES))
 
-# The steps stop at the first failure. The report, the log and the signatures are
-# written in every case: on success as the last targets of this make, on a failed
-# step by the step itself (mk/probe/lib.sh runs `make probe-finish`), which also
-# removes the candidates file. A run with nothing changed parses the makefiles once.
-PROBE_ARTIFACTS := compose.yaml collateral.json $(filter-out probe-report.md probe.log,$(PROBE_FILES))
-probe: probe-check $(BINS) $(if $(filter sim,$(STAGING)),$(if $(COSIGN_KEY),,keys)) \
-    $(PD)/probe.log $(PD)/probe-report.md $(PD)/.signed
-	@echo "probe: $(PROFILE): $$(head -n 1 $(PD)/probe-report.md | sed 's/^# //') -> $(PD)/"
+probe-knobs:
+	@case "$$STAGING" in sim) ;; \
+	  url) [ -n "$$KMS_URL" ] || { echo "probe: STAGING=url needs KMS_URL=http(s)://..." >&2; exit 2; };; \
+	  *) echo "probe: STAGING=phala needs the Phala Cloud backend, which is not built yet; use STAGING=sim or STAGING=url" >&2; exit 2;; esac
+	@[ -z "$$STAGING_CVM_ID" ] || { echo "probe: STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend, which is not built yet; to reuse a running KMS use STAGING=url KMS_URL=..." >&2; exit 2; }
+	@[ -n "$$KMS_IMAGE_DIGEST" ] || [ "$$STAGING" = sim ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$$STAGING" >&2; exit 2; }
+	@[ -n "$${COSIGN_KEY:+set}" ] || [ "$$STAGING" = sim ] || { echo "probe: COSIGN_KEY is required to sign a STAGING=$$STAGING probe (the development key signs simulated probes only)" >&2; exit 2; }
 
-probe-all: $(BINS) $(if $(COSIGN_KEY),,keys)
-	@$(MAKE) $(addprefix probe-,$(PROFILES))
+probe-check: probe-knobs
+	@[ -n "$(PROFILE)" ] || { echo "probe: PROFILE must be one of: $(PROFILES) (got '')" >&2; exit 2; }
 
-$(addprefix probe-,$(PROFILES)): probe-%:
-	@$(MAKE) -s probe PROFILE=$*
+# the development key signs simulated probes without COSIGN_KEY
+PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
+
+probe: probe-check $(BINS) $(PROBE_KEYS)
+	$(Q)mk/probe/run $(MAKE) $(PROFILE) $(PD)
+
+probe-all: $(addprefix probe-,$(PROFILES))
+
+$(addprefix probe-,$(PROFILES)): probe-%: probe-knobs $(BINS) $(PROBE_KEYS)
+	$(Q)mk/probe/run $(MAKE) $* $(ARTIFACTS)/probe/$*
+
+# the inner make of mk/probe/run: the steps one after the other, in the file's order
+ifneq ($(filter probe-run probe-finish,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
+# (the signing key first: a key that cannot sign stops the run before it deploys)
+probe-run: $(PD)/.config $(PD)/cosign.pub $(PROBE_OUTPUTS) $(PD)/probe.log $(PD)/$(PROBE_REPORT)
 
 # ---- the knobs a run depends on, rewritten only when they change
 $(PD) $(PD)/.steps:
 	$(Q)mkdir -p $@
 
 $(PD)/.config: FORCE | $(PD)
-	$(Q)printf '%s\n' 'PROFILE=$(PROFILE)' 'STAGING=$(STAGING)' 'SOURCE=$(SOURCE)' 'KMS_URL=$(KMS_URL)' \
-	  'KMS_VERSION=$(KMS_VERSION)' 'KMS_IMAGE_DIGEST=$(KMS_IMAGE_DIGEST)' 'SERVICE_PORT=$(SERVICE_PORT)' \
-	  'SIM_FLAGS=$(SIM_FLAGS)' 'ALLOWED_TCB_STATUSES=$(ALLOWED_TCB_STATUSES)' 'COLLATERAL=$(COLLATERAL)' 'ROOT_CA=$(ROOT_CA)' 'PCCS_URL=$(PCCS_URL)' > $@.new
-	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+	$(Q)$(PUT) -c $@ printf '%s\n' "PROFILE=$$PROFILE" "STAGING=$$STAGING" "SOURCE=$$SOURCE" "KMS_URL=$$KMS_URL" \
+	  "KMS_VERSION=$$KMS_VERSION" "KMS_IMAGE_DIGEST=$$KMS_IMAGE_DIGEST" "SERVICE_PORT=$$SERVICE_PORT" \
+	  "SIM_FLAGS=$$SIM_FLAGS" "ALLOWED_TCB_STATUSES=$$ALLOWED_TCB_STATUSES" "COLLATERAL=$$COLLATERAL" \
+	  "ROOT_CA=$$ROOT_CA" "PCCS_URL=$$PCCS_URL"
 
 .PHONY: FORCE
 FORCE:
 
-# The steps. After a failed step (PROBE_FAILED=1, the report-writing make) they are
-# not defined at all, so that nothing is re-run: what exists is reported as it is.
+# The steps. After a failed step (PROBE_FAILED=1, the make that writes the record)
+# they are not defined at all, so that nothing is re-run: what exists is reported.
 ifeq ($(PROBE_FAILED),)
-# ---- render
-$(PD)/compose.yaml: $(COMPOSE_TEMPLATE) $(BIN)/compose-render $(PD)/.config
+$(call step_files,render): $(COMPOSE_TEMPLATE) $(BIN)/$(firstword $(RENDER)) $(PD)/.config
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) render -- $(BIN)/compose-render --template $(COMPOSE_TEMPLATE) \
-	  --image-ref '$(KMS_IMAGE_DIGEST)' --port '$(SERVICE_PORT)' --kms-version '$(KMS_VERSION)' \
-	  --profile '$(PROFILE)' > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(STEP) render --out $@ -- $(BIN)/$(RENDER) --template "$$COMPOSE_TEMPLATE" \
+	  --image-ref "$$KMS_IMAGE_DIGEST" --port "$$SERVICE_PORT" --kms-version "$$KMS_VERSION" --profile "$$PROFILE"
 
-# ---- deploy, attest, collateral, teardown (one script: the KMS lives only this long)
-$(PD)/attest-request.json $(PD)/attest-response.json $(PD)/collateral.json &: $(PD)/compose.yaml \
-    $(BIN)/kms-attest $(if $(filter sim,$(STAGING)),$(BIN)/kms-sim) $(PD)/.config $(COLLATERAL)
+# deploy, attest, collateral, teardown: one script (the KMS lives only this long)
+$(call step_files,deploy attest collateral teardown) &: $(call step_files,render) $(BIN)/kms-attest \
+    $(if $(filter sim,$(STAGING)),$(BIN)/kms-sim) $(PD)/.config $(COLLATERAL)
 	$(call say,PROBE,$(PD)/attest-response.json)
-	$(Q)BIN=$(BIN) STAGING='$(STAGING)' PROFILE='$(PROFILE)' KMS_URL='$(KMS_URL)' KMS_VERSION='$(KMS_VERSION)' \
-	  KMS_IMAGE_DIGEST='$(KMS_IMAGE_DIGEST)' SIM_LISTEN='$(SIM_LISTEN)' SIM_FLAGS='$(SIM_FLAGS)' \
-	  COLLATERAL='$(COLLATERAL)' PCCS_URL='$(PCCS_URL)' HEALTH_TIMEOUT='$(HEALTH_TIMEOUT)' \
-	  HEALTH_INTERVAL='$(HEALTH_INTERVAL)' PROBE_ON_FAIL='$(MAKE) -s probe-finish PROBE_FAILED=1' mk/probe/attest $(PD)
+	$(Q)BIN=$(BIN) mk/probe/attest $(PD)
 
-# ---- parse
-$(PD)/attestation-quote.bin: $(PD)/attest-response.json
-	$(Q)jq -er .quoteB64 $< | base64 -d > $@.tmp
-	$(Q)mv $@.tmp $@
+$(call step_files,decode): $(PD)/attest-response.json
+	$(Q)$(STEP) decode --out $@ -- bash -c 'jq -er .quoteB64 "$$1" | base64 -d' _ $<
 
-$(PD)/attestation-quote.json: $(PD)/attestation-quote.bin $(BIN)/quote2json
+$(call step_files,parse): $(PD)/attestation-quote.bin $(BIN)/quote2json
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) parse -- $(BIN)/quote2json < $< > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(STEP) parse --in $< --out $@ -- $(BIN)/quote2json
 
-# ---- verify: the verdict is data, kept when it says no (mrtd-extract then refuses)
-PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
+# verify, with the TCB gate (ALLOWED_TCB_STATUSES): the verdict is data, kept as
+# evidence when it says no; the probe stops there
 # (the expected report data is the response's reportDataHex, which kms-attest checked
 # equals the nonce it drew || the binding it sent)
-$(PD)/verification.json: $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json $(BIN)/quote-verify
+PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
+$(call step_files,verify): $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json \
+    $(BIN)/quote-verify $(PD)/.config
 	$(call say,PROBE,$@)
-	$(Q)BIN=$(BIN) $(STEP) verify --keep-no -- mk/probe/verify $@.tmp --collateral $(PD)/collateral.json \
-	    $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) \
-	    --expect-report-data "$$(jq -er .reportDataHex $(PD)/attest-response.json)" < $<
-	$(Q)mv $@.tmp $@
+	$(Q)$(STEP) verify --keep-no --in $< --out $@ -- $(BIN)/quote-verify --collateral $(PD)/collateral.json \
+	  $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) --allow-status "$${ALLOWED_TCB_STATUSES// /,}" \
+	  --expect-report-data "$$(jq -er .reportDataHex $(PD)/attest-response.json)"
 
-# ---- the TCB status must be one the probe accepts (a verified OutOfDate quote is still a no)
-$(PD)/.tcb-policy: $(PD)/verification.json $(PD)/.config
-	$(Q)$(STEP) tcb-policy -- mk/probe/tcb-policy $< '$(ALLOWED_TCB_STATUSES)' > $@.tmp
-	$(Q)mv $@.tmp $@
-
-# ---- replay the event log against the quote
-# (after the TCB gate, order-only: the steps run in the order the report lists them)
-$(PD)/event-log-replay.json: $(PD)/attest-response.json $(PD)/attestation-quote.json $(BIN)/rtmr-replay | $(PD)/.tcb-policy
+# replay the event log against the quote
+$(call step_files,replay): $(PD)/attest-response.json $(PD)/attestation-quote.json $(BIN)/rtmr-replay \
+    $(call step_files,verify)
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) replay -- $(BIN)/rtmr-replay --quote $(PD)/attestation-quote.json < $(PD)/attest-response.json > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(STEP) replay --in $< --out $@ -- $(BIN)/rtmr-replay --quote $(PD)/attestation-quote.json
 
-# ---- the compose hash of the deployed bytes, checked against the event log
-$(PD)/compose-hash.txt: $(PD)/compose.yaml $(PD)/attest-response.json $(PD)/event-log-replay.json $(BIN)/compose-hash
+# the compose hash of the deployed bytes, checked against the event log
+$(call step_files,compose-hash): $(PD)/compose.yaml $(PD)/attest-response.json $(PD)/event-log-replay.json \
+    $(BIN)/compose-hash
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) compose-hash -- $(BIN)/compose-hash --event-log $(PD)/attest-response.json < $(PD)/compose.yaml > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(STEP) compose-hash --in $< --out $@ -- $(BIN)/compose-hash --event-log $(PD)/attest-response.json
 
-# ---- candidates
-$(PD)/measurement-policy-candidates.json: $(PD)/attestation-quote.json $(PD)/verification.json $(PD)/.tcb-policy \
+$(call step_files,extract): $(PD)/attestation-quote.json $(PD)/verification.json \
     $(PD)/event-log-replay.json $(PD)/compose-hash.txt $(BIN)/mrtd-extract $(PD)/.config
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) extract -- $(BIN)/mrtd-extract --profile '$(PROFILE)' --source '$(SOURCE)' --role kms \
-	  --verification $(PD)/verification.json --replay $(PD)/event-log-replay.json \
-	  --compose-hash "$$(cat $(PD)/compose-hash.txt)" --image-digest '$(KMS_IMAGE_DIGEST)' \
-	  --kms-version '$(KMS_VERSION)' < $< > $@.tmp
-	$(Q)mv $@.tmp $@
-
+	$(Q)$(STEP) extract --in $< --out $@ -- $(BIN)/mrtd-extract --profile "$$PROFILE" --source "$$SOURCE" \
+	  --role kms --verification $(PD)/verification.json --replay $(PD)/event-log-replay.json \
+	  --compose-hash "$$(cat $(PD)/compose-hash.txt)" --image-digest "$$KMS_IMAGE_DIGEST" \
+	  --kms-version "$$KMS_VERSION"
 endif
 
 # ---- log, report and signatures: after a failed step (PROBE_FAILED=1) of whatever exists
-PROBE_PRESENT = $(wildcard $(addprefix $(PD)/,$(PROBE_ARTIFACTS)))
-PROBE_INPUTS = $(if $(PROBE_FAILED),$(PROBE_PRESENT),$(addprefix $(PD)/,$(PROBE_ARTIFACTS)))
+PROBE_INPUTS = $(if $(PROBE_FAILED),$(wildcard $(PROBE_OUTPUTS)),$(PROBE_OUTPUTS))
 # step records are rewritten by the steps themselves: prerequisites only after a failure
 PROBE_STEP_FILES = $(if $(PROBE_FAILED),$(wildcard $(PD)/.steps/*))
-PROBE_POLICY := $(POLICY_DIR)/kms-phala-attestation-policy.$(PROFILE).json
+PROBE_SIGNED = $(filter $(PROBE_ARTIFACTS),$(PROBE_INPUTS)) $(PD)/probe.log $(PD)/$(PROBE_REPORT)
+PROBE_SIGS = $(foreach f,$(PROBE_SIGNED),$(f).sig $(f).sigstore.json)
 
-$(PD)/probe.log: $(PROBE_INPUTS) $(PROBE_STEP_FILES) | $(PD)/.steps
-	$(Q)source mk/probe/lib.sh; total=0; { \
-	  printf '%-13s %-5s %10s  %s\n' step result ms message; \
-	  for s in $$PROBE_STEPS; do f=$(PD)/.steps/$$s; [ -f $$f ] || continue; \
-	    IFS=$$'\t' read -r st rc ms msg < $$f; total=$$((total + ms)); \
-	    printf '%-13s %-5s %10s  %s\n' "$$s" "$$st" "$$ms" "$$msg"; done; \
-	  printf '%-13s %-5s %10s\n' total '' "$$total"; } > $@.tmp
-	$(Q)mv $@.tmp $@
+$(PD)/probe.log: $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PROBE_STEPS_FILE) | $(PD)/.steps
+	$(Q)source mk/probe/lib.sh && put $@ probe_log $(PD)
 
-$(PD)/probe-report.md: $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/.config $(BIN)/probe-report \
-    $(wildcard $(PROBE_POLICY)) | $(PD)/.steps
+# the public half of the signing key, next to the signatures (COSIGN_KEY holding the
+# key text, or a path, is read by cosign-wrap from the environment); another key
+# makes the report's signatures another key's: the report goes, to be signed again
+$(PD)/cosign.pub: $(if $(value COSIGN_KEY),FORCE,$(DEV_COSIGN_PUB)) | $(PD)
+	$(Q)source mk/probe/lib.sh && put -c --drop $(PD)/$(PROBE_REPORT) $@ signer_public_key $(BIN) $(DEV_COSIGN_PUB)
+
+# the report, signed with every artifact that needs it (mk/probe/seal)
+$(PD)/$(PROBE_REPORT): $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/probe.log $(PD)/.config $(PD)/cosign.pub \
+    $(BIN)/probe-report $(BIN)/cosign-wrap $(PROBE_STEPS_FILE) $(wildcard $(PROBE_POLICY)) \
+    $(if $(filter-out $(wildcard $(PROBE_SIGS)),$(PROBE_SIGS)),FORCE) | $(PD)/.steps
 	$(call say,PROBE,$@)
-	$(Q)$(BIN)/probe-report --dir $(PD) --profile '$(PROFILE)' --backend '$(STAGING)' \
-	  --kms-url '$(KMS_URL)' --image '$(KMS_IMAGE_DIGEST)' --kms-version '$(KMS_VERSION)' \
-	  --policy $(PROBE_POLICY) > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)BIN=$(BIN) DEV_COSIGN_KEY=$(DEV_COSIGN_KEY) mk/probe/seal $(PD) -- $(BIN)/probe-report \
+	  --steps $(PROBE_STEPS_FILE) --dir $(PD) --profile "$$PROFILE" --backend "$$STAGING" --kms-url "$$KMS_URL" \
+	  --image "$$KMS_IMAGE_DIGEST" --kms-version "$$KMS_VERSION" $(if $(wildcard $(PROBE_POLICY)),--policy $(PROBE_POLICY)) \
+	  $(if $(PROBE_INTERRUPTED),--interrupted $(PROBE_INTERRUPTED))
 
-# signing key: COSIGN_KEY (path or key text, password in COSIGN_PASSWORD), or the
-# development key of `make keys` for simulated runs only
-PROBE_SIGNER = $(if $(COSIGN_KEY),$(COSIGN_KEY),$(if $(filter sim,$(STAGING)),$(DEV_COSIGN_KEY)))
-# the public half, next to the signatures; re-derived when the key file changes
-# (COSIGN_KEY holding the key text itself: every run)
-PROBE_SIGNER_DEP = $(if $(COSIGN_KEY),$(if $(wildcard $(COSIGN_KEY)),$(COSIGN_KEY),FORCE),$(DEV_COSIGN_PUB))
-$(PD)/cosign.pub: $(PROBE_SIGNER_DEP) | $(PD)
-	$(Q)if [ -z "$(PROBE_SIGNER)" ]; then echo "probe: COSIGN_KEY is required to sign a STAGING=$(STAGING) probe (the development key signs simulated probes only)" >&2; exit 78; fi
-	$(Q)if [ -z "$(COSIGN_KEY)" ]; then cp $(DEV_COSIGN_PUB) $@.new; else COSIGN_KEY='$(PROBE_SIGNER)' $(BIN)/cosign-wrap public-key > $@.new; fi
-	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
-
-# One cosign-wrap run signs every artifact that changed (or lost its signature):
-# FILE.sig (cosign v2, and cosign-wrap) and FILE.sigstore.json (cosign v3 bundles).
-# The key is decrypted once; scrypt makes each load cost a tenth of a second.
-probe_signed = $(1) $(PD)/probe-report.md $(PD)/probe.log
-probe_sigs = $(foreach f,$(call probe_signed,$(1)),$(f).sig $(f).sigstore.json)
-$(PD)/.signed: $(call probe_signed,$(PROBE_INPUTS)) $(PD)/cosign.pub $(BIN)/cosign-wrap \
-    $(if $(filter-out $(wildcard $(call probe_sigs,$(PROBE_INPUTS))),$(call probe_sigs,$(PROBE_INPUTS))),FORCE)
-	$(Q)todo=; for f in $(call probe_signed,$(PROBE_INPUTS)); do \
-	  if [ ! -e $$f.sig ] || [ ! -e $$f.sigstore.json ] || [ $$f -nt $$f.sig ] || [ $(PD)/cosign.pub -nt $$f.sig ]; \
-	  then todo="$$todo $$f"; fi; done; \
-	  if [ -n "$$todo" ]; then COSIGN_KEY='$(PROBE_SIGNER)' $(BIN)/cosign-wrap sign --bundles $$todo; fi
-	$(Q)touch $@
-
-probe-finish: $(PD)/probe.log $(PD)/probe-report.md $(PD)/.signed
-	@rm -f $(PD)/measurement-policy-candidates.json $(PD)/measurement-policy-candidates.json.sig \
-	  $(PD)/measurement-policy-candidates.json.sigstore.json $(PD)/*.tmp
-	@echo "probe: $(PROFILE): $$(head -n 1 $(PD)/probe-report.md | sed 's/^# //') -> $(PD)/" >&2
+probe-finish: $(PD)/probe.log $(PD)/$(PROBE_REPORT)
 
 help-extra::
 	@echo "  probe           PROFILE=p [STAGING=sim|url] [KMS_URL=] [KMS_VERSION=] [KMS_IMAGE_DIGEST=]"

@@ -91,15 +91,6 @@ log_with_hash() {
   one_line
 }
 
-@test "the deprecated compose-hash --render runs compose-render with the other arguments" {
-  compose-hash --render --template "$TPL" --image-ref "$IMG" --port 8443 --kms-version 2.3.40 \
-    --profile locked-read-only > "$T/out.yaml"
-  cmp "$T/out.yaml" "$C/kms-compose.locked-read-only.yaml"
-  run -1 --separate-stderr compose-hash --render --template "$TPL" --kms-version 2.3.40 --profile debug
-  one_line
-  assert_equal "$stderr" "compose-render: refused: no image reference (--image-ref or IMAGE_REF)"
-}
-
 @test "empty input exits 65, a missing or directory event log 66, a write error 74" {
   run -65 --separate-stderr compose-hash < /dev/null
   one_line

@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # make probe end to end with the simulated KMS: every profile, re-runs, knobs,
-# injected failures, a port in use, STAGING=url, ADR-0001; kms-sim never outlives
-# the run. Each test has its own artifacts folder.
+# injected failures, a port in use, STAGING=url, ADR-0001; interrupts and signals
+# at any moment, two probes of one folder at once, planted links, signing keys and
+# secrets. kms-sim never outlives the run. Each test has its own artifacts folder;
+# processes are tracked by their ids (the make a test starts, the kms-sim a probe
+# records), never found by a name pattern to be killed.
 
 load test_helper
 
@@ -10,17 +13,86 @@ setup() {
 }
 teardown() {
   stop_servers
-  # nothing of this test may keep running
-  pkill -f -- "$BATS_TEST_TMPDIR" 2>/dev/null || true
+  stop_bg_makes
+  # a kms-sim a failed test may have left: the one each probe folder recorded
+  local f pid
+  for f in "$A"/probe/*/.steps/deploy; do
+    [ -f "$f" ] || continue
+    pid=$(sim_pid_of "$f")
+    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = kms-sim ] && kill "$pid" 2>/dev/null
+  done
+  return 0
 }
 
 # mk ARGS...: make in the project, this test's artifacts folder, no parent make's flags
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
-# the kms-sim processes serving from this test's folders
+# the kms-sim processes serving from this test's folders (counted, never killed by pattern)
 sims() { pgrep -f -- "kms-sim .*$BATS_TEST_TMPDIR" | wc -l; }
+# the pid of the kms-sim a probe folder's deploy record names
+sim_pid_of() { sed -n 's/.*kms-sim (SIMULATED) pid \([0-9]*\) on .*/\1/p' "$1"; }
+sim_gone() { # DIR: the kms-sim of the folder's run is not running
+  local pid
+  pid=$(sim_pid_of "$1/.steps/deploy")
+  [ -n "$pid" ] || { echo "no kms-sim recorded in $1"; return 1; }
+  ! kill -0 "$pid" 2>/dev/null || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != kms-sim ]
+}
+
+# bg_make OUT ARGS...: mk in the background, in a session of its own with SIGINT at
+# its default (a job started with & ignores it), as a terminal runs it; sets BG_PID
+# (also the process group, for kill -INT -- -PID as Ctrl-C), tracked for teardown
+bg_make() {
+  local out=$1
+  shift
+  python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' \
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@" > "$out" 2>&1 &
+  BG_PID=$!
+  echo "$BG_PID" >> "$BATS_TEST_TMPDIR/.makes"
+}
+stop_bg_makes() {
+  local pid
+  [ -f "$BATS_TEST_TMPDIR/.makes" ] || return 0
+  while read -r pid; do kill -TERM -- -"$pid" 2>/dev/null; done < "$BATS_TEST_TMPDIR/.makes"
+  rm -f "$BATS_TEST_TMPDIR/.makes"
+}
+# wait_for FILE: until it exists (10 s at most)
+wait_for() {
+  local i
+  for ((i = 0; i < 1000; i++)); do [ -e "$1" ] && return 0; sleep 0.01; done
+  echo "never appeared: $1"
+  return 1
+}
+# wait_bg PID: wait for a job of this shell; its exit status in $status
+wait_bg() { status=0; wait "$1" || status=$?; }
+
+# verified DIR FILE: FILE's signature and bundle verify with the folder's key
+verified() {
+  cosign-wrap verify --key "$1/cosign.pub" --signature "$1/$2.sig" < "$1/$2" > /dev/null &&
+    cosign-wrap verify --key "$1/cosign.pub" --bundle "$1/$2.sigstore.json" < "$1/$2" > /dev/null
+}
+# complete_record DIR: the invariant of a folder after any run, interrupted or not:
+# a report with the signatures of every file beside it, no temporary, kms-sim gone;
+# a PASS report has its candidates, a FAIL report none
+complete_record() {
+  local d=$1 f
+  [ -f "$d/probe-report.md" ] || { echo "no report in $d"; return 1; }
+  for f in probe-report.md probe.log $(cd "$d" && ls attest-request.json attest-response.json collateral.json \
+      compose.yaml attestation-quote.bin attestation-quote.json verification.json event-log-replay.json \
+      compose-hash.txt measurement-policy-candidates.json 2>/dev/null); do
+    verified "$d" "$f" || { echo "not signed: $f"; return 1; }
+  done
+  [ -z "$(find "$d" -name '*.tmp' -o -name '.attest.*')" ] || { echo "temporaries left: $(find "$d" -name '*.tmp')"; return 1; }
+  sim_gone "$d"
+  if head -n 1 "$d/probe-report.md" | grep -q ': PASS'; then
+    [ -f "$d/measurement-policy-candidates.json" ] || { echo "a PASS without candidates"; return 1; }
+  else
+    [ ! -e "$d/measurement-policy-candidates.json" ] || { echo "a FAIL with candidates"; return 1; }
+  fi
+}
 
 FILES="attest-request.json attest-response.json attestation-quote.bin attestation-quote.json verification.json
   event-log-replay.json compose-hash.txt measurement-policy-candidates.json probe-report.md probe.log"
+DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000000000000000000000000000000000000000003
 
 @test "a full simulated probe of each profile: every artifact, signed, and kms-sim gone" {
   for p in debug debug-read-only locked-read-only; do
@@ -29,17 +101,23 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
     d="$A/probe/$p"
     for f in $FILES; do
       [ -s "$d/$f" ] || { echo "missing $f"; false; }
-      run -0 cosign-wrap verify --key "$d/cosign.pub" --signature "$d/$f.sig" < "$d/$f"
-      run -0 cosign-wrap verify --key "$d/cosign.pub" --bundle "$d/$f.sigstore.json" < "$d/$f"
+      verified "$d" "$f"
     done
     [ "$(jq -r .source "$d/measurement-policy-candidates.json")" = sim ]
     [ "$(jq -r .profile "$d/measurement-policy-candidates.json")" = "$p" ]
     [ "$(jq -r '.policy.allowed_tcb_statuses | join(",")' "$d/measurement-policy-candidates.json")" = uptodate ]
     grep -q '^# Staging probe '"$p"': PASS (SIMULATED: local kms-sim, not TDX hardware)$' "$d/probe-report.md"
     grep -q 'source `sim`' "$d/probe-report.md"
-    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 11 ]
+    # every step of mk/probe/steps passed, in the file's order
+    [ "$(awk 'NR > 1 && $2 == "pass" { print $1 }' "$d/probe.log" | paste -sd ' ')" = \
+      "$(grep -v '^#' "$ROOT/mk/probe/steps" | cut -f1 | paste -sd ' ')" ]
+    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 12 ]
     [ "$(jq -r .td_report.mr_td "$d/attestation-quote.json")" = "$(jq -r '.policy.allowed_mrtd[0]' "$d/measurement-policy-candidates.json")" ]
+    # the quote the report is about is the one in the response
+    cmp "$d/attestation-quote.bin" <(jq -r .quoteB64 "$d/attest-response.json" | base64 -d)
+    sim_gone "$d"
     [ "$(sims)" -eq 0 ]
+    [ -z "$(find "$d" -name '*.tmp')" ]
   done
   # an independent check of one signature with OpenSSL
   d="$A/probe/locked-read-only"
@@ -57,6 +135,7 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
   [ "$(jq -r '.runtime.kms_profile' "$A/probe/debug/event-log-replay.json")" = debug ]
   # in parallel or one after the other, the same measurements
   for p in debug debug-read-only locked-read-only; do
+    complete_record "$A/probe/$p"
     jq -S .policy "$A/probe/$p/measurement-policy-candidates.json" > "$BATS_TEST_TMPDIR/$p.parallel"
   done
   rm -rf "$A/probe"
@@ -81,41 +160,43 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
   [ "$(jq -r .provenance.kms_version "$d/measurement-policy-candidates.json")" = 2.3.41 ]
   [ "$(jq -r .sha256 "$d/attestation-quote.json")" != "$sha" ]
   grep -q 'MERO_KMS_VERSION: "2.3.41"' "$d/compose.yaml"
-  run -0 mk probe PROFILE=debug KMS_VERSION=2.3.41 KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7)
+  # the knob from the environment is the same knob
+  run -0 env KMS_VERSION=2.3.41 KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7) \
+    make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug
   [ "$(jq -r .provenance.image_digest "$d/measurement-policy-candidates.json")" = "ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7)" ]
+  complete_record "$d"
 }
 
 @test "a bad quote signature: the report says why, make fails, no candidates, kms-sim gone" {
   run -0 mk probe PROFILE=debug
-  run --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--bad-signature
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--bad-signature
   d="$A/probe/debug"
   [ ! -e "$d/measurement-policy-candidates.json" ]
   [ ! -e "$d/measurement-policy-candidates.json.sig" ]
   grep -q '^# Staging probe debug: FAIL (SIMULATED' "$d/probe-report.md"
   grep -q '^\*\*Failed at step `verify`\*\*: quote-verify: not verified: quote_signature: ISV enclave report signature is invalid' "$d/probe-report.md"
   [ "$(jq -r .verified "$d/verification.json")" = false ]
+  [[ "$stderr" == *"probe: debug: Staging probe debug: FAIL (SIMULATED"* ]]
   # the evidence of the failed run is signed too
-  run -0 cosign-wrap verify --key "$d/cosign.pub" --signature "$d/probe-report.md.sig" < "$d/probe-report.md"
+  complete_record "$d"
   [ "$(sims)" -eq 0 ]
 }
 
 @test "an out-of-date TCB: verified, but refused by the TCB gate; no candidates" {
-  run --separate-stderr mk probe PROFILE=debug-read-only SIM_FLAGS="--tcb outofdate"
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr mk probe PROFILE=debug-read-only SIM_FLAGS="--tcb outofdate"
   d="$A/probe/debug-read-only"
   [ ! -e "$d/measurement-policy-candidates.json" ]
   [ "$(jq -r .status "$d/verification.json")" = OutOfDate ]
-  grep -q '^\*\*Failed at step `tcb-policy`\*\*: tcb-policy: TCB status OutOfDate (SIM-SA-00001, SIM-SA-00002) is not allowed' "$d/probe-report.md"
-  [ "$(sims)" -eq 0 ]
+  grep -q '^\*\*Failed at step `verify`\*\*: quote-verify: not allowed: TCB status OutOfDate (SIM-SA-00001, SIM-SA-00002) is not in --allow-status uptodate' "$d/probe-report.md"
+  [ "$(jq -r .tcb_gate.decision "$d/verification.json")" = refused ]
+  sim_gone "$d"
   # a run that allows it passes
   run -0 mk probe PROFILE=debug-read-only SIM_FLAGS="--tcb outofdate" ALLOWED_TCB_STATUSES="UpToDate OutOfDate"
   [ "$(jq -r '.policy.allowed_tcb_statuses | join(",")' "$d/measurement-policy-candidates.json")" = outofdate ]
 }
 
 @test "a debug TD fails verification with the reason in the report" {
-  run --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--debug-td
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--debug-td
   grep -q 'td_debug: Debug mode is enabled' "$A/probe/debug/probe-report.md"
   [ ! -e "$A/probe/debug/measurement-policy-candidates.json" ]
 }
@@ -125,85 +206,230 @@ FILES="attest-request.json attest-response.json attestation-quote.bin attestatio
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True); time.sleep(120)'
-  run --separate-stderr mk probe PROFILE=debug SIM_LISTEN=127.0.0.1:$PORT_URL
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr mk probe PROFILE=debug SIM_LISTEN=127.0.0.1:$PORT_URL
   grep -q '^\*\*Failed at step `deploy`\*\*: kms-sim: .*127.0.0.1:'"$PORT_URL" "$A/probe/debug/probe-report.md"
   grep -q '^deploy  *fail' "$A/probe/debug/probe.log"
   [ ! -e "$A/probe/debug/attest-response.json" ]
   [ "$(sims)" -eq 0 ]
+  verified "$A/probe/debug" probe-report.md
 }
 
-@test "an interrupted run stops kms-sim, and the report says where it stopped" {
-  # a KMS still booting: /health answers 503 "starting" for 30 s
-  # its own process group, SIGINT at its default (a job started with & ignores it),
-  # so that kill -INT on the group is what Ctrl-C at a terminal does
-  python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' \
-    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" \
-    probe PROFILE=debug SIM_FLAGS="--boot-seconds 30" > "$BATS_TEST_TMPDIR/out" 2>&1 &
-  pid=$!
-  for ((i = 0; i < 500; i++)); do [ "$(sims)" -eq 1 ] && pgrep -f "kms-attest --url" > /dev/null && break; sleep 0.02; done
+# interrupted SIGNAL HOW: a run held at the attest step (a KMS that boots for 30 s)
+# ended by SIGNAL, sent to the process group as a terminal does (HOW=group) or to
+# make alone as a CI cancel does (HOW=make); sets d and the exit status of make
+interrupted() {
+  local signal=$1 how=$2 t0
+  run -0 mk keys
+  bg_make "$BATS_TEST_TMPDIR/out" probe PROFILE=debug SIM_FLAGS="--boot-seconds 30"
+  d="$A/probe/debug"
+  wait_for "$d/.steps/deploy"
+  sleep 0.5
   [ "$(sims)" -eq 1 ]
-  sleep 0.3
   t0=$(date +%s)
-  kill -INT -- -"$pid"
-  status=0
-  wait "$pid" || status=$?
-  [ "$status" -ne 0 ]
-  [ $(( $(date +%s) - t0 )) -lt 10 ]
+  if [ "$how" = group ]; then kill -"$signal" -- -"$BG_PID"; else kill -"$signal" "$BG_PID"; fi
+  wait_bg "$BG_PID"
+  cat "$BATS_TEST_TMPDIR/out"
+  [ $(($(date +%s) - t0)) -lt 10 ]
+}
+check_interrupted() { # SIGNAL
+  sim_gone "$d"
   [ "$(sims)" -eq 0 ]
   ! pgrep -f -- "kms-attest --url .*$BATS_TEST_TMPDIR" > /dev/null
-  grep -q '^teardown  *pass .*stopped' "$A/probe/debug/probe.log"
-  grep -q '^\*\*Failed at step `attest`\*\*: interrupted by SIGINT' "$A/probe/debug/probe-report.md"
-  [ ! -e "$A/probe/debug/measurement-policy-candidates.json" ]
+  grep -q '^teardown  *pass .*stopped' "$d/probe.log"
+  grep -q '^\*\*Failed at step `attest`\*\*: interrupted by SIG'"$1" "$d/probe-report.md"
+  grep -q '^# Staging probe debug: FAIL' "$d/probe-report.md"
+  complete_record "$d"
+}
+
+@test "an interrupted run (Ctrl-C) stops kms-sim, and the signed report says where it stopped" {
+  interrupted INT group
+  [ "$status" -eq 130 ]
+  check_interrupted INT
+}
+
+@test "SIGTERM to make alone (a CI cancel) stops the steps too and still writes the signed report" {
+  interrupted TERM make
+  [ "$status" -eq 143 ]
+  check_interrupted TERM
+}
+
+@test "SIGHUP to make alone stops the steps too and still writes the signed report" {
+  interrupted HUP make
+  [ "$status" -eq 129 ]
+  check_interrupted HUP
+}
+
+@test "an interrupt at any moment leaves the previous run or a complete, signed record of this one" {
+  run -0 mk probe PROFILE=debug
+  d="$A/probe/debug"
+  v=41
+  for delay in 0.05 0.2 0.35 0.5 0.65 0.8 1.0 1.3; do
+    v=$((v + 1))
+    bg_make "$BATS_TEST_TMPDIR/out" probe PROFILE=debug KMS_VERSION=2.3.$v
+    sleep "$delay"
+    kill -INT -- -"$BG_PID" 2>/dev/null || echo "# finished before $delay s"
+    wait_bg "$BG_PID"
+    [ "$status" -eq 0 ] || [ "$status" -eq 130 ] || { cat "$BATS_TEST_TMPDIR/out"; echo "status $status after $delay s"; false; }
+    complete_record "$d" || { echo "after $delay s (status $status):"; cat "$BATS_TEST_TMPDIR/out" "$d/probe.log"; false; }
+    if head -n 1 "$d/probe-report.md" | grep -q ': PASS'; then
+      # a PASS is a whole run: this one, or the previous one when nothing of this one ran
+      k=$(jq -r .provenance.kms_version "$d/measurement-policy-candidates.json")
+      grep -q "| KMS version | $k |" "$d/probe-report.md"
+    fi
+  done
+}
+
+@test "two probes of one folder at once: the second waits for the first, never both write" {
+  run -0 mk keys
+  bg_make "$BATS_TEST_TMPDIR/first" probe PROFILE=debug SIM_FLAGS="--boot-seconds 1.5"
+  first=$BG_PID
+  wait_for "$A/probe/debug/.steps/deploy"
+  bg_make "$BATS_TEST_TMPDIR/second" probe PROFILE=debug SIM_FLAGS="--boot-seconds 1.5"
+  second=$BG_PID
+  for ((i = 0; i < 500; i++)); do grep -q waiting "$BATS_TEST_TMPDIR/second" && break; sleep 0.01; done
+  grep -q "^probe: debug: another probe is writing $A/probe/debug; waiting for it to finish$" "$BATS_TEST_TMPDIR/second"
+  # while the first runs, the second has not touched the folder: one kms-sim
+  [ "$(sims)" -le 1 ]
+  wait_bg "$first"
+  [ "$status" -eq 0 ]
+  wait_bg "$second"
+  [ "$status" -eq 0 ]
+  cat "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/second"
+  grep -q 'PASS' "$BATS_TEST_TMPDIR/second"
+  complete_record "$A/probe/debug"
+}
+
+@test "links planted at every temporary and final name of a probe folder are never written through" {
+  d="$A/probe/debug"
+  mkdir -p "$d/.steps" "$BATS_TEST_TMPDIR/outside"
+  names=".config .config.new cosign.pub cosign.pub.new kms-sim.log probe.log.tmp compose.yaml.tmp"
+  for f in $FILES compose.yaml collateral.json; do names+=" $f $f.tmp $f.sig $f.sig.tmp $f.sigstore.json $f.sigstore.json.tmp"; done
+  for s in $(grep -v '^#' "$ROOT/mk/probe/steps" | cut -f1); do names+=" .steps/$s .steps/$s.tmp"; done
+  n=0
+  for f in $(tr ' ' '\n' <<<"$names" | sort -u); do
+    n=$((n + 1))
+    echo "outside $n" > "$BATS_TEST_TMPDIR/outside/$n"
+    ln -s "$BATS_TEST_TMPDIR/outside/$n" "$d/$f"
+  done
+  touch -d '2001-01-01' "$BATS_TEST_TMPDIR"/outside/*
+  run -0 mk probe PROFILE=debug
+  # and once more, over the files of the first run
+  run -0 mk probe PROFILE=debug KMS_VERSION=2.3.41
+  for ((i = 1; i <= n; i++)); do
+    [ "$(cat "$BATS_TEST_TMPDIR/outside/$i")" = "outside $i" ] || { echo "written through: $i"; false; }
+  done
+  [ -z "$(find "$BATS_TEST_TMPDIR/outside" -type f -newermt '2001-01-02')" ]
+  # the artifacts are files of the folder now, not links
+  for f in $FILES compose.yaml .config cosign.pub; do [ -f "$d/$f" ] && [ ! -L "$d/$f" ]; done
+  complete_record "$d"
+}
+
+# a cosign key pair with a password, outside the artifacts
+key_pair() {
+  COSIGN_PASSWORD='pw with spaces, $dollars and "quotes"' \
+    cosign-wrap generate-key-pair --output-key-prefix "$BATS_TEST_TMPDIR/release" > /dev/null
+}
+
+@test "COSIGN_KEY as key text and as a path, with a password: the signatures verify with its key" {
+  key_pair
+  pw='pw with spaces, $dollars and "quotes"'
+  d="$A/probe/debug"
+  COSIGN_KEY="$(cat "$BATS_TEST_TMPDIR/release.key")" COSIGN_PASSWORD="$pw" run -0 --separate-stderr mk probe PROFILE=debug
+  cmp "$d/cosign.pub" "$BATS_TEST_TMPDIR/release.pub"
+  for f in $FILES; do
+    run -0 cosign-wrap verify --key "$BATS_TEST_TMPDIR/release.pub" --signature "$d/$f.sig" < "$d/$f"
+  done
+  # no development key was made for it
+  [ ! -e "$A/keys/dev-cosign.key" ]
+  # another key, nothing else changed: every file is signed again with it
+  run -0 mk probe PROFILE=debug
+  cmp "$d/cosign.pub" "$A/keys/dev-cosign.pub"
+  complete_record "$d"
+  rm -rf "$d"
+  COSIGN_KEY="$BATS_TEST_TMPDIR/release.key" COSIGN_PASSWORD="$pw" run -0 --separate-stderr mk probe PROFILE=debug
+  cmp "$d/cosign.pub" "$BATS_TEST_TMPDIR/release.pub"
+  complete_record "$d"
+  run -0 cosign-wrap verify --key "$BATS_TEST_TMPDIR/release.pub" --bundle "$d/probe-report.md.sigstore.json" < "$d/probe-report.md"
+}
+
+@test "a signing failure fails the probe: no report says PASS without its signatures" {
+  key_pair
+  d="$A/probe/debug"
+  COSIGN_KEY="$(cat "$BATS_TEST_TMPDIR/release.key")" COSIGN_PASSWORD=wrong run -2 --separate-stderr mk probe PROFILE=debug
+  [[ "$stderr" == *"cosign-wrap: "* ]]
+  [ ! -e "$d/probe-report.md" ]
+  [ ! -e "$d/measurement-policy-candidates.json" ]
+  [ -z "$(find "$d" -name '*.tmp')" ]
+}
+
+@test "a secret is never in any argv: the probe under strace" {
+  command -v strace > /dev/null
+  key_pair
+  key=$(cat "$BATS_TEST_TMPDIR/release.key")
+  body=$(sed -n 2p "$BATS_TEST_TMPDIR/release.key")
+  pw='pw with spaces, $dollars and "quotes"'
+  run -0 mk keys
+  # strace can fail to attach where ptrace is not allowed: that is a failure, not a skip
+  # (LeakSanitizer cannot run under a tracer: the SAN=1 build runs without it here)
+  run -0 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" COSIGN_KEY="$key" COSIGN_PASSWORD="$pw" PHALA_CLOUD_API_KEY=phala-SECRET-3141 GITHUB_TOKEN=ghp_SECRET2718 \
+    GH_RELEASE_TOKEN=ghr_SECRET1618 ITA_API_KEY=ita-SECRET-1414 PCS_API_KEY=pcs-SECRET-1732 \
+    strace -f -qq -e trace=execve -s 65536 -o "$BATS_TEST_TMPDIR/trace" \
+    make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug
+  # the trace saw the programs that use the secrets
+  grep -q 'execve("[^"]*cosign-wrap", \["[^"]*cosign-wrap", "sign"' "$BATS_TEST_TMPDIR/trace"
+  grep -q 'execve("[^"]*kms-attest"' "$BATS_TEST_TMPDIR/trace"
+  for s in "$body" "$pw" 'pw with spaces' phala-SECRET-3141 ghp_SECRET2718 ghr_SECRET1618 ita-SECRET-1414 pcs-SECRET-1732; do
+    ! grep -qF -- "$s" "$BATS_TEST_TMPDIR/trace" || { echo "in an argv: $s"; grep -F -- "$s" "$BATS_TEST_TMPDIR/trace" | head -3; false; }
+  done
+  cmp "$A/probe/debug/cosign.pub" "$BATS_TEST_TMPDIR/release.pub"
+}
+
+@test "a secret on make's command line is refused before anything runs" {
+  run -2 --separate-stderr mk probe PROFILE=debug COSIGN_KEY=/some/key
+  [[ "$stderr" == *"COSIGN_KEY is a secret: give it in the environment, not on make's command line"* ]]
+  [ ! -e "$A" ]
 }
 
 @test "ADR-0001: an environment profile that disagrees with the pinned image refuses to start" {
-  run --separate-stderr env MERO_KMS_PROFILE=debug make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=locked-read-only
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr env MERO_KMS_PROFILE=debug make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=locked-read-only
   grep -q 'does not match profile-pinned image value' "$A/probe/locked-read-only/probe-report.md"
-  grep -q '^deploy  *fail  *78 \|^deploy  *fail ' "$A/probe/locked-read-only/probe.log"
+  grep -q '^deploy  *fail  *78 ' "$A/probe/locked-read-only/probe.log"
   [ "$(sims)" -eq 0 ]
 }
 
 @test "STAGING=url probes a KMS that already runs, and leaves it running" {
   # the KMS runs the compose file the probe expects (rendered from the same template and knobs)
-  compose-hash --render --template "$ROOT/policies/kms-compose.template.yaml" --port 8080 \
-    --image-ref ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 3) --kms-version 2.3.40 \
-    --profile locked-read-only > "$BATS_TEST_TMPDIR/compose.yaml"
+  compose-render --template "$ROOT/policies/kms-compose.template.yaml" --port 8080 \
+    --image-ref "$DIGEST3" --kms-version 2.3.40 --profile locked-read-only > "$BATS_TEST_TMPDIR/compose.yaml"
   start_server SIM kms-sim --listen 127.0.0.1:0 --profile locked-read-only --kms-version 2.3.40 \
     --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
   mk keys
+  export COSIGN_KEY="$A/keys/dev-cosign.key"
   # the KMS at the URL is a simulator: its quotes are sim candidates, trusted with its root
   run -0 --separate-stderr mk probe PROFILE=locked-read-only STAGING=url KMS_URL="$SIM_URL" SOURCE=sim \
-    KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 3) \
-    COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem" \
-    COSIGN_KEY="$A/keys/dev-cosign.key"
+    KMS_IMAGE_DIGEST="$DIGEST3" COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" \
+    ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem"
   d="$A/probe/locked-read-only"
   grep -q "^# Staging probe locked-read-only: PASS (NOT verified under Intel's root CA)" "$d/probe-report.md"
   grep -q '^teardown  *skip .*not ours to stop' "$d/probe.log"
   [ "$(jq -r .source "$d/measurement-policy-candidates.json")" = sim ]
   # the same run calling its simulated quote "url" is refused by mrtd-extract
-  run --separate-stderr mk probe PROFILE=locked-read-only STAGING=url KMS_URL="$SIM_URL" SOURCE=url \
-    KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 3) \
-    COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem" \
-    COSIGN_KEY="$A/keys/dev-cosign.key"
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr mk probe PROFILE=locked-read-only STAGING=url KMS_URL="$SIM_URL" SOURCE=url \
+    KMS_IMAGE_DIGEST="$DIGEST3" COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" \
+    ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem"
   grep -q "only sim candidates come from a simulated root" "$d/probe-report.md"
   kill -0 "$SIM_PID"
   run -0 curl -sf "$SIM_URL/health"
 }
 
 @test "STAGING=url against a KMS running another compose file: the compose-hash step fails" {
-  printf 'services:\n  kms:\n    image: ghcr.io/calimero-network/mero-kms-phala@sha256:%064d\n' 3 > "$BATS_TEST_TMPDIR/compose.yaml"
+  printf 'services:\n  kms:\n    image: %s\n' "$DIGEST3" > "$BATS_TEST_TMPDIR/compose.yaml"
   start_server SIM kms-sim --listen 127.0.0.1:0 --profile locked-read-only --kms-version 2.3.40 \
     --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
   mk keys
-  run --separate-stderr mk probe PROFILE=locked-read-only STAGING=url KMS_URL="$SIM_URL" \
-    KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 3) \
-    COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem" \
-    COSIGN_KEY="$A/keys/dev-cosign.key"
-  [ "$status" -ne 0 ]
+  run -2 --separate-stderr env COSIGN_KEY="$A/keys/dev-cosign.key" make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" \
+    probe PROFILE=locked-read-only STAGING=url KMS_URL="$SIM_URL" KMS_IMAGE_DIGEST="$DIGEST3" \
+    COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem"
   grep -q '^\*\*Failed at step `compose-hash`\*\*: compose-hash: .*compose-hash event .* carries '"$(sha256sum < "$BATS_TEST_TMPDIR/compose.yaml" | cut -c1-64)" "$A/probe/locked-read-only/probe-report.md"
   [ ! -e "$A/probe/locked-read-only/measurement-policy-candidates.json" ]
 }
@@ -213,22 +439,24 @@ signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1]
   [[ "$stderr" == *"STAGING=url needs KMS_URL"* ]]
   run -2 --separate-stderr mk probe PROFILE=production
   [[ "$stderr" == *"PROFILE must be one of: debug debug-read-only locked-read-only (got 'production')"* ]]
+  run -2 --separate-stderr mk probe
+  [[ "$stderr" == *"PROFILE must be one of: debug debug-read-only locked-read-only (got '')"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug STAGING=aws
-  [[ "$stderr" == *"STAGING must be sim or url"* ]]
+  [[ "$stderr" == *"STAGING must be sim, url or phala (got 'aws')"* ]]
+  run -2 --separate-stderr mk probe PROFILE=debug STAGING=phala KMS_IMAGE_DIGEST="$DIGEST3"
+  [[ "$stderr" == *"STAGING=phala needs the Phala Cloud backend"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug STAGING_CVM_ID=app_0123
   [[ "$stderr" == *"STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend"* ]]
+  run -2 --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--pid-file=/etc/passwd
+  [[ "$stderr" == *"SIM_FLAGS must be kms-sim's failure injection"* ]]
   [ ! -e "$A/probe" ]
 }
 
-@test "a real backend without COSIGN_KEY is refused at signing, never with the development key" {
-  printf 'services:\n  kms:\n    image: x@sha256:%064d\n' 4 > "$BATS_TEST_TMPDIR/compose.yaml"
-  start_server SIM kms-sim --listen 127.0.0.1:0 --profile debug --compose "$BATS_TEST_TMPDIR/compose.yaml" --state "$BATS_TEST_TMPDIR/state"
-  run --separate-stderr env -u COSIGN_KEY make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug STAGING=url \
-    KMS_URL="$SIM_URL" KMS_IMAGE_DIGEST=x@sha256:$(printf '%064d' 4) \
-    COLLATERAL="$BATS_TEST_TMPDIR/state/collateral.json" ROOT_CA="$BATS_TEST_TMPDIR/state/root-ca.pem"
-  [ "$status" -ne 0 ]
+@test "a real backend without COSIGN_KEY is refused before anything runs, never signed with the development key" {
+  run -2 --separate-stderr env -u COSIGN_KEY make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug \
+    STAGING=url KMS_URL=http://127.0.0.1:9 KMS_IMAGE_DIGEST="$DIGEST3"
   [[ "$stderr" == *"COSIGN_KEY is required to sign a STAGING=url probe"* ]]
-  [ ! -e "$A/probe/debug/measurement-policy-candidates.json.sig" ]
+  [ ! -e "$A/probe" ]
 }
 
 @test "kms-sim's HTTP errors, as mero-kms gives them" {

@@ -1,26 +1,28 @@
 #!/usr/bin/env bats
 # probe-report: the Markdown summary of a probe folder (goldens from recorded
-# folders of a passing and a failing simulated probe).
+# folders of a passing and a failing simulated probe). The generic command-line
+# tests (--help, --version, unknown options, missing values) are tests/cli.bats'.
 
 load test_helper
 
 F="$FIX/probe-report"
+STEPS="$ROOT/mk/probe/steps"
 IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:1ba138daecb2752e65fb42d03879ad1a6d1cf06863a0c4f89ddc0e1387eadec1
 
-report() { # DIR POLICY [more options]
+report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/steps
   local d=$1 p=$2
   shift 2
-  SOURCE_DATE_EPOCH=1764360000 probe-report --profile debug-read-only --backend sim --image "$IMG" \
+  SOURCE_DATE_EPOCH=1764360000 probe-report --steps "${STEPS_FILE:-$STEPS}" --profile debug-read-only --backend sim --image "$IMG" \
     --kms-version 2.3.40 --dir "$d" --policy "$p" "$@"
 }
 
-@test "--help exits 0; a bad flag or a missing --dir exits 2" {
-  run -0 probe-report --help
-  assert_output --partial 'usage: probe-report --dir DIR'
-  run -2 --separate-stderr probe-report --bogus
-  [[ "$stderr" == *"usage: probe-report"* ]]
-  run -2 --separate-stderr probe-report --profile debug --backend sim
-  [[ "$stderr" == *"--dir, --profile and --backend are required"* ]]
+@test "--dir, --steps, --profile and --backend are required (exit 2)" {
+  run -2 --separate-stderr probe-report --profile debug --backend sim --steps "$STEPS"
+  [ "$(sed -n 1p <<<"$stderr")" = "probe-report: --dir, --steps, --profile and --backend are required" ]
+  [[ "$(sed -n 2p <<<"$stderr")" == "usage: probe-report --dir DIR --steps FILE"* ]]
+  [ -z "$output" ]
+  run -2 --separate-stderr probe-report --profile debug --backend sim --dir "$F/pass"
+  [ "$(sed -n 1p <<<"$stderr")" = "probe-report: --dir, --steps, --profile and --backend are required" ]
 }
 
 @test "a passing simulated probe: golden report" {
@@ -39,9 +41,44 @@ report() { # DIR POLICY [more options]
   run -0 report "$F/fail-verify" "$ROOT/policies/kms-phala-attestation-policy.debug-read-only.json"
   assert_line --index 0 "# Staging probe debug-read-only: FAIL (SIMULATED: local kms-sim, not TDX hardware)"
   assert_output --partial '**Failed at step `verify`**: quote-verify: not verified: quote_signature'
-  assert_output --partial '| tcb-policy | TCB status among ALLOWED_TCB_STATUSES | fail: tcb-policy: the quote is not verified |'
+  assert_output --partial '| replay | replay the event log against the quote (rtmr-replay) | not run | |'
   assert_output --partial '| extract | extract candidates (mrtd-extract) | not run | |'
   assert_output --partial 'No candidates file: nothing from this run can be promoted.'
+}
+
+@test "the steps come from the steps file: a step added to a copy is in the report, in its place" {
+  cp -r "$F/pass" "$BATS_TEST_TMPDIR/run"
+  awk '{ print } /^verify\t/ { print "notarise\tnotary.json\tnotarise the verdict (a step of tomorrow)" }' \
+    "$STEPS" > "$BATS_TEST_TMPDIR/steps"
+  STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_output --partial '| notarise | notarise the verdict (a step of tomorrow) | not run | |'
+  [ "$(grep -n '^| verify |' <<<"$output" | cut -d: -f1)" -eq $(( $(grep -n '^| notarise |' <<<"$output" | cut -d: -f1) - 1 )) ]
+  assert_output --partial "11 of 12 steps ran"
+  # its record is read like any other's; a failed one is the headline
+  printf 'fail\t1\t7\tnotary: refused\n' > "$BATS_TEST_TMPDIR/run/.steps/notarise"
+  STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_line --index 0 "# Staging probe debug-read-only: FAIL (SIMULATED: local kms-sim, not TDX hardware)"
+  assert_output --partial '**Failed at step `notarise`**: notary: refused'
+  assert_output --partial '| notarise | notarise the verdict (a step of tomorrow) | fail: notary: refused | 0.007 s |'
+  # a step removed from the file is not reported, even with a record
+  grep -v '^decode' "$STEPS" > "$BATS_TEST_TMPDIR/steps"
+  STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$F/pass" "$F/policy-partial.json"
+  refute_output --partial '| decode |'
+  assert_output --partial "10 of 10 steps ran"
+}
+
+@test "a steps file that is missing is 66; one that is not the table, or a directory, is 65" {
+  STEPS_FILE="$BATS_TEST_TMPDIR/none" run -66 --separate-stderr report "$F/pass" /dev/null
+  [ "$stderr" = "probe-report: no steps file '$BATS_TEST_TMPDIR/none'" ]
+  printf 'render compose.yaml render it\n' > "$BATS_TEST_TMPDIR/steps"
+  STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -65 --separate-stderr report "$F/pass" /dev/null
+  [ "$stderr" = "probe-report: steps file '$BATS_TEST_TMPDIR/steps' line 1: not NAME<TAB>ARTIFACTS<TAB>WHAT" ]
+  one_line
+  STEPS_FILE="$BATS_TEST_TMPDIR" run -65 --separate-stderr report "$F/pass" /dev/null
+  [ "$stderr" = "probe-report: cannot read steps file '$BATS_TEST_TMPDIR': a directory" ]
+  printf '# nothing\n' > "$BATS_TEST_TMPDIR/steps"
+  STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -65 --separate-stderr report "$F/pass" /dev/null
+  [ "$stderr" = "probe-report: steps file '$BATS_TEST_TMPDIR/steps' lists no step" ]
 }
 
 @test "measurements against the policy: unchanged, changed and new" {
@@ -51,12 +88,28 @@ report() { # DIR POLICY [more options]
   assert_output --regexp '\| RTMR1 \| `[0-9a-f]{96}` \| matches \| changed \|'
   assert_output --regexp '\| RTMR3 \| `[0-9a-f]{96}` \| matches \| new \|'
   assert_output --partial '| TCB status | `uptodate` | | unchanged |'
-  run -0 report "$F/pass" "$BATS_TEST_TMPDIR/absent.json"
+  # without --policy every value is new
+  run -0 probe-report --steps "$STEPS" --profile debug-read-only --backend sim --dir "$F/pass"
   assert_output --partial '| MRTD | `'"$mrtd"'` | - | new (no policy file) |'
 }
 
+@test "--policy naming a missing, unreadable or directory file is 66, not ignored; not JSON is 65" {
+  run -66 --separate-stderr report "$F/pass" "$BATS_TEST_TMPDIR/absent.json"
+  [[ "$stderr" == "probe-report: cannot open '$BATS_TEST_TMPDIR/absent.json': No such file or directory" ]]
+  one_line
+  # unreadable, even for root: a link to itself
+  ln -s "$BATS_TEST_TMPDIR/cycle" "$BATS_TEST_TMPDIR/cycle"
+  run -66 --separate-stderr report "$F/pass" "$BATS_TEST_TMPDIR/cycle"
+  [[ "$stderr" == "probe-report: cannot open '$BATS_TEST_TMPDIR/cycle': Too many levels of symbolic links" ]]
+  run -66 --separate-stderr report "$F/pass" "$BATS_TEST_TMPDIR"
+  [[ "$stderr" == "probe-report: cannot read '$BATS_TEST_TMPDIR': not a regular file"* ]]
+  echo '{"policy":' > "$BATS_TEST_TMPDIR/bad.json"
+  run -65 --separate-stderr report "$F/pass" "$BATS_TEST_TMPDIR/bad.json"
+  [[ "$stderr" == "probe-report: cannot parse '$BATS_TEST_TMPDIR/bad.json': "* ]]
+}
+
 @test "another backend is not called simulated, but a quote under a non-Intel root is flagged" {
-  run -0 probe-report --profile locked-read-only --backend url --kms-url https://kms.example --dir "$F/pass" --policy "$BATS_TEST_TMPDIR/none.json"
+  run -0 probe-report --steps "$STEPS" --profile locked-read-only --backend url --kms-url https://kms.example --dir "$F/pass"
   assert_line --index 0 "# Staging probe locked-read-only: PASS (NOT verified under Intel's root CA)"
   assert_output --partial '| KMS URL | https://kms.example |'
   refute_output --partial 'SIMULATED: local kms-sim'
@@ -64,21 +117,54 @@ report() { # DIR POLICY [more options]
   # with the built-in Intel root in the verdict, no flag
   mkdir "$BATS_TEST_TMPDIR/intel"
   jq '.root_ca.builtin = true' "$F/pass/verification.json" > "$BATS_TEST_TMPDIR/intel/verification.json"
-  run -0 probe-report --profile locked-read-only --backend url --dir "$BATS_TEST_TMPDIR/intel"
+  run -0 probe-report --steps "$STEPS" --profile locked-read-only --backend url --dir "$BATS_TEST_TMPDIR/intel"
   assert_line --index 0 "# Staging probe locked-read-only: FAIL"
 }
 
-@test "an artifact that is not JSON exits 65; a missing folder 66" {
+@test "--interrupted: a run stopped between steps is a FAIL, whatever its records say" {
+  run -0 report "$F/pass" "$F/policy-partial.json" --interrupted SIGTERM
+  assert_line --index 0 "# Staging probe debug-read-only: FAIL (SIMULATED: local kms-sim, not TDX hardware)"
+  assert_output --partial '**Interrupted** by SIGTERM between steps: the run did not complete.'
+  # a step recorded as interrupted is the headline
+  cp -r "$F/pass" "$BATS_TEST_TMPDIR/run"
+  printf 'fail\t130\t250\tinterrupted by SIGINT\n' > "$BATS_TEST_TMPDIR/run/.steps/replay"
+  run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json" --interrupted SIGINT
+  assert_output --partial '**Failed at step `replay`**: interrupted by SIGINT'
+}
+
+@test "an artifact that is not JSON, unreadable, a directory or over its cap exits 65 naming it; a missing folder 66" {
   cp -r "$F/pass" "$BATS_TEST_TMPDIR/bad"
   echo '{"verified": tru' > "$BATS_TEST_TMPDIR/bad/verification.json"
-  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" /dev/null
+  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" "$F/policy-partial.json"
   [ -z "$output" ]
   [[ "$stderr" == "probe-report: cannot parse '$BATS_TEST_TMPDIR/bad/verification.json'"* ]]
-  run -66 --separate-stderr report "$BATS_TEST_TMPDIR/nowhere" /dev/null
+  # a directory where the verdict should be: not "no verdict", and never a PASS
+  rm "$BATS_TEST_TMPDIR/bad/verification.json"
+  mkdir "$BATS_TEST_TMPDIR/bad/verification.json"
+  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" "$F/policy-partial.json"
+  [ "$stderr" = "probe-report: cannot read '$BATS_TEST_TMPDIR/bad/verification.json': a directory" ]
+  [ -z "$output" ]
+  # unreadable (a link that cannot be followed)
+  rmdir "$BATS_TEST_TMPDIR/bad/verification.json"
+  ln -s verification.json "$BATS_TEST_TMPDIR/bad/verification.json"
+  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" "$F/policy-partial.json"
+  [ "$stderr" = "probe-report: cannot read '$BATS_TEST_TMPDIR/bad/verification.json': Too many levels of symbolic links" ]
+  # over the 64 MiB cap (a sparse file)
+  rm "$BATS_TEST_TMPDIR/bad/verification.json"
+  cp "$F/pass/verification.json" "$BATS_TEST_TMPDIR/bad/"
+  truncate -s 65M "$BATS_TEST_TMPDIR/bad/event-log-replay.json"
+  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" "$F/policy-partial.json"
+  [ "$stderr" = "probe-report: cannot read '$BATS_TEST_TMPDIR/bad/event-log-replay.json': over the 64 MiB cap" ]
+  # a step record that is a directory
+  rm "$BATS_TEST_TMPDIR/bad/event-log-replay.json"
+  rm "$BATS_TEST_TMPDIR/bad/.steps/verify" && mkdir "$BATS_TEST_TMPDIR/bad/.steps/verify"
+  run -65 --separate-stderr report "$BATS_TEST_TMPDIR/bad" "$F/policy-partial.json"
+  [ "$stderr" = "probe-report: cannot read '$BATS_TEST_TMPDIR/bad/.steps/verify': a directory" ]
+  run -66 --separate-stderr report "$BATS_TEST_TMPDIR/nowhere" "$F/policy-partial.json"
   [ "$stderr" = "probe-report: no probe folder '$BATS_TEST_TMPDIR/nowhere'" ]
 }
 
-@test "writing to a full device exits 74" {
-  run -74 --separate-stderr bash -c "probe-report --profile debug --backend sim --dir '$F/pass' > /dev/full"
+@test "the report into a full device exits 74" {
+  run -74 --separate-stderr bash -c "probe-report --steps '$STEPS' --profile debug --backend sim --dir '$F/pass' > /dev/full"
   [[ "$stderr" == "probe-report: cannot write to standard output"* ]]
 }

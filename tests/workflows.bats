@@ -60,7 +60,11 @@ for s in ("PHALA_CLOUD_API_KEY", "GH_RELEASE_TOKEN", "COSIGN_KEY"):
     assert "secrets." + s in text, s
 steps = d["jobs"]["probe"]["steps"]
 up = [s for s in steps if "upload-artifact" in s.get("uses", "")]
-assert up and up[0]["with"]["path"].startswith("artifacts/probe/"), "no upload"
+assert up, "no upload"
+paths = up[0]["with"]["path"].split("\n")
+assert paths[0] == "artifacts/probe/${{ inputs.profile }}/", paths
+# the private keys of the simulated CA are not uploaded
+assert "!artifacts/probe/${{ inputs.profile }}/sim-state/" in paths, paths
 ' "$ROOT/.github/workflows/kms-phala-staging-probe.yaml"
   for i in kms_version kms_image_digest profile staging_cvm_id; do
     [[ " $output " == *" $i "* ]] || { echo "missing input $i"; false; }
@@ -71,4 +75,44 @@ assert up and up[0]["with"]["path"].startswith("artifacts/probe/"), "no upload"
   ! grep -qx -- "no-such-target" "$BATS_FILE_TMPDIR/targets"
   grep -qx -- probe "$BATS_FILE_TMPDIR/targets"
   grep -qx -- deps "$BATS_FILE_TMPDIR/targets"
+}
+
+@test "the profile choices of the probe workflow are the profile list of filters/lib/profile.h" {
+  list=$(sed -n 's/^#define MP_PROFILE_LIST //p' "$ROOT/filters/lib/profile.h" | tr -d '",')
+  [ "$(wc -w <<<"$list")" -eq 3 ]
+  run -0 python3 -c '
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+on = d.get("on", d.get(True))
+print(" ".join(on["workflow_dispatch"]["inputs"]["profile"]["options"]))' "$ROOT/.github/workflows/kms-phala-staging-probe.yaml"
+  [ "$output" = "$(echo $list)" ]
+}
+
+@test "workflow inputs reach make through the environment only, and make refuses a hostile one with exit 2" {
+  # no run line pastes an expression (an input, a secret) into the shell
+  run -0 python3 -c '
+import sys, yaml, glob
+for wf in sorted(glob.glob(sys.argv[1] + "/*.y*ml")):
+    for job in yaml.safe_load(open(wf))["jobs"].values():
+        for st in job["steps"]:
+            assert "${{" not in st.get("run", ""), wf + ": " + st["run"]
+# the probe step: every input it passes, by environment variable
+d = yaml.safe_load(open(sys.argv[1] + "/kms-phala-staging-probe.yaml"))
+for st in d["jobs"]["probe"]["steps"]:
+    if st.get("run", "").startswith("make probe"):
+        for k, v in st["env"].items():
+            if "inputs." in v:
+                print(k)' "$ROOT/.github/workflows"
+  inputs=$output
+  [ "$(wc -l <<<"$inputs")" -ge 5 ]
+  M="$BATS_TEST_TMPDIR/marker"
+  for k in $inputs; do
+    for bad in "x'; touch $M; echo '" "\$(shell touch $M)" "\`touch $M\`"; do
+      run -2 --separate-stderr env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PROFILE=debug "$k=$bad" \
+        make -C "$ROOT" -s ARTIFACTS="$BATS_TEST_TMPDIR/a" probe
+      [[ "$stderr" == *"*** $k must be "* ]] || { echo "$k: $stderr"; false; }
+    done
+  done
+  [ ! -e "$M" ]
+  [ ! -e "$BATS_TEST_TMPDIR/a" ]
 }

@@ -1,103 +1,183 @@
-# Probe step bookkeeping, sourced by mk/probe/step and mk/probe/attest.
-# Each step leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message",
-# read by probe-report and probe.log. A failed step removes the records and the
-# artifacts of the later steps: they described an older run.
-PROBE_STEPS="render deploy attest collateral teardown parse verify tcb-policy replay compose-hash extract"
+# Probe bookkeeping, sourced by the scripts of mk/probe/ and by mk/probe.mk's recipes.
+# The steps are those of mk/probe/steps (PROBE_STEPS_FILE), in its order. Each step
+# leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message", read by
+# probe-report and probe.log. A step that starts makes the older run's report and
+# everything from itself on obsolete: they are removed first, so that the folder only
+# ever holds one run's record (see steps_forget_from).
+#
+# Files are never written through a name a link may have been planted at: a unique
+# temporary beside the target (mktemp: O_CREAT|O_EXCL), renamed over it (put).
 
-# Forget the records of step NAME and of every later step (after a failure:
-# they describe an older run); with ONLY=1 the record of NAME alone.
-steps_forget_from() { # DIR NAME [ONLY]
-  local s after=0
+PROBE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROBE_STEPS_FILE=${PROBE_STEPS_FILE:-$PROBE_LIB_DIR/steps}
+PROBE_SIG_SUFFIXES=".sig .sigstore.json"
+PROBE_REPORT=probe-report.md
+PROBE_CANDIDATES=measurement-policy-candidates.json
+
+# PROBE_STEPS (the names in order) and PROBE_STEP_ARTIFACTS[NAME], from the steps file
+# (tab-separated: name, artifacts or -, text; '#' comments)
+probe_steps_read() {
+  local name arts text
+  PROBE_STEPS=()
+  declare -gA PROBE_STEP_ARTIFACTS=()
+  while IFS=$'\t' read -r name arts text; do
+    case $name in '' | '#'*) continue ;; esac
+    [ "$arts" = - ] && arts=
+    PROBE_STEPS+=("$name")
+    PROBE_STEP_ARTIFACTS[$name]=$arts
+  done < "$PROBE_STEPS_FILE"
+  [ ${#PROBE_STEPS[@]} -gt 0 ] || { echo "probe: no steps in $PROBE_STEPS_FILE" >&2; return 78; }
+}
+probe_steps_read || exit
+
+# every artifact a step makes that is signed (not the dot files), in step order
+probe_artifacts() {
+  local s a
+  for s in "${PROBE_STEPS[@]}"; do
+    for a in ${PROBE_STEP_ARTIFACTS[$s]}; do
+      case $a in .*) ;; *) echo "$a" ;; esac
+    done
+  done
+}
+
+# remove FILE... and their signatures
+rm_signed() {
+  local f x
+  for f; do
+    rm -f -- "$f"
+    for x in $PROBE_SIG_SUFFIXES; do rm -f -- "$f$x"; done
+  done
+}
+
+# A unique new file beside FILE (mode from the umask), printed
+probe_mktemp() { # FILE
+  local t
+  t=$(mktemp --suffix=.tmp "$(dirname "$1")/.$(basename "$1").XXXXXX") || return 74
+  chmod "$(printf '%o' $((0666 & ~8#$(umask))))" "$t"
+  printf '%s\n' "$t"
+}
+
+# put [-c] [--drop OTHER] FILE CMD...: CMD's stdout becomes FILE, or nothing changes
+# (CMD failed: its status is returned). With -c, FILE is left as it is when the bytes
+# are equal; --drop: when FILE changes, OTHER and its signatures go first.
+put() {
+  local same=0 drop= f tmp rc
+  [ "$1" = -c ] && { same=1; shift; }
+  [ "$1" = --drop ] && { drop=$2; shift 2; }
+  f=$1
+  shift
+  tmp=$(probe_mktemp "$f") || return 74
+  "$@" > "$tmp" && rc=0 || rc=$?
+  if [ $rc != 0 ]; then rm -f "$tmp"; return $rc; fi
+  if [ $same = 1 ] && [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$tmp" "$f"; then
+    rm -f "$tmp"
+    return 0
+  fi
+  [ -z "$drop" ] || rm_signed "$drop"
+  mv -f -T "$tmp" "$f"
+}
+
+# Step NAME starts: the report of an older run, and the records and artifacts of NAME
+# and of every later step, no longer describe the folder: remove them.
+steps_forget_from() { # DIR NAME
+  local s a after=0
   mkdir -p "$1/.steps"
-  if [ "${3-}" = 1 ]; then rm -f "$1/.steps/$2"; return 0; fi
-  for s in $PROBE_STEPS; do
+  rm_signed "$1/$PROBE_REPORT"
+  for s in "${PROBE_STEPS[@]}"; do
     [ "$s" = "$2" ] && after=1
-    [ $after = 1 ] && rm -f "$1/.steps/$s"
+    [ $after = 1 ] || continue
+    rm -f "$1/.steps/$s"
+    for a in ${PROBE_STEP_ARTIFACTS[$s]}; do rm_signed "$1/$a"; done
   done
   return 0
 }
 
-# the artifacts each step makes
-step_artifacts() {
-  case $1 in
-    render) echo compose.yaml ;;
-    deploy|attest|collateral|teardown) echo attest-request.json attest-response.json collateral.json ;;
-    parse) echo attestation-quote.bin attestation-quote.json ;;
-    verify) echo verification.json ;;
-    tcb-policy) echo .tcb-policy ;;
-    replay) echo event-log-replay.json ;;
-    compose-hash) echo compose-hash.txt ;;
-    extract) echo measurement-policy-candidates.json ;;
-  esac
-}
-
-# After step NAME failed, the artifacts of the later steps describe an older run:
-# remove them (and their signatures), so that the report shows only this run.
-artifacts_forget_after() { # DIR NAME
-  local s f after=0
-  for s in $PROBE_STEPS; do
-    if [ $after = 1 ] && [ "$s" != deploy ] && [ "$s" != attest ] && [ "$s" != collateral ] && [ "$s" != teardown ]; then
-      for f in $(step_artifacts "$s"); do rm -f "$1/$f" "$1/$f.sig" "$1/$f.sigstore.json"; done
-      rm -f "$1/.steps/$s"
-    fi
-    [ "$s" = "$2" ] && after=1
-  done
-  return 0
-}
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 step_record() { # DIR NAME EXIT MS MESSAGE
   local status=pass
   [ "$3" = 0 ] || status=fail
   [ "$3" = skip ] && status=skip
-  printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" "$(printf '%s' "$5" | tr '\t\n' '  ' | cut -c1-400)" \
-    > "$1/.steps/$2"
+  put "$1/.steps/$2" printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" \
+    "$(printf '%s' "$5" | tr '\t\n' '  ' | cut -c1-400)"
 }
 
-# step_run DIR NAME [--keep-no] -- CMD...: run CMD as step NAME. Its stderr is
-# shown and its last line becomes the step's message. With --keep-no, exit 1
-# (a verdict that is data, as quote-verify's) is recorded as a failure but
-# returns 0 so make keeps the output; the next step refuses it.
+# step_run DIR NAME [--keep-no] [--in FILE] [--out FILE] -- CMD...: run CMD as step
+# NAME, stdin from FILE, stdout into FILE (replaced only when the step succeeds). Its
+# stderr is shown and its last line becomes the step's message. With --keep-no,
+# exit 1 (a verdict that is data, as quote-verify's) fails the step but keeps its
+# output as evidence for the report.
 step_run() {
-  local dir=$1 name=$2 keep=0 err rc t0
+  local dir=$1 name=$2 keep=0 in=/dev/stdin out= rc t0
   shift 2
-  [ "${1-}" = --keep-no ] && { keep=1; shift; }
-  [ "${1-}" = -- ] && shift
-  steps_forget_from "$dir" "$name" 1
-  err=$(mktemp)
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --keep-no) keep=1; shift ;;
+      --in) in=$2; shift 2 ;;
+      --out) out=$2; shift 2 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  steps_forget_from "$dir" "$name"
+  PROBE_STEP_ERR=$(mktemp) && PROBE_STEP_TMP=${out:+$(probe_mktemp "$out")} || return 74
   t0=$(now_ms)
   PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
-  "$@" 2>"$err" && rc=0 || rc=$?
+  "$@" < "$in" > "${PROBE_STEP_TMP:-/dev/stdout}" 2> "$PROBE_STEP_ERR" && rc=0 || rc=$?
   PROBE_CURRENT_STEP=
-  cat "$err" >&2
-  step_record "$dir" "$name" "$rc" $(( $(now_ms) - t0 )) "$(grep -v '^$' "$err" | tail -n 1)"
-  rm -f "$err"
-  [ $keep = 1 ] && [ $rc = 1 ] && return 0
-  if [ $rc != 0 ]; then
-    artifacts_forget_after "$dir" "$name"
-    probe_failed
+  cat "$PROBE_STEP_ERR" >&2
+  step_record "$dir" "$name" "$rc" $(($(now_ms) - t0)) "$(grep -v '^$' "$PROBE_STEP_ERR" | tail -n 1)"
+  rm -f "$PROBE_STEP_ERR"
+  if [ -n "$PROBE_STEP_TMP" ]; then
+    if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ]; }; then
+      mv -f -T "$PROBE_STEP_TMP" "$out"
+    else
+      rm -f "$PROBE_STEP_TMP"
+    fi
   fi
+  PROBE_STEP_ERR= PROBE_STEP_TMP=
   return $rc
 }
 
-# A signal while a step runs: record it as interrupted (the traps of mk/probe/step
-# and mk/probe/attest call this, then exit 128+N).
+# A signal while a step runs: record it as interrupted, leave no temporary (the
+# traps of mk/probe/step and mk/probe/attest call this, then exit 128+N).
 step_interrupted() { # SIGNAL
+  rm -f "${PROBE_STEP_ERR-}" "${PROBE_STEP_TMP-}"
   [ -n "${PROBE_CURRENT_STEP-}" ] || return 0
-  step_record "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP" 130 $(( $(now_ms) - PROBE_STEP_T0 )) \
-    "interrupted by SIG$1"
-  artifacts_forget_after "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP"
+  step_record "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP" $((128 + $(kill -l "$1"))) \
+    $(($(now_ms) - PROBE_STEP_T0)) "interrupted by SIG$1"
   PROBE_CURRENT_STEP=
 }
 
-# After a failed step: write the report, the log and the signatures of what
-# exists, and leave no candidates file (PROBE_ON_FAIL, set by mk/probe.mk).
-probe_failed() {
-  if [ -n "${PROBE_ON_FAIL-}" ] && [ -z "${PROBE_FINISHING-}" ]; then
-    export PROBE_FINISHING=1
-    local cmd=$PROBE_ON_FAIL
-    PROBE_ON_FAIL=
-    $cmd || true
+# probe.log: one line per step that has a record, in step order (result, exit
+# status, milliseconds, message), and the total
+probe_log() { # DIR
+  local s st rc ms msg total=0
+  printf '%-13s %-6s %4s %8s  %s\n' step result exit ms message
+  for s in "${PROBE_STEPS[@]}"; do
+    [ -f "$1/.steps/$s" ] || continue
+    IFS=$'\t' read -r st rc ms msg < "$1/.steps/$s"
+    total=$((total + ms))
+    printf '%-13s %-6s %4s %8s  %s\n' "$s" "$st" "$rc" "$ms" "$msg"
+  done
+  printf '%-13s %-6s %4s %8s\n' total '' '' "$total"
+}
+
+# The public half of the signing key: COSIGN_KEY's (a path or the key text, from the
+# environment), or for simulated runs the development key's
+signer_public_key() { # BIN DEV_PUB
+  if [ -n "${COSIGN_KEY:+set}" ]; then
+    "$1/cosign-wrap" public-key
+  elif [ "${STAGING-}" = sim ]; then
+    cat "$2"
+  else
+    echo "probe: COSIGN_KEY is required to sign a STAGING=${STAGING-} probe (the development key signs simulated probes only)" >&2
+    return 78
   fi
+}
+
+# Temporaries a killed run left behind (only while holding the folder's lock)
+probe_tmp_clean() { # DIR
+  find "$1" -maxdepth 2 \( -name '*.tmp' -o -name '.attest.*' \) -exec rm -rf -- {} + 2>/dev/null
+  return 0
 }
