@@ -115,6 +115,25 @@ struct opts {
 
 /* Check the verification against the quote; returns its summary object and
  * sets *tcb to the allowed statuses and *intel to whether the root is Intel's. */
+/* A verdict whose TCB gate (quote-verify --allow-status) refused the status is a
+ * "no" whatever --unverified says: the probe's policy did not accept it. */
+static void refuse_gate(jv v, const char *what)
+{
+	jv gate = json_get(v, "tcb_gate");
+	int kind = jv_get_kind(gate);
+	if (kind == JV_KIND_INVALID || kind == JV_KIND_NULL) {
+		jv_free(gate);
+		return;
+	}
+	const char *d = kind == JV_KIND_OBJECT ? json_str(gate, "decision") : NULL;
+	if (!d)
+		fail(EXIT_DATAERR, "%s: tcb_gate has no decision", what);
+	if (strcmp(d, "refused") == 0)
+		fail(EXIT_NO, "%s: the TCB gate refused status %s", what,
+		     json_str(v, "status") ? json_str(v, "status") : "(none)");
+	jv_free(gate);
+}
+
 static jv use_verification(const struct opts *o, const char *qsha, jv *tcb, int *intel)
 {
 	const char *w = o->verification;
@@ -150,6 +169,7 @@ static jv use_verification(const struct opts *o, const char *qsha, jv *tcb, int 
 		fail(EXIT_NO, "the quote failed verification at %s: %s (--unverified records candidates that "
 		     "cannot be promoted)", fc, er);
 	}
+	refuse_gate(v, what);
 	jv root = json_get(v, "root_ca");
 	if (jv_get_kind(root) != JV_KIND_OBJECT)
 		fail(EXIT_DATAERR, "%s: root_ca is not an object", what);

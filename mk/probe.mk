@@ -124,6 +124,7 @@ $(call step_files,parse): $(PD)/attestation-quote.bin $(BIN)/quote2json
 # evidence when it says no; the probe stops there
 # (the expected report data is the response's reportDataHex, which kms-attest checked
 # equals the nonce it drew || the binding it sent)
+.PRECIOUS: $(call step_files,verify)
 PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
 $(call step_files,verify): $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json \
     $(BIN)/quote-verify $(PD)/.config

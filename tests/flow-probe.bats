@@ -111,7 +111,7 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
     # every step of mk/probe/steps passed, in the file's order
     [ "$(awk 'NR > 1 && $2 == "pass" { print $1 }' "$d/probe.log" | paste -sd ' ')" = \
       "$(grep -v '^#' "$ROOT/mk/probe/steps" | cut -f1 | paste -sd ' ')" ]
-    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 12 ]
+    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 11 ]
     [ "$(jq -r .td_report.mr_td "$d/attestation-quote.json")" = "$(jq -r '.policy.allowed_mrtd[0]' "$d/measurement-policy-candidates.json")" ]
     # the quote the report is about is the one in the response
     cmp "$d/attestation-quote.bin" <(jq -r .quoteB64 "$d/attest-response.json" | base64 -d)
@@ -190,6 +190,10 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   grep -q '^\*\*Failed at step `verify`\*\*: quote-verify: not allowed: TCB status OutOfDate (SIM-SA-00001, SIM-SA-00002) is not in --allow-status uptodate' "$d/probe-report.md"
   [ "$(jq -r .tcb_gate.decision "$d/verification.json")" = refused ]
   sim_gone "$d"
+  # the refused verdict is evidence, not a finished step: the same run again refuses again
+  run -2 --separate-stderr mk probe PROFILE=debug-read-only SIM_FLAGS="--tcb outofdate"
+  [ ! -e "$d/measurement-policy-candidates.json" ]
+  grep -q '^\*\*Failed at step `verify`\*\*: quote-verify: not allowed' "$d/probe-report.md"
   # a run that allows it passes
   run -0 mk probe PROFILE=debug-read-only SIM_FLAGS="--tcb outofdate" ALLOWED_TCB_STATUSES="UpToDate OutOfDate"
   [ "$(jq -r '.policy.allowed_tcb_statuses | join(",")' "$d/measurement-policy-candidates.json")" = outofdate ]

@@ -126,6 +126,27 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
   assert_equal "$(jq -c '[.provenance.unverified,.provenance.verification,.provenance.simulated]' <<<"$output")" '[true,null,false]'
 }
 
+@test "a verdict the TCB gate refused (quote-verify --allow-status) is refused, even with --unverified" {
+  g=$(ls "$M"/real/*.candidates.json | head -n 1)
+  name=$(basename "$g" .candidates.json)
+  v="$M/verification/$name.json"
+  q=$(jq -r '.fixture_note | capture("for (?<q>[^ ]+) at").q' "$v")
+  quote2json < "$VEC/$(expected "$q" .binary)" > "$T/q.json"
+  for d in allowed refused bogus; do
+    jq --arg d "$d" '.tcb_gate = {allowed: ["uptodate"], decision: $d}' "$v" > "$T/gate-$d.json"
+  done
+  run -0 mrtd-extract --role node --profile locked-read-only --source url --verification "$T/gate-allowed.json" < "$T/q.json"
+  for u in "" --unverified; do
+    run -1 --separate-stderr mrtd-extract --role node --profile locked-read-only --source url $u \
+      --verification "$T/gate-refused.json" < "$T/q.json"
+    one_line
+    assert_equal "$stderr" "mrtd-extract: verification '$T/gate-refused.json': the TCB gate refused status $(jq -r .status "$v")"
+  done
+  jq '.tcb_gate = {allowed: []}' "$v" > "$T/gate-none.json"
+  run -65 --separate-stderr mrtd-extract --role node --profile locked-read-only --source url --verification "$T/gate-none.json" < "$T/q.json"
+  one_line
+}
+
 @test "a verification of another quote is refused, even with --unverified" {
   V="$M/verification/dcap-qvl_sample_tdx_quote.json"
   for u in "" --unverified; do

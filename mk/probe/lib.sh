@@ -106,7 +106,7 @@ step_record() { # DIR NAME EXIT MS MESSAGE
 # NAME, stdin from FILE, stdout into FILE (replaced only when the step succeeds). Its
 # stderr is shown and its last line becomes the step's message. With --keep-no,
 # exit 1 (a verdict that is data, as quote-verify's) fails the step but keeps its
-# output as evidence for the report.
+# output as evidence for the report (dated 1970, so that the next run redoes the step).
 step_run() {
   local dir=$1 name=$2 keep=0 in=/dev/stdin out= rc t0
   shift 2
@@ -131,6 +131,8 @@ step_run() {
   if [ -n "$PROBE_STEP_TMP" ]; then
     if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ]; }; then
       mv -f -T "$PROBE_STEP_TMP" "$out"
+      # evidence of a "no": dated 1970, so that make never takes it for done
+      [ $rc = 0 ] || touch -h -d @0 "$out"
     else
       rm -f "$PROBE_STEP_TMP"
     fi
