@@ -169,6 +169,16 @@ static jv structure(jv v, jv before)
 	return jv_object_delete(v, jv_string("generated_at"));
 }
 
+/* A value for a message: short ones as JSON, arrays by their size. */
+static jv describe(jv v)
+{
+	if (!jv_is_valid(v))
+		return jv_string("(absent)");
+	if (jv_get_kind(v) == JV_KIND_ARRAY)
+		return jv_string_fmt("[%d value%s]", jv_array_length(jv_copy(v)), jv_array_length(jv_copy(v)) == 1 ? "" : "s");
+	return jv_dump_string(jv_copy(v), 0);
+}
+
 static char *first_difference(jv a, jv b, const char *at)
 {
 	char *r = NULL;
@@ -184,8 +194,7 @@ static char *first_difference(jv a, jv b, const char *at)
 				r = first_difference(x, y, (const char *)d.data);
 				buf_free(&d);
 			} else {
-				jv xs = jv_is_valid(x) ? jv_dump_string(jv_copy(x), 0) : jv_string("(absent)");
-				jv ys = jv_is_valid(y) ? jv_dump_string(jv_copy(y), 0) : jv_string("(absent)");
+				jv xs = describe(x), ys = describe(y);
 				buf_printf(&d, "%s.%s %.60s -> %.60s", at, jv_string_value(k), jv_string_value(xs), jv_string_value(ys));
 				jv_free(xs);
 				jv_free(ys);
