@@ -57,6 +57,9 @@ void lint_at(struct lint *L, const struct pfile *f, const char *path, int at_key
 	char line[2048];
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	for (char *q = line; *q; q++) /* one finding, one line */
+		if (*q == '\n' || *q == '\r')
+			*q = ' ';
 	d->msg = xstrdup(line);
 	L->n++;
 }

@@ -23,43 +23,50 @@ static int has_value(char **v, int n, const char *s)
 	return 0;
 }
 
-/* One record: {source, simulated, unverified, ...}. */
-static void check_record(struct lint *L, const struct pfile *f, const char *p, jv rec)
+static int locked_file(const struct pfile *f)
 {
+	/* the file's profile or its name's: locked-read-only (or unknown) is held to production's rule */
+	return !f->profile || strcmp(f->profile, "locked-read-only") == 0 ||
+	       (f->name_profile && strcmp(f->name_profile, "locked-read-only") == 0);
+}
+
+/* One record: {source, simulated, unverified, ...}. Returns 1 when it is
+ * simulated or unverified in a debug profile (counted, warned once). */
+static int check_record(struct lint *L, const struct pfile *f, const char *p, jv rec)
+{
+	int debug_sim = 0;
 	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
-		lint_add(L, f, p, "provenance-format", SEV_ERROR, "%s must be an object {source, simulated, unverified, ...}", p);
-		return;
+		lint_at(L, f, p, 1, "provenance-format", SEV_ERROR, "%s must be an object {source, simulated, unverified, ...}", p);
+		return 0;
 	}
 	jv src = json_get(rec, "source"), sim = json_get(rec, "simulated"), unv = json_get(rec, "unverified");
 	int bools = (jv_get_kind(sim) == JV_KIND_TRUE || jv_get_kind(sim) == JV_KIND_FALSE) &&
 		    (jv_get_kind(unv) == JV_KIND_TRUE || jv_get_kind(unv) == JV_KIND_FALSE);
-	if (jv_get_kind(src) != JV_KIND_STRING || !bools) {
-		lint_add(L, f, p, "provenance-format", SEV_ERROR, "%s needs source (a string), simulated and unverified "
-			 "(booleans)", p);
-	} else if (jv_get_kind(sim) == JV_KIND_TRUE || jv_get_kind(unv) == JV_KIND_TRUE) {
-		/* the file's profile or its name's: locked-read-only (or unknown) is an error */
-		int locked = !f->profile || strcmp(f->profile, "locked-read-only") == 0 ||
-			     (f->name_profile && strcmp(f->name_profile, "locked-read-only") == 0);
-		lint_add(L, f, p, "provenance-simulated", locked ? SEV_ERROR : SEV_WARNING,
-			 "%s comes from a%s%s%s quote (source '%s')%s", p,
-			 jv_get_kind(sim) == JV_KIND_TRUE ? " simulated" : "",
-			 jv_get_kind(sim) == JV_KIND_TRUE && jv_get_kind(unv) == JV_KIND_TRUE ? "," : "",
-			 jv_get_kind(unv) == JV_KIND_TRUE ? " unverified" : "", jv_string_value(src),
-			 locked ? ": never in locked-read-only" : "");
-	}
+	int s = jv_get_kind(sim) == JV_KIND_TRUE, u = jv_get_kind(unv) == JV_KIND_TRUE;
+	if (jv_get_kind(src) != JV_KIND_STRING || !bools)
+		lint_at(L, f, p, 1, "provenance-format", SEV_ERROR, "%s needs source (a string), simulated and unverified "
+			"(booleans)", p);
+	else if ((s || u) && locked_file(f))
+		lint_at(L, f, p, 1, "provenance-simulated", SEV_ERROR, "%s comes from a%s%s%s quote (source '%s'): never "
+			"in locked-read-only", p, s ? " simulated" : "", s && u ? "," : "", u ? " unverified" : "",
+			jv_string_value(src));
+	else
+		debug_sim = s || u;
 	jv_free(src);
 	jv_free(sim);
 	jv_free(unv);
+	return debug_sim;
 }
 
 /* provenance.LIST: {VALUE: record} for values the list holds. */
-static void check_list_provenance(struct lint *L, const struct pfile *f, const char *list, jv obj, struct buf *path)
+static int check_list_provenance(struct lint *L, const struct pfile *f, const char *list, jv obj, struct buf *path)
 {
+	int debug_sim = 0;
 	size_t base = path->len;
 	if (jv_get_kind(obj) != JV_KIND_OBJECT) {
 		lint_add(L, f, (const char *)path->data, "provenance-format", SEV_ERROR,
 			 "%s must be an object keyed by value", (const char *)path->data);
-		return;
+		return 0;
 	}
 	int n;
 	char **vals = list_values(f->root, list, &n);
@@ -70,11 +77,12 @@ static void check_list_provenance(struct lint *L, const struct pfile *f, const c
 		const char *p = (const char *)path->data;
 		if (!has_value(vals, n, jv_string_value(key)))
 			lint_at(L, f, p, 1, "provenance-orphan", SEV_WARNING, "%s: .policy.%s holds no such value", p, list);
-		check_record(L, f, p, rec);
+		debug_sim += check_record(L, f, p, rec);
 		jv_free(key);
 		jv_free(rec);
 	}
 	free_values(vals, n);
+	return debug_sim;
 }
 
 /* --release: every measurement and event payload has a record. */
@@ -105,6 +113,7 @@ static void check_backing(struct lint *L, const struct pfile *f, jv prov)
 void check_provenance(struct lint *L, const struct pfile *f)
 {
 	jv prov = json_get(f->root, "provenance");
+	int debug_sim = 0;
 	if (jv_get_kind(prov) == JV_KIND_OBJECT) {
 		jv_object_foreach(prov, key, obj) {
 			struct buf path;
@@ -115,12 +124,16 @@ void check_provenance(struct lint *L, const struct pfile *f)
 				lint_at(L, f, (const char *)path.data, 1, "provenance-format", SEV_ERROR,
 					"%s: provenance is keyed by the policy's allowlists", (const char *)path.data);
 			else
-				check_list_provenance(L, f, jv_string_value(key), obj, &path);
+				debug_sim += check_list_provenance(L, f, jv_string_value(key), obj, &path);
 			buf_free(&path);
 			jv_free(key);
 			jv_free(obj);
 		}
 	}
+	if (debug_sim)
+		lint_add(L, f, ".provenance", "provenance-simulated", SEV_WARNING, "%d value%s of this %s policy come%s from "
+			 "simulated or unverified quotes: never merge them into locked-read-only", debug_sim,
+			 debug_sim == 1 ? "" : "s", f->profile, debug_sim == 1 ? "s" : "");
 	if (L->release)
 		check_backing(L, f, prov);
 	jv_free(prov);
