@@ -39,6 +39,7 @@ struct ctx {
 struct verdict {
 	int verified;
 	const char *status, *failed_check, *error, *quote_sha256;
+	size_t status_len; /* bytes, NUL bytes included */
 	char *reg[POLICY_NREG];
 };
 
@@ -72,6 +73,9 @@ static int read_verdict(jv v, struct verdict *d, char *err, size_t errlen)
 	}
 	jv_free(m);
 	d->status = json_str(v, "status");
+	jv st = json_get(v, "status");
+	d->status_len = jv_get_kind(st) == JV_KIND_STRING ? (size_t)jv_string_length_bytes(jv_copy(st)) : 0;
+	jv_free(st);
 	d->failed_check = json_str(v, "failed_check");
 	d->error = json_str(v, "error");
 	d->quote_sha256 = json_str(v, "quote_sha256");
@@ -113,7 +117,8 @@ static jv tcb_decision(const struct ctx *c, const struct verdict *d, struct refu
 	for (char *q = lower; q && *q; q++) /* to_ascii_lowercase, untrimmed, as get_key.rs compares */
 		if (*q >= 'A' && *q <= 'Z')
 			*q = (char)(*q + 32);
-	int ok = lower && policy_allows(t, lower);
+	/* a status holding a NUL byte is compared whole: it matches nothing */
+	int ok = lower && strlen(lower) == d->status_len && policy_allows(t, lower, d->status_len);
 	jv o = jv_object();
 	JSET(o, "value", opt_str(d->status));
 	JSET(o, "allowed", jv_bool(ok));
@@ -143,7 +148,7 @@ static jv register_decisions(const struct ctx *c, const struct verdict *d, struc
 			refuse(r, 403, "measurement_policy_rejected", "%s allowlist is empty%s", policy_reg_labels[g], "");
 	for (int g = 0; g < POLICY_NREG; g++) {
 		const struct policy_allow *a = &c->p.reg[g];
-		int ok = policy_allows(a, d->reg[g]);
+		int ok = policy_allows(a, d->reg[g], strlen(d->reg[g]));
 		jv o = jv_object();
 		JSET(o, "value", jv_string(d->reg[g]));
 		JSET(o, "allowed", jv_bool(ok));

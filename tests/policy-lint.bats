@@ -79,6 +79,16 @@ finding() { printf '%s:%s: %s: %s [%s]' "$1" "$2" "$3" "$4" "$5"; }
   [[ "${stderr_lines[0]}" == "policy-lint: cannot parse '$T/bad.json': "* ]]
   run -65 --separate-stderr policy-lint < /dev/null
   assert_output --partial '-:1:1: error: not JSON'
+  # what jq 1.6 accepts but mero-kms's parser (serde_json) refuses is no policy file either
+  printf '{\n  "a": nan\n}\n' > "$T/nan.json"
+  run -65 --separate-stderr policy-lint "$T/nan.json"
+  assert_output "$T/nan.json:2:8: error: not strict JSON (mero-kms's parser refuses it): not a JSON literal or number at line 2, column 8 [json-syntax]"
+  printf '{"a": "x\001", "b": "\\ud800"}' > "$T/ctl.json"
+  run -65 policy-lint "$T/ctl.json"
+  assert_output --partial "control character in a string at line 1, column 9 [json-syntax]"
+  printf '["\\ud800x"]' > "$T/sur.json"
+  run -65 policy-lint "$T/sur.json"
+  assert_output --partial "lone leading surrogate"
 }
 
 @test "duplicate-key: the ignored occurrence is pointed at" {

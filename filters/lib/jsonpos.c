@@ -6,7 +6,7 @@
 
 #include "jw.h"
 
-enum { MAX_DEPTH = 300 }; /* jq 1.6 refuses more than 256 levels */
+enum { MAX_DEPTH = 200 }; /* below jq 1.6's 256 levels: what is indexed, jq parses */
 
 struct scan {
 	const char *s;
@@ -87,44 +87,79 @@ static int hex4(struct scan *sc, unsigned *out)
 	return 0;
 }
 
-/* A \u escape (the 'u' consumed): a code point, surrogate pairs joined and a
- * lone surrogate replaced, as jq does. */
+/* A \u escape (the 'u' consumed): a code point; a surrogate must be the first
+ * of a pair (serde_json, mero-kms's parser, refuses a lone one). */
 static int unicode_escape(struct scan *sc, struct buf *out)
 {
 	unsigned cp, lo;
 	if (hex4(sc, &cp))
 		return fail_at(sc, "invalid \\u escape");
-	if (cp >= 0xd800 && cp < 0xdc00 && sc->i + 1 < sc->n && sc->s[sc->i] == '\\' && sc->s[sc->i + 1] == 'u') {
-		size_t save = sc->i;
-		int sl = sc->line, sco = sc->col;
+	if (cp >= 0xdc00 && cp < 0xe000)
+		return fail_at(sc, "lone trailing surrogate in a \\u escape");
+	if (cp >= 0xd800 && cp < 0xdc00) {
+		if (sc->i + 1 >= sc->n || sc->s[sc->i] != '\\' || sc->s[sc->i + 1] != 'u')
+			return fail_at(sc, "lone leading surrogate in a \\u escape");
 		step(sc);
 		step(sc);
-		if (hex4(sc, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
-			put_utf8(out, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
-			return 0;
-		}
-		sc->i = save, sc->line = sl, sc->col = sco;
+		if (hex4(sc, &lo) || lo < 0xdc00 || lo >= 0xe000)
+			return fail_at(sc, "invalid surrogate pair in a \\u escape");
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 	}
-	put_utf8(out, cp >= 0xd800 && cp < 0xe000 ? 0xfffd : cp);
+	put_utf8(out, cp);
 	return 0;
 }
 
-/* A string at the cursor (on its quote); its decoded text into out when out is not NULL. */
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t len = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+/* A string at the cursor (on its quote); its decoded text into out when out
+ * is not NULL. Strict: no raw control characters, well-formed UTF-8. */
 static int string(struct scan *sc, struct buf *out)
 {
+	struct buf scratch;
+	buf_init(&scratch);
+	if (!out)
+		out = &scratch;
 	step(sc);
+	int r = -1;
 	while (sc->i < sc->n) {
-		char c = sc->s[sc->i];
-		if (c == '"') {
+		const unsigned char *p = (const unsigned char *)sc->s + sc->i;
+		if (*p == '"') {
 			step(sc);
-			return 0;
+			r = 0;
+			break;
 		}
-		step(sc);
-		if (c != '\\') {
-			if (out)
-				buf_addc(out, c);
+		if (*p < 0x20) {
+			fail_at(sc, "control character in a string");
+			break;
+		}
+		if (*p != '\\') {
+			size_t len = utf8_len(p, sc->n - sc->i);
+			if (!len) {
+				fail_at(sc, "invalid UTF-8 in a string");
+				break;
+			}
+			buf_add(out, p, len);
+			while (len--)
+				step(sc);
 			continue;
 		}
+		step(sc);
 		if (sc->i >= sc->n)
 			break;
 		char e = sc->s[sc->i];
@@ -132,20 +167,48 @@ static int string(struct scan *sc, struct buf *out)
 		const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
 		const char *k = e ? strchr(from, e) : NULL;
 		if (k) {
-			if (out)
-				buf_addc(out, to[k - from]);
-		} else if (e == 'u') {
-			struct buf scratch;
-			buf_init(&scratch);
-			int r = unicode_escape(sc, out ? out : &scratch);
-			buf_free(&scratch);
-			if (r)
-				return -1;
-		} else {
-			return fail_at(sc, "invalid escape");
+			buf_addc(out, to[k - from]);
+		} else if (e != 'u') {
+			fail_at(sc, "invalid escape");
+			break;
+		} else if (unicode_escape(sc, out)) {
+			break;
 		}
 	}
-	return fail_at(sc, "unfinished string");
+	buf_free(&scratch);
+	if (r && !sc->failed)
+		fail_at(sc, "unfinished string");
+	return r;
+}
+
+/* A JSON number (RFC 8259): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int is_number(const char *s, size_t n)
+{
+	size_t i = 0, d;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
 }
 
 static int add_entry(struct scan *sc, int parent, int kline, int kcol)
@@ -194,6 +257,8 @@ static int object(struct scan *sc, int self, int depth)
 		sc->path.len = mark;
 		sc->path.data[mark] = 0;
 		int c = peek(sc);
+		if (c < 0)
+			return fail_at(sc, "unfinished object");
 		step(sc);
 		if (c == '}')
 			return 0;
@@ -217,6 +282,8 @@ static int array(struct scan *sc, int self, int depth)
 		sc->path.len = mark;
 		sc->path.data[mark] = 0;
 		int c = peek(sc);
+		if (c < 0)
+			return fail_at(sc, "unfinished array");
 		step(sc);
 		if (c == ']')
 			return 0;
@@ -239,13 +306,18 @@ static int value(struct scan *sc, int parent, int kline, int kcol, int depth)
 		return array(sc, self, depth);
 	if (c == '"')
 		return string(sc, NULL);
-	/* a literal or a number: everything up to the next delimiter, as jq scans it */
+	/* a literal or a number: up to the next delimiter, then exactly one */
 	size_t start = sc->i;
-	while (sc->i < sc->n && !strchr("{}[],:\" \t\r\n", sc->s[sc->i]))
+	int tline = sc->line, tcol = sc->col;
+	while (sc->i < sc->n && (!sc->s[sc->i] || !strchr("{}[],:\" \t\r\n", sc->s[sc->i])))
 		step(sc);
-	if (sc->i == start)
-		return fail_at(sc, "unexpected character");
-	return 0;
+	const char *t = sc->s + start;
+	size_t n = sc->i - start;
+	if ((n == 4 && (!memcmp(t, "true", 4) || !memcmp(t, "null", 4))) || (n == 5 && !memcmp(t, "false", 5)) ||
+	    (n && is_number(t, n)))
+		return 0;
+	sc->line = tline, sc->col = tcol; /* point at the token */
+	return fail_at(sc, n ? "not a JSON literal or number" : "unexpected character");
 }
 
 static const struct jpos_index *sort_ix;

@@ -24,8 +24,10 @@ struct jpos_index {
 };
 
 /* Index every value of text. Returns 0, or -1 with the reason and position in
- * err when the text is not JSON (anything jq's parser accepts is indexed: its
- * literals, such as nan, and numbers are taken as they stand). */
+ * err when the text is not strict JSON (RFC 8259, as serde_json and so
+ * mero-kms read it): jq 1.6 accepts more (nan, raw control characters and
+ * invalid UTF-8 in strings, lone surrogates, an ASCII RS that restarts the
+ * parse), none of which is indexed. At most 200 levels deep. */
 int jpos_build(const char *text, size_t len, struct jpos_index *ix, char *err, size_t errlen);
 void jpos_free(struct jpos_index *ix);
 

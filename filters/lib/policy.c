@@ -117,10 +117,12 @@ int policy_is_hex(const char *s, size_t n, size_t bytes)
 	return 1;
 }
 
-char *policy_tcb_normalize(const char *s, size_t n)
+char *policy_tcb_normalize(const char *s, size_t n, size_t *outlen)
 {
 	size_t a, len;
 	trim(s, n, &a, &len);
+	if (outlen)
+		*outlen = len;
 	return lower_copy(s + a, len);
 }
 
@@ -138,9 +140,11 @@ const char *policy_parse_profile(const char *s, char *err, size_t errlen)
 	return len ? p : NULL;
 }
 
-static void allow_add(struct policy_allow *a, char *v)
+static void allow_add(struct policy_allow *a, char *v, size_t len)
 {
 	a->v = xrealloc(a->v, sizeof *a->v * (size_t)(a->n + 1));
+	a->len = xrealloc(a->len, sizeof *a->len * (size_t)(a->n + 1));
+	a->len[a->n] = len;
 	a->v[a->n++] = v;
 }
 
@@ -157,9 +161,10 @@ static int read_tcb(jv policy, const char *key, struct policy_allow *a)
 	jv_array_foreach(arr, i, e) {
 		(void)i;
 		if (jv_get_kind(e) == JV_KIND_STRING) {
-			char *t = policy_tcb_normalize(jv_string_value(e), (size_t)jv_string_length_bytes(jv_copy(e)));
-			if (*t)
-				allow_add(a, t);
+			size_t len;
+			char *t = policy_tcb_normalize(jv_string_value(e), (size_t)jv_string_length_bytes(jv_copy(e)), &len);
+			if (len)
+				allow_add(a, t, len);
 			else
 				free(t);
 		}
@@ -197,7 +202,7 @@ static int read_hex(jv policy, const char *key, struct policy_allow *a, char *er
 			r = -1;
 		}
 		if (v)
-			allow_add(a, v);
+			allow_add(a, v, strlen(v));
 		jv_free(e);
 	}
 	jv_free(arr);
@@ -270,7 +275,7 @@ int policy_from_json(jv root, enum policy_role role, const char *expected_tag, c
 	if (read_tcb(policy, policy_lists[base], &p->tcb) != 0 && role == POLICY_NODE &&
 	    read_tcb(policy, "allowed_tcb_statuses", &p->tcb) != 0) {
 		p->tcb_default = 1;
-		allow_add(&p->tcb, xstrdup("uptodate"));
+		allow_add(&p->tcb, xstrdup("uptodate"), 8);
 	}
 	for (int g = 0; g < POLICY_NREG && r == 0; g++) {
 		int got = read_hex(policy, policy_lists[base + 1 + g], &p->reg[g], err, errlen);
@@ -308,10 +313,10 @@ int policy_requirements(const struct kms_policy *p, char *err, size_t errlen)
 	return 0;
 }
 
-int policy_allows(const struct policy_allow *a, const char *value)
+int policy_allows(const struct policy_allow *a, const char *value, size_t n)
 {
 	for (int i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], value) == 0)
+		if (a->len[i] == n && memcmp(a->v[i], value, n) == 0)
 			return 1;
 	return 0;
 }
@@ -321,6 +326,7 @@ static void allow_free(struct policy_allow *a)
 	for (int i = 0; i < a->n; i++)
 		free(a->v[i]);
 	free(a->v);
+	free(a->len);
 	memset(a, 0, sizeof *a);
 }
 

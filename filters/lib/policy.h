@@ -36,12 +36,14 @@ char *policy_hex_parse(const char *s, size_t n, size_t bytes, char *err, size_t 
 /* 1 when s (n bytes) is exactly 2*bytes lower-case hex digits. */
 int policy_is_hex(const char *s, size_t n, size_t bytes);
 /* A TCB status as mero-kms keeps it: trimmed, ASCII lower-case; a new string
- * (empty when nothing is left: mero-kms drops it). */
-char *policy_tcb_normalize(const char *s, size_t n);
+ * (empty when nothing is left: mero-kms drops it); *outlen gets its length
+ * when outlen is not NULL. */
+char *policy_tcb_normalize(const char *s, size_t n, size_t *outlen);
 
 /* One allowlist as mero-kms holds it: normalised values. */
 struct policy_allow {
 	char **v;
+	size_t *len; /* each value's length: a TCB status may hold a NUL byte (it then matches nothing) */
 	int n;
 	const char *key; /* the key it was read from, NULL when the file has none */
 };
@@ -73,8 +75,8 @@ int policy_from_json(jv root, enum policy_role role, const char *expected_tag, c
 /* validate_policy_requirements: every list non-empty, else -1 with mero-kms's
  * message (the KMS refuses to start). */
 int policy_requirements(const struct kms_policy *p, char *err, size_t errlen);
-/* 1 when the normalised value is in the list. */
-int policy_allows(const struct policy_allow *a, const char *value);
+/* 1 when the normalised value (n bytes) is in the list. */
+int policy_allows(const struct policy_allow *a, const char *value, size_t n);
 void policy_free(struct kms_policy *p);
 
 /* mero-kms's parse_profile: trimmed, lower-cased, one of the three; the

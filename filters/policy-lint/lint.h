@@ -10,6 +10,7 @@
 #include "lib/jsonpos.h"
 
 enum sev { SEV_ERROR, SEV_WARNING, SEV_NOTICE };
+enum format { FMT_TEXT, FMT_JSON, FMT_GITHUB };
 
 struct finding {
 	int file;  /* index into the files, -1 for a finding about the set (--release) */
@@ -46,6 +47,10 @@ struct lint {
 void lint_at(struct lint *L, const struct pfile *f, const char *path, int at_key, const char *rule, enum sev sev,
 	     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 #define lint_add(L, f, path, rule, sev, ...) lint_at(L, f, path, 0, rule, sev, __VA_ARGS__)
+
+/* findings.c: sort the findings by place, count them by severity and write
+ * them in the format into o. */
+void emit_findings(struct lint *L, enum format fmt, int count[3], struct buf *o);
 
 /* A rule: its id, the severity it usually has, what it checks (the README
  * table and --list-rules print this). */

@@ -1,6 +1,5 @@
 /* policy-lint: check kms-phala-attestation-policy.*.json files as CI and the
  * release do, and point each finding at the line and column of the value. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +11,6 @@
 #include "lint.h"
 
 enum { OPT_FORMAT = 'f', OPT_RELEASE = 'r', OPT_RULES = 'R' };
-enum format { FMT_TEXT, FMT_JSON, FMT_GITHUB };
 
 static const struct cli_opt options[] = {
 	{"format", OPT_FORMAT, "FORMAT", "text (default), json, or github (workflow annotations)", 0},
@@ -30,39 +28,6 @@ static const struct cli_spec spec = {
 		   "not JSON, 66 a file missing, 74 write error.",
 	.max_operands = -1,
 };
-
-static const char *const sev_names[] = {"error", "warning", "notice"};
-
-void lint_at(struct lint *L, const struct pfile *f, const char *path, int at_key, const char *rule, enum sev sev,
-	     const char *fmt, ...)
-{
-	if (L->n == L->cap) {
-		L->cap = L->cap ? 2 * L->cap : 32;
-		L->f = xrealloc(L->f, sizeof *L->f * (size_t)L->cap);
-	}
-	struct finding *d = &L->f[L->n];
-	memset(d, 0, sizeof *d);
-	d->file = f ? (int)(f - L->files) : -1;
-	d->path = xstrdup(path);
-	d->rule = rule;
-	d->sev = sev;
-	d->seq = L->n;
-	if (f) {
-		const struct jpos *e = jpos_find(&f->ix, path, NULL);
-		d->line = e ? (at_key && e->kline ? e->kline : e->line) : 1;
-		d->col = e ? (at_key && e->kline ? e->kcol : e->col) : 1;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	char line[2048];
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	for (char *q = line; *q; q++) /* one finding, one line */
-		if (*q == '\n' || *q == '\r')
-			*q = ' ';
-	d->msg = xstrdup(line);
-	L->n++;
-}
 
 /* The profile a file name carries: kms-phala-attestation-policy.P.json, or
  * locked-read-only for the legacy kms-phala-attestation-policy.json. */
@@ -89,29 +54,34 @@ static void name_profile(struct lint *L, struct pfile *f)
 			 profile_choices());
 }
 
-/* Read and parse one file; 1 when it is not JSON (a json-syntax finding). */
+static void syntax_finding(struct lint *L, struct pfile *f, const char *what, const char *msg)
+{
+	int line = 1, col = 1;
+	const char *at = strstr(msg, " at line ");
+	if (at && sscanf(at, " at line %d, column %d", &line, &col) == 2 && col < 1)
+		col = 1;
+	lint_add(L, f, ".", "json-syntax", SEV_ERROR, "%s: %s", what, msg);
+	L->f[L->n - 1].line = line;
+	L->f[L->n - 1].col = col;
+	warnx("cannot parse '%s': %s", f->name, msg);
+}
+
+/* Read and parse one file; 1 when it is not JSON, or not the strict JSON
+ * mero-kms's parser reads (a json-syntax finding). */
 static int load(struct lint *L, struct pfile *f)
 {
 	char err[512];
 	read_file_capped(f->name, 16 * MP_MIB, &f->text, 0);
 	f->root = json_parse((const char *)f->text.data, f->text.len, err, sizeof err);
 	if (!jv_is_valid(f->root)) {
-		/* jq's message carries the position; else the locator's */
-		char where[512] = "";
-		int line = 1, col = 1;
-		const char *at = strstr(err, " at line ");
-		if (!at && jpos_build((const char *)f->text.data, f->text.len, &f->ix, where, sizeof where) != 0)
-			at = strstr(where, " at line ");
-		if (at && sscanf(at, " at line %d, column %d", &line, &col) == 2 && col < 1)
-			col = 1;
-		lint_add(L, f, ".", "json-syntax", SEV_ERROR, "not JSON: %s", err);
-		L->f[L->n - 1].line = line;
-		L->f[L->n - 1].col = col;
-		warnx("cannot parse '%s': %s", f->name, err);
+		syntax_finding(L, f, "not JSON", err);
 		return 1;
 	}
-	if (jpos_build((const char *)f->text.data, f->text.len, &f->ix, err, sizeof err) != 0)
-		memset(&f->ix, 0, sizeof f->ix); /* positions then fall back to 1:1 */
+	if (jpos_build((const char *)f->text.data, f->text.len, &f->ix, err, sizeof err) != 0) {
+		syntax_finding(L, f, "not strict JSON (mero-kms's parser refuses it)", err);
+		jv_free(f->root);
+		return 1;
+	}
 	f->parsed = 1;
 	const char *p = json_str(f->root, "profile");
 	f->profile = p ? profile_lookup(p) : NULL;
@@ -119,83 +89,6 @@ static int load(struct lint *L, struct pfile *f)
 		f->profile = NULL; /* "Debug": the profile rule reports it */
 	name_profile(L, f);
 	return 0;
-}
-
-static int by_place(const void *a, const void *b)
-{
-	const struct finding *x = a, *y = b;
-	if (x->file != y->file)
-		return x->file - y->file;
-	if (x->line != y->line)
-		return x->line - y->line;
-	if (x->col != y->col)
-		return x->col - y->col;
-	return x->seq - y->seq;
-}
-
-/* GitHub workflow commands: % CR LF escaped in the message, and : , in properties too. */
-static void gh_escape(struct buf *b, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			buf_add(b, "%25", 3);
-		else if (*s == '\r')
-			buf_add(b, "%0D", 3);
-		else if (*s == '\n')
-			buf_add(b, "%0A", 3);
-		else if (property && *s == ':')
-			buf_add(b, "%3A", 3);
-		else if (property && *s == ',')
-			buf_add(b, "%2C", 3);
-		else
-			buf_addc(b, *s);
-	}
-}
-
-static void emit_line(const struct lint *L, const struct finding *d, enum format fmt, struct buf *o)
-{
-	const char *file = d->file >= 0 ? L->files[d->file].name : NULL;
-	if (fmt == FMT_GITHUB) {
-		buf_printf(o, "::%s ", sev_names[d->sev]);
-		if (file) {
-			buf_add(o, "file=", 5);
-			gh_escape(o, file, 1);
-			buf_printf(o, ",line=%d,col=%d,", d->line, d->col);
-		}
-		buf_add(o, "title=", 6);
-		gh_escape(o, d->rule, 1);
-		buf_add(o, "::", 2);
-		gh_escape(o, d->msg, 0);
-		buf_addc(o, '\n');
-	} else if (file) {
-		buf_printf(o, "%s:%d:%d: %s: %s [%s]\n", file, d->line, d->col, sev_names[d->sev], d->msg, d->rule);
-	} else {
-		buf_printf(o, "(release): %s: %s [%s]\n", sev_names[d->sev], d->msg, d->rule);
-	}
-}
-
-static void emit_json(const struct lint *L, const int count[3], struct buf *o)
-{
-	jv all = jv_array();
-	for (int k = 0; k < L->n; k++) {
-		const struct finding *d = &L->f[k];
-		jv e = jv_object();
-		JSET(e, "file", d->file >= 0 ? jv_string(L->files[d->file].name) : jv_null());
-		JSET(e, "line", jv_number(d->line));
-		JSET(e, "column", jv_number(d->col));
-		JSET(e, "path", jv_string(d->path));
-		JSET(e, "rule", jv_string(d->rule));
-		JSET(e, "severity", jv_string(sev_names[d->sev]));
-		JSET(e, "message", jv_string(d->msg));
-		all = jv_array_append(all, e);
-	}
-	jv r = jv_object();
-	JSET(r, "findings", all);
-	JSET(r, "errors", jv_number(count[SEV_ERROR]));
-	JSET(r, "warnings", jv_number(count[SEV_WARNING]));
-	JSET(r, "notices", jv_number(count[SEV_NOTICE]));
-	JSET(r, "files", jv_number(L->nfiles));
-	json_dump_buf(r, 1, o);
 }
 
 static void list_rules(void)
@@ -255,16 +148,9 @@ int main(int argc, char **argv)
 			lint_file(&L, &L.files[k]);
 	if (L.release)
 		lint_release(&L);
-	qsort(L.f, (size_t)L.n, sizeof *L.f, by_place);
 	struct buf o;
 	buf_init(&o);
-	for (int k = 0; k < L.n; k++)
-		count[L.f[k].sev]++;
-	if (fmt == FMT_JSON)
-		emit_json(&L, count, &o);
-	else
-		for (int k = 0; k < L.n; k++)
-			emit_line(&L, &L.f[k], fmt, &o);
+	emit_findings(&L, fmt, count, &o);
 	out_write(o.data, o.len);
 	buf_free(&o);
 	close_stdout();

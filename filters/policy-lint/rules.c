@@ -287,7 +287,7 @@ static void check_tcb_entry(struct lint *L, const struct pfile *f, const char *p
 {
 	const char *s = jv_string_value(e);
 	size_t n = (size_t)jv_string_length_bytes(jv_copy(e));
-	char *t = policy_tcb_normalize(s, n);
+	char *t = policy_tcb_normalize(s, n, NULL);
 	if (strlen(t) != n || strcmp(t, s) != 0)
 		lint_add(L, f, p, "tcb-status-format", SEV_ERROR, "TCB status '%s' must be written '%s' (mero-kms trims "
 			 "and lower-cases)", s, t);
@@ -328,7 +328,7 @@ static void check_list(struct lint *L, const struct pfile *f, const char *list)
 				 kind_name(jv_get_kind(e)));
 		} else {
 			size_t n;
-			seen[i] = tcb ? policy_tcb_normalize(jv_string_value(e), (size_t)jv_string_length_bytes(jv_copy(e)))
+			seen[i] = tcb ? policy_tcb_normalize(jv_string_value(e), (size_t)jv_string_length_bytes(jv_copy(e)), NULL)
 				      : policy_normalize(jv_string_value(e), (size_t)jv_string_length_bytes(jv_copy(e)), &n);
 			for (int k = 0; k < i; k++)
 				if (seen[k] && strcmp(seen[k], seen[i]) == 0) {

@@ -27,7 +27,9 @@ void read_values(jv arr, size_t bytes, const char *what, struct values *out)
 			fail(EXIT_DATAERR, "%s[%d] is not a string", what, i);
 		const char *s = jv_string_value(e);
 		size_t n = (size_t)jv_string_length_bytes(jv_copy(e));
-		char *v = bytes ? policy_hex_parse(s, n, bytes, why, sizeof why) : policy_tcb_normalize(s, n);
+		if (strlen(s) != n)
+			fail(EXIT_DATAERR, "%s[%d] holds a NUL byte", what, i);
+		char *v = bytes ? policy_hex_parse(s, n, bytes, why, sizeof why) : policy_tcb_normalize(s, n, NULL);
 		if (!v || !*v)
 			fail(EXIT_DATAERR, "%s[%d] '%.100s': %s", what, i, s, v ? "an empty TCB status" : why);
 		if (values_has(out, v))
@@ -155,7 +157,7 @@ static void upstream_verdict(const char *path, struct cand *c)
 	const char *status = json_str(v, "status");
 	c->unverified = !is_true(v, "verified");
 	c->simulated = !intel_root(v);
-	char *lower = policy_tcb_normalize(status ? status : "", status ? strlen(status) : 0);
+	char *lower = policy_tcb_normalize(status ? status : "", status ? strlen(status) : 0, NULL);
 	for (int i = 0; !c->unverified && i < c->tcb.n; i++)
 		if (strcmp(c->tcb.v[i], lower) != 0)
 			fail(EXIT_NO, "candidates' TCB status '%s' is not the verified quote's '%s' (%s)", c->tcb.v[i],
