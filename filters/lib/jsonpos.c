@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jv.h>
+
 #include "jw.h"
 
 enum { MAX_DEPTH = 200 }; /* below jq 1.6's 256 levels: what is indexed, jq parses */
@@ -51,25 +53,6 @@ static int peek(struct scan *sc)
 	return sc->i < sc->n ? (unsigned char)sc->s[sc->i] : -1;
 }
 
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		buf_addc(b, (int)cp);
-	} else if (cp < 0x800) {
-		buf_addc(b, (int)(0xc0 | cp >> 6));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_addc(b, (int)(0xe0 | cp >> 12));
-		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_addc(b, (int)(0xf0 | cp >> 18));
-		buf_addc(b, (int)(0x80 | (cp >> 12 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	}
-}
-
 static int hex4(struct scan *sc, unsigned *out)
 {
 	unsigned v = 0;
@@ -87,9 +70,9 @@ static int hex4(struct scan *sc, unsigned *out)
 	return 0;
 }
 
-/* A \u escape (the 'u' consumed): a code point; a surrogate must be the first
- * of a pair (serde_json, mero-kms's parser, refuses a lone one). */
-static int unicode_escape(struct scan *sc, struct buf *out)
+/* A \u escape (the 'u' consumed): a surrogate must be the first of a pair
+ * (serde_json, mero-kms's parser, refuses a lone one). */
+static int unicode_escape(struct scan *sc)
 {
 	unsigned cp, lo;
 	if (hex4(sc, &cp))
@@ -103,9 +86,7 @@ static int unicode_escape(struct scan *sc, struct buf *out)
 		step(sc);
 		if (hex4(sc, &lo) || lo < 0xdc00 || lo >= 0xe000)
 			return fail_at(sc, "invalid surrogate pair in a \\u escape");
-		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 	}
-	put_utf8(out, cp);
 	return 0;
 }
 
@@ -127,34 +108,23 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* A string at the cursor (on its quote); its decoded text into out when out
- * is not NULL. Strict: no raw control characters, well-formed UTF-8. */
-static int string(struct scan *sc, struct buf *out)
+/* A string at the cursor (on its quote). Strict: no raw control characters,
+ * well-formed UTF-8 and escapes. */
+static int string(struct scan *sc)
 {
-	struct buf scratch;
-	buf_init(&scratch);
-	if (!out)
-		out = &scratch;
 	step(sc);
-	int r = -1;
 	while (sc->i < sc->n) {
 		const unsigned char *p = (const unsigned char *)sc->s + sc->i;
 		if (*p == '"') {
 			step(sc);
-			r = 0;
-			break;
+			return 0;
 		}
-		if (*p < 0x20) {
-			fail_at(sc, "control character in a string");
-			break;
-		}
+		if (*p < 0x20)
+			return fail_at(sc, "control character in a string");
 		if (*p != '\\') {
 			size_t len = utf8_len(p, sc->n - sc->i);
-			if (!len) {
-				fail_at(sc, "invalid UTF-8 in a string");
-				break;
-			}
-			buf_add(out, p, len);
+			if (!len)
+				return fail_at(sc, "invalid UTF-8 in a string");
 			while (len--)
 				step(sc);
 			continue;
@@ -164,21 +134,20 @@ static int string(struct scan *sc, struct buf *out)
 			break;
 		char e = sc->s[sc->i];
 		step(sc);
-		const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
-		const char *k = e ? strchr(from, e) : NULL;
-		if (k) {
-			buf_addc(out, to[k - from]);
-		} else if (e != 'u') {
-			fail_at(sc, "invalid escape");
-			break;
-		} else if (unicode_escape(sc, out)) {
-			break;
-		}
+		if (e == 'u' ? unicode_escape(sc) : !e || !strchr("\"\\/bfnrt", e) ? fail_at(sc, "invalid escape") : 0)
+			return -1;
 	}
-	buf_free(&scratch);
-	if (r && !sc->failed)
-		fail_at(sc, "unfinished string");
-	return r;
+	return fail_at(sc, "unfinished string");
+}
+
+/* The text of a string that string() accepted, decoded (by jq: strict JSON
+ * reads the same everywhere) into a path step. */
+static void path_key(struct scan *sc, size_t from)
+{
+	jv k = jv_parse_sized(sc->s + from, (int)(sc->i - from));
+	if (jv_get_kind(k) == JV_KIND_STRING)
+		jpath_key(&sc->path, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
+	jv_free(k);
 }
 
 /* A JSON number (RFC 8259): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -229,6 +198,22 @@ static int add_entry(struct scan *sc, int parent, int kline, int kcol)
 
 static int value(struct scan *sc, int parent, int kline, int kcol, int depth);
 
+/* After a member: 1 at the closing bracket, 0 at a comma, -1 otherwise. */
+static int next_member(struct scan *sc, size_t mark, int close)
+{
+	sc->path.len = mark;
+	sc->path.data[mark] = 0;
+	int c = peek(sc);
+	if (c < 0)
+		return fail_at(sc, close == '}' ? "unfinished object" : "unfinished array");
+	step(sc);
+	if (c == close)
+		return 1;
+	if (c != ',')
+		return fail_at(sc, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+	return 0;
+}
+
 static int object(struct scan *sc, int self, int depth)
 {
 	step(sc); /* { */
@@ -236,35 +221,22 @@ static int object(struct scan *sc, int self, int depth)
 		step(sc);
 		return 0;
 	}
-	for (;;) {
+	for (int r = 0; r == 0;) {
 		if (peek(sc) != '"')
 			return fail_at(sc, "expected an object key");
 		int kline = sc->line, kcol = sc->col;
-		struct buf key;
-		buf_init(&key);
-		int r = string(sc, &key);
-		size_t mark = sc->path.len;
-		if (r == 0)
-			jpath_key(&sc->path, (const char *)key.data, key.len);
-		buf_free(&key);
-		if (r)
+		size_t from = sc->i, mark = sc->path.len;
+		if (string(sc))
 			return -1;
+		path_key(sc, from);
 		if (peek(sc) != ':')
 			return fail_at(sc, "expected ':'");
 		step(sc);
 		if (value(sc, self, kline, kcol, depth + 1))
 			return -1;
-		sc->path.len = mark;
-		sc->path.data[mark] = 0;
-		int c = peek(sc);
-		if (c < 0)
-			return fail_at(sc, "unfinished object");
-		step(sc);
-		if (c == '}')
-			return 0;
-		if (c != ',')
-			return fail_at(sc, "expected ',' or '}'");
+		r = next_member(sc, mark, '}');
 	}
+	return sc->failed ? -1 : 0;
 }
 
 static int array(struct scan *sc, int self, int depth)
@@ -274,22 +246,14 @@ static int array(struct scan *sc, int self, int depth)
 		step(sc);
 		return 0;
 	}
-	for (int i = 0;; i++) {
+	for (int i = 0, r = 0; r == 0; i++) {
 		size_t mark = sc->path.len;
 		jpath_index(&sc->path, i);
 		if (value(sc, self, 0, 0, depth + 1))
 			return -1;
-		sc->path.len = mark;
-		sc->path.data[mark] = 0;
-		int c = peek(sc);
-		if (c < 0)
-			return fail_at(sc, "unfinished array");
-		step(sc);
-		if (c == ']')
-			return 0;
-		if (c != ',')
-			return fail_at(sc, "expected ',' or ']'");
+		r = next_member(sc, mark, ']');
 	}
+	return sc->failed ? -1 : 0;
 }
 
 static int value(struct scan *sc, int parent, int kline, int kcol, int depth)
@@ -305,7 +269,7 @@ static int value(struct scan *sc, int parent, int kline, int kcol, int depth)
 	if (c == '[')
 		return array(sc, self, depth);
 	if (c == '"')
-		return string(sc, NULL);
+		return string(sc);
 	/* a literal or a number: up to the next delimiter, then exactly one */
 	size_t start = sc->i;
 	int tline = sc->line, tcol = sc->col;
