@@ -118,7 +118,8 @@ static void emit_json(const struct lint *L, const int count[3], struct buf *o)
 
 void emit_findings(struct lint *L, enum format fmt, int count[3], struct buf *o)
 {
-	qsort(L->f, (size_t)L->n, sizeof *L->f, by_place);
+	if (L->n) /* qsort wants an array, even of none */
+		qsort(L->f, (size_t)L->n, sizeof *L->f, by_place);
 	for (int k = 0; k < L->n; k++)
 		count[L->f[k].sev]++;
 	if (fmt == FMT_JSON)

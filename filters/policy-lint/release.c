@@ -49,7 +49,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static char **value_set(const struct pfile *f, const char *list, int *n)
 {
 	char **v = list_values(f->root, list, n);
-	qsort(v, (size_t)*n, sizeof *v, cmp_str);
+	if (*n)
+		qsort(v, (size_t)*n, sizeof *v, cmp_str);
 	int m = 0;
 	for (int i = 0; i < *n; i++) {
 		if (m && strcmp(v[m - 1], v[i]) == 0)

@@ -116,7 +116,8 @@ static jv merge_all(jv root, struct cand *src, int n, const char *profile, const
 	jv b = json_get(before, "policy"), a = json_get(root, "policy");
 	jv pb = json_get(before, "provenance"), pa = json_get(root, "provenance");
 	jv tb = json_get(before, "tag"), ta = json_get(root, "tag");
-	int changed = !jv_equal(b, a) || !jv_equal(pb, pa) || !jv_equal(tb, ta);
+	int same_lists = jv_equal(b, a), same_prov = jv_equal(pb, pa), same_tag = jv_equal(tb, ta); /* each consumes both */
+	int changed = !same_lists || !same_prov || !same_tag;
 	if (changed) { /* the time of the last change: merging the same again changes nothing */
 		char t[32];
 		format_utc(now_epoch(), t);
