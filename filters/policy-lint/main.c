@@ -20,7 +20,7 @@ static const struct cli_opt options[] = {
 	{0}};
 
 static const struct cli_spec spec = {
-	.synopsis = "policy-lint [--format text|json|github] [--release] [FILE...] (stdin without FILE)",
+	.synopsis = "policy-lint [--format text|json|github] [--release] [--list-rules] [FILE...] (stdin without FILE)",
 	.about = "Check KMS attestation policy files; each finding names the file, line, column and JSON path.",
 	.opts = options,
 	.trailer = "stdin: a policy file when no FILE is given.  stdout: the findings (also on exit 1 and 65).\n"
