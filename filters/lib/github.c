@@ -590,7 +590,7 @@ long gh_upload(struct gh *g, const char *url, const struct http_source *src, con
 	int rc = perform(g, &c, &rs, g->last_err, sizeof g->last_err);
 	*out = jv_null();
 	g->last_rc = rc;
-	if (rc == EXIT_CONFIG || rc == EXIT_SOFTWARE) {
+	if (rc == EXIT_CONFIG || rc == EXIT_SOFTWARE || (rc && rs.status)) { /* rs.status: a rate limit past the bound */
 		http_response_free(&rs);
 		gh_fail(g, rc, g->last_err);
 	}
