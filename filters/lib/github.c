@@ -330,9 +330,13 @@ void gh_fail_answer(struct gh *g, enum http_method m, const char *url, long stat
 	gh_error_text(g, answer, text, sizeof text);
 	jv_free(answer);
 	int code = status == 401 || status == 403 ? EXIT_NOPERM : status >= 500 ? EXIT_TEMPFAIL : EXIT_PROTOCOL;
-	snprintf(msg, sizeof msg, "%s %s: HTTP %ld: %s%s%s%s", http_method_name(m), shown(url, s, sizeof s), status,
-		 text, status == 401 ? " (the token in " : "", status == 401 ? (g->token_env ? g->token_env : "none") : "",
-		 status == 401 ? " was refused)" : "");
+	char hint[96] = "";
+	if (status == 401 && g->token_env)
+		snprintf(hint, sizeof hint, " (the token in %s was refused)", g->token_env);
+	else if (status == 401)
+		snprintf(hint, sizeof hint, " (no token was sent)");
+	snprintf(msg, sizeof msg, "%s %s: HTTP %ld: %s%s", http_method_name(m), shown(url, s, sizeof s), status, text,
+		 hint);
 	gh_fail(g, code, msg);
 }
 

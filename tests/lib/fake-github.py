@@ -222,7 +222,7 @@ class State:
 
     def seed_release(self, rp, spec):
         rel = new_release(self, rp, spec, spec.get("author", "seed"))
-        rel["immutable"] = bool(spec.get("immutable", False)) and not rel["draft"]
+        rel["immutable"] = rel["immutable"] or (bool(spec.get("immutable", False)) and not rel["draft"])
         assets = list(spec.get("assets", []))
         for i in range(spec.get("generate_assets", 0)):
             assets.append({"name": "asset-%04d.txt" % (i + 1), "content": "asset %d\n" % (i + 1)})
@@ -618,7 +618,7 @@ class ApiHandler(Base):
         if not self.headers.get("User-Agent"):
             raise Fail(403, UA_MSG)
         accept = self.headers.get("Accept", "")
-        download = "application/octet-stream" in accept and re.search(r"/releases/assets/\d+$", path)
+        download = "application/octet-stream" in accept and re.search(r"(/releases/assets/\d+|/actions/artifacts/\d+/zip)$", path)
         if "application/vnd.github+json" not in accept and "application/vnd.github.raw" not in accept and not download:
             raise Fail(415, "Unsupported 'Accept' header: '%s'. Must accept 'application/vnd.github+json'." % accept)
         ver = self.headers.get("X-GitHub-Api-Version")
