@@ -21,28 +21,25 @@ api() {
   curl "${args[@]}" "$GH_URL$2"
   cat "$BATS_TEST_TMPDIR/body"
 }
+# raw CURL_ARGS...: GET /repos/o/r with exactly these headers; prints the body, then the status
+raw() { curl -sS -w '%{http_code}' "$@" "$GH_URL/repos/o/r"; }
 header() { grep -i "^$1:" "$BATS_TEST_TMPDIR/head" | cut -d' ' -f2- | tr -d '\r'; }
 body() { tail -n +2 <<<"$output"; }
 
 @test "what a client must send: User-Agent, Accept, X-GitHub-Api-Version, a known token" {
   gh_seed '{"repos": {"o/r": {}}}'
-  run -0 curl -sS -H "Authorization: Bearer $GH_TOKEN_VALUE" -H 'Accept: application/vnd.github+json' \
-    -H 'X-GitHub-Api-Version: 2022-11-28' -H 'User-Agent:' -w '%{http_code}' "$GH_URL/repos/o/r"
+  local auth="Authorization: Bearer $GH_TOKEN_VALUE" acc='Accept: application/vnd.github+json' ver='X-GitHub-Api-Version: 2022-11-28'
+  run -0 raw -H "$auth" -H "$acc" -H "$ver" -H 'User-Agent:'
   [[ "$output" == *'"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header'*'}'*403 ]]
-  run -0 curl -sS -A t -H "Authorization: Bearer $GH_TOKEN_VALUE" -H 'X-GitHub-Api-Version: 2022-11-28' \
-    -w '%{http_code}' "$GH_URL/repos/o/r"
+  run -0 raw -A t -H "$auth" -H "$ver"
   [[ "$output" == *"Unsupported 'Accept' header: '*/*'. Must accept 'application/vnd.github+json'."*415 ]]
-  run -0 curl -sS -A t -H "Authorization: Bearer $GH_TOKEN_VALUE" -H 'Accept: application/vnd.github+json' \
-    -w '%{http_code}' "$GH_URL/repos/o/r"
+  run -0 raw -A t -H "$auth" -H "$acc"
   [[ "$output" == *"Missing 'X-GitHub-Api-Version' header"*400 ]]
-  run -0 curl -sS -A t -H "Authorization: Bearer $GH_TOKEN_VALUE" -H 'Accept: application/vnd.github+json' \
-    -H 'X-GitHub-Api-Version: 2021-01-01' -w '%{http_code}' "$GH_URL/repos/o/r"
+  run -0 raw -A t -H "$auth" -H "$acc" -H 'X-GitHub-Api-Version: 2021-01-01'
   [[ "$output" == *"API version '2021-01-01' is not supported."*400 ]]
-  run -0 curl -sS -A t -H 'Accept: application/vnd.github+json' -H 'X-GitHub-Api-Version: 2022-11-28' \
-    -w '%{http_code}' "$GH_URL/repos/o/r"
+  run -0 raw -A t -H "$acc" -H "$ver"
   [[ "$output" == *'"message": "Requires authentication"'*401 ]]
-  run -0 curl -sS -A t -H 'Authorization: Bearer ghp_nottheone' -H 'Accept: application/vnd.github+json' \
-    -H 'X-GitHub-Api-Version: 2022-11-28' -w '%{http_code}' "$GH_URL/repos/o/r"
+  run -0 raw -A t -H 'Authorization: Bearer ghp_nottheone' -H "$acc" -H "$ver"
   [[ "$output" == *'"message": "Bad credentials"'*401 ]]
   run -0 api GET /repos/o/r
   [ "${lines[0]}" = 200 ]

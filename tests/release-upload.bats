@@ -32,6 +32,20 @@ published() {
     '{repos: {"o/r": {releases: [{tag_name: $t, immutable: $i, assets: [{name: $n, content: $c}]}]}}}')"
 }
 
+# fails_every_attempt FAULT FILE: with FAULT on every attempt the upload of FILE exits 75
+# with nothing on stdout and no asset left ($stderr kept); a re-run then completes
+fails_every_attempt() {
+  draft v1
+  gh_fault "$1"
+  run -75 --separate-stderr release-upload --repo o/r --tag v1 "$2"
+  [ -z "$output" ]
+  [ -z "$(gh_assets o/r v1)" ]
+  local err=$stderr
+  run -0 release-upload --repo o/r --tag v1 "$2"
+  [ "$(gh_assets o/r v1)" = "$(basename "$2") uploaded $(stat -c %s "$2")" ]
+  stderr=$err
+}
+
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 uploads() { gh_requests | grep -c '^POST /uploads/' || true; }
 # the stored bytes of the asset with this id equal FILE
@@ -303,15 +317,9 @@ stored_is() { cmp <(gh_ctl GET "/_fake/asset/$1") "$2"; }
 }
 
 @test "500 on every attempt: exit 75 after the retries; nothing partial is left and a re-run completes" {
-  draft v1
-  gh_fault '{"action": "500", "method": "POST", "path": "^/uploads/", "times": 4}'
-  run -75 --separate-stderr release-upload --repo o/r --tag v1 "$W/a.json"
+  fails_every_attempt '{"action": "500", "method": "POST", "path": "^/uploads/", "times": 4}' "$W/a.json"
   [[ "$stderr" == "release-upload: POST http://127.0.0.1:"*"/uploads/repos/o/r/releases/"*"/assets: HTTP 500 (after 4 attempts)" ]]
-  [ -z "$output" ]
-  [ "$(uploads)" -eq 4 ]
-  [ -z "$(gh_assets o/r v1)" ]
-  run -0 release-upload --repo o/r --tag v1 "$W/a.json"
-  [ "$(gh_assets o/r v1)" = "a.json uploaded 9" ]
+  [ "$(uploads)" -eq 5 ]
 }
 
 @test "a 502 that leaves a starter asset: it is deleted and the upload repeated" {
@@ -382,14 +390,8 @@ stored_is() { cmp <(gh_ctl GET "/_fake/asset/$1") "$2"; }
 }
 
 @test "connections dropped on every attempt: exit 75, no partial asset left, and a re-run completes" {
-  draft v1
-  gh_fault '{"action": "drop-upload", "path": "^/uploads/", "times": 4}'
-  run -75 --separate-stderr release-upload --repo o/r --tag v1 "$W/c.bin"
+  fails_every_attempt '{"action": "drop-upload", "path": "^/uploads/", "times": 4}' "$W/c.bin"
   [[ "$stderr" == "release-upload: POST http://127.0.0.1:"*"/assets?name=c.bin: "*"(after 4 attempts)" ]]
-  [ -z "$output" ]
-  [ -z "$(gh_assets o/r v1)" ]
-  run -0 release-upload --repo o/r --tag v1 "$W/c.bin"
-  [ "$(gh_assets o/r v1)" = "c.bin uploaded 300000" ]
 }
 
 @test "a starter asset left by an earlier run is cleaned up by the next" {
