@@ -14,7 +14,7 @@
 enum { OPT_REPO = 'r', OPT_TAG = 't', OPT_LABEL = 'l', OPT_DRAFT = 'd', OPT_PUBLISH = 'p', OPT_CLOBBER = 'c' };
 
 static const struct cli_opt options[] = {
-	{"repo", OPT_REPO, "OWNER/NAME", "the repository", 0},
+	{"repo", OPT_REPO, "REPO", "the repository, OWNER/NAME", 0},
 	{"tag", OPT_TAG, "TAG", "the release's tag (a draft release is found by it too)", 0},
 	{"label", OPT_LABEL, "TEXT", "the label shown for every uploaded asset", 0},
 	{"create-draft", OPT_DRAFT, NULL, "create the release as a draft when there is none", 0},
