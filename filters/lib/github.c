@@ -382,7 +382,8 @@ static char *link_next(const char *v)
 			rel += 4;
 			char val[128];
 			snprintf(val, sizeof val, "%.*s", (int)strcspn(rel + (*rel == '"'), "\";,"), rel + (*rel == '"'));
-			for (char *tok = strtok(val, " "); tok; tok = strtok(NULL, " "))
+			char *save = NULL;
+			for (char *tok = strtok_r(val, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 				if (!strcmp(tok, "next"))
 					return strndup(p + 1, (size_t)(e - p - 1));
 		}

@@ -157,7 +157,7 @@ static void verify(struct run *r, struct file *f, struct sending *s, jv a)
 		snprintf(why, sizeof why, "it was stored as '%s'", name ? name : "(no name)");
 	else if (got != f->size)
 		snprintf(why, sizeof why, "GitHub reports %lld bytes, %lld were sent", got, f->size);
-	else if (digest && strcmp(digest + (strncmp(digest, "sha256:", 7) ? 0 : 7), f->sha) != 0)
+	else if (digest && !strncmp(digest, "sha256:", 7) && strcmp(digest + 7, f->sha) != 0)
 		snprintf(why, sizeof why, "GitHub reports the digest %.80s, the file's SHA-256 is %s", digest, f->sha);
 	else if (state && strcmp(state, "uploaded") != 0)
 		snprintf(why, sizeof why, "its state is '%.40s', not 'uploaded'", state);
