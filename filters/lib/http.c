@@ -43,6 +43,7 @@ const char *http_method_name(enum http_method m)
 	case HTTP_POST: return "POST";
 	case HTTP_PUT: return "PUT";
 	case HTTP_DELETE: return "DELETE";
+	case HTTP_PATCH: return "PATCH";
 	}
 	return "GET";
 }
@@ -95,6 +96,10 @@ struct sink {
 	int over;
 	size_t hdr_bytes, hdr_cap; /* response header bytes of this attempt, and their cap */
 	int hdr_over;
+	const struct http_sink *user; /* 2xx bodies go there */
+	CURL *h;
+	long long user_bytes;         /* written to user in this attempt */
+	int user_failed;
 };
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
@@ -113,6 +118,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct sink *s = arg;
 	size_t len = size * n;
+	if (s->user) {
+		long status = 0;
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299) {
+			if (s->user->write(s->user->arg, p, len) != 0) {
+				s->user_failed = 1;
+				return 0;
+			}
+			s->user_bytes += (long long)len;
+			return len;
+		}
+	}
 	if (s->b->len + len > s->cap) {
 		s->over = 1;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
@@ -133,6 +150,128 @@ static long jitter(long delay)
 	jitter_state ^= jitter_state >> 7;
 	jitter_state ^= jitter_state << 17;
 	return delay + (long)(jitter_state % (unsigned long)(delay / 4 + 1));
+}
+
+long http_jitter_ms(long delay) { return jitter(delay); }
+
+/* ---- a request body streamed from a file (struct http_source) ---- */
+struct source_state {
+	const struct http_source *src;
+	long long off;
+	int err; /* errno of a failed read, -1 when the file ended early */
+};
+
+static void source_restart(struct source_state *st)
+{
+	st->off = 0;
+	st->err = 0;
+	if (st->src && st->src->restart)
+		st->src->restart(st->src->arg);
+}
+
+static size_t on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct source_state *st = arg;
+	long long left = st->src->len - st->off;
+	size_t want = size * n;
+	if ((long long)want > left)
+		want = (size_t)left;
+	if (!want)
+		return 0;
+	ssize_t r;
+	while ((r = pread(st->src->fd, p, want, (off_t)st->off)) < 0 && errno == EINTR)
+		;
+	if (r <= 0) {
+		st->err = r < 0 ? errno : -1;
+		return CURL_READFUNC_ABORT;
+	}
+	if (st->src->chunk)
+		st->src->chunk(st->src->arg, p, (size_t)r);
+	st->off += r;
+	return (size_t)r;
+}
+
+/* libcurl rewinds a body it must send again (a redirect, a reused connection
+ * that closed): only a rewind to the start is possible. */
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct source_state *st = arg;
+	if (origin != SEEK_SET || off != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	source_restart(st);
+	return CURL_SEEKFUNC_OK;
+}
+
+struct progress_state {
+	const struct http_request *rq;
+};
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct http_request *rq = ((struct progress_state *)arg)->rq;
+	if (rq->source)
+		rq->progress(rq->progress_arg, (long long)ulnow, (long long)ultotal);
+	else
+		rq->progress(rq->progress_arg, (long long)dlnow, (long long)dltotal);
+	return 0;
+}
+
+/* The optional parts of a transfer: a body from a file, the progress
+ * callback, a stall timeout. */
+static void setup_stream(CURL *h, const struct http_options *o, const struct http_request *rq,
+			 struct source_state *st, struct progress_state *ps)
+{
+	st->src = rq->source;
+	st->off = 0;
+	st->err = 0;
+	if (rq->source && rq->method != HTTP_GET && rq->method != HTTP_DELETE) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, st);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, st);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->source->len);
+	}
+	if (rq->progress) {
+		ps->rq = rq;
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, ps);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
+	if (o->stall_ms > 0) {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (o->stall_ms + 999) / 1000);
+	}
+}
+
+/* A failure on our side of a streamed transfer (the body's file, the sink):
+ * 74 with err set, or 0. */
+static int stream_failure(const struct source_state *st, const struct sink *sk, const char *m,
+			  const struct http_request *rq, char *err, size_t errlen)
+{
+	if (st->err > 0)
+		snprintf(err, errlen, "%s %s: cannot read the request body: %s", m, rq->url, strerror(st->err));
+	else if (st->err < 0)
+		snprintf(err, errlen, "%s %s: the request body's file ended before its %lld bytes", m, rq->url,
+			 rq->source->len);
+	else if (sk->user_failed)
+		snprintf(err, errlen, "%s %s: cannot store the response body", m, rq->url);
+	else
+		return 0;
+	return EXIT_IOERR;
+}
+
+/* Before another attempt: a sink that already took bytes must take them
+ * back; 0 when it did (or had none), -1 when the retry is impossible. */
+static int sink_restart(struct sink *sk)
+{
+	if (!sk->user || !sk->user_bytes)
+		return 0;
+	if (!sk->user->restart || sk->user->restart(sk->user->arg) != 0)
+		return -1;
+	sk->user_bytes = 0;
+	return 0;
 }
 
 /* Free a header list after wiping every line (one of them may carry the token). */
@@ -206,7 +345,7 @@ static int build_headers(const struct http_request *rq, struct curl_slist **out,
 			}
 			h = n;
 		}
-	if (rq->method == HTTP_POST || rq->method == HTTP_PUT)
+	if (rq->method == HTTP_POST || rq->method == HTTP_PUT || rq->method == HTTP_PATCH)
 		if ((n = curl_slist_append(h, "Expect:")))
 			h = n; /* no 100-continue round trip */
 	if (rq->token_env) {
@@ -267,8 +406,10 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		return rc;
 
 	char curl_err[CURL_ERROR_SIZE];
-	struct sink sink = {&rs->body, o->body_cap ? o->body_cap : 16 * MP_MIB, 0, 0,
-			    o->header_cap ? o->header_cap : 64 * 1024, 0};
+	struct sink sink = {.b = &rs->body, .cap = o->body_cap ? o->body_cap : 16 * MP_MIB,
+			    .hdr_cap = o->header_cap ? o->header_cap : 64 * 1024, .user = rq->sink, .h = h};
+	struct source_state src_st;
+	struct progress_state prog_st;
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -293,16 +434,18 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		break;
 	case HTTP_POST:
 	case HTTP_PUT:
+	case HTTP_PATCH:
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
-		if (rq->method == HTTP_PUT)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+		if (rq->method != HTTP_POST)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
 		break;
 	case HTTP_DELETE:
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
 		break;
 	}
+	setup_stream(h, o, rq, &src_st, &prog_st);
 	int idempotent = rq->method != HTTP_POST || rq->retry_post;
 	int max_attempts = 1 + (o->retries > 0 ? o->retries : 0);
 	double start = mono_now();
@@ -315,6 +458,7 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		curl_err[0] = 0;
 		rs->status = 0;
 		rs->attempts = attempt;
+		source_restart(&src_st);
 		CURLcode c = curl_easy_perform(h);
 		long status = 0, req_size = 0;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -322,8 +466,10 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		rs->status = c == CURLE_OK ? status : 0;
 		int again;
 		char cause[160];
+		if ((rc = stream_failure(&src_st, &sink, m, rq, err, errlen)) != 0)
+			break;
 		if (c == CURLE_OK) {
-			if (!retryable_status(status)) {
+			if (!retryable_status(status) || (status == 429 && o->final_429)) {
 				rc = 0;
 				break;
 			}
@@ -344,6 +490,8 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 			if (sink.hdr_over)
 				snprintf(cause, sizeof cause, "response headers exceed %zu bytes", sink.hdr_cap);
 		}
+		if (again && sink_restart(&sink) != 0)
+			again = 0;
 		if (!again || attempt >= max_attempts) {
 			if (c == CURLE_OK && !again) {
 				rc = 0; /* a final 5xx/429 on a request we may not repeat */
@@ -379,6 +527,8 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_READDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	wipe_headers(hdrs);
 	return rc;

@@ -17,7 +17,14 @@
  * - a bearer or API token taken from an environment variable, sent as one
  *   request header, never written to any log or message, wiped after use;
  *   redirects are never followed when a token is sent;
- * - a mapping of every failure to the exit codes of exitcodes.h.
+ * - a mapping of every failure to the exit codes of exitcodes.h;
+ * - optionally (the GitHub client's uploads and downloads): a request body
+ *   streamed from a file descriptor (struct http_source, sent with
+ *   Content-Length, re-read from its start on every attempt), a 2xx response
+ *   body streamed to a sink (struct http_sink) instead of rs->body, a progress
+ *   callback, a stall timeout instead of the whole-transfer timeout, and 429
+ *   returned as a final answer (final_429) for callers that wait out rate
+ *   limits themselves.
  *
  * Return value of http_do (an exit code, 0 meaning "a response arrived"):
  *   0   an HTTP response arrived whose status is final (not 408/429/5xx, or
@@ -29,6 +36,8 @@
  *   69  EXIT_UNAVAILABLE connection refused or host name not found, after the
  *                       retries (nothing listens there: retrying later will
  *                       not help unless someone starts the service);
+ *   74  EXIT_IOERR      the request body's file could not be read or ended
+ *                       early, or the response sink refused the bytes;
  *   76  EXIT_PROTOCOL   not HTTP, a body above body_cap or headers above
  *                       header_cap (never retried), a TLS peer that fails
  *                       certificate verification;
@@ -66,7 +75,7 @@
 
 #include "common.h"
 
-enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE };
+enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_PATCH };
 
 struct http_options {
 	long connect_timeout_ms;  /* default 10000 */
@@ -80,6 +89,33 @@ struct http_options {
 	const char *user_agent;   /* default "mero-policy/VERSION" */
 	int follow_redirects;     /* default 0; ignored when a token is sent */
 	int verbose;              /* one stderr line per retry (method, URL, cause, delay) */
+	int final_429;            /* 1: a 429 is a final answer, not retried (the caller waits) */
+	long stall_ms;            /* > 0: no whole-transfer timeout; fail when fewer than one
+				     byte a second moves for this long (large uploads) */
+};
+
+/* A request body read from a file descriptor: len bytes from offset 0 (pread,
+ * so the descriptor's position is not used), sent with Content-Length. Every
+ * attempt starts again at offset 0 and calls restart first; chunk sees every
+ * byte as it is sent (to hash what went out). A file that ends before len
+ * bytes fails the transfer with 74. */
+struct http_source {
+	int fd;
+	long long len;
+	void (*restart)(void *arg);                       /* may be NULL */
+	void (*chunk)(void *arg, const void *p, size_t n); /* may be NULL */
+	void *arg;
+};
+
+/* Where the body of a 2xx response goes instead of rs->body (any other
+ * status's body still goes to rs->body). write returns 0, or -1 to stop the
+ * transfer (74). Before a retry that follows bytes already written, restart
+ * is called: 0 when it took them back (a truncated file), -1 when it cannot
+ * (then there is no retry). */
+struct http_sink {
+	int (*write)(void *arg, const void *p, size_t n);
+	int (*restart)(void *arg); /* NULL: cannot restart */
+	void *arg;
 };
 
 struct http_request {
@@ -92,6 +128,12 @@ struct http_request {
 	const char *token_header;   /* header name for the token; NULL: "Authorization: Bearer" */
 	int token_required;         /* 1: a missing or empty token is EXIT_CONFIG */
 	int retry_post;             /* 1: this POST is idempotent, retry it like a GET */
+	const struct http_source *source; /* POST/PUT/PATCH body from a file, instead of body */
+	const struct http_sink *sink;     /* a 2xx body goes there, not to rs->body */
+	/* called as bytes move: the upload's when there is a source, else the
+	 * download's; total is 0 while unknown */
+	void (*progress)(void *arg, long long done, long long total);
+	void *progress_arg;
 };
 
 struct http_response {
@@ -120,5 +162,8 @@ const char *http_method_name(enum http_method m);
 /* Parse a Retry-After value (delta seconds or HTTP date) relative to now;
  * returns milliseconds >= 0, or -1 when it is neither. */
 long http_retry_after_ms(const char *value, long long now);
+/* delay plus up to 25 % of random jitter (the backoff of http_do), for
+ * callers that retry on their own. */
+long http_jitter_ms(long delay);
 
 #endif
