@@ -8,8 +8,8 @@ accepts connections.
                 [--start-seconds S] [--never-running] [--delete-seconds S]
                 [--existing NAME]... [--endpoint [NAME=]URL]... [--gateway-domain D]
                 [--wrong-compose-hash] [--script ENDPOINT=ACTION,...]...
-                [--api-version V] [--key-env VAR] [--log FILE] [--state FILE]
-                [--app-compose-dir DIR]
+                [--api-version V] [--key-env VAR] [--log FILE] [--bodies FILE]
+                [--state FILE] [--app-compose-dir DIR]
 
 The API (paths under /api/v1), as reference/apis.md section 3 describes it:
   POST   /cvms/provision         the body phala-cvm must send (upstream's
@@ -48,6 +48,7 @@ adds Retry-After: N), close (drops the connection), garbage (200, not JSON).
 
 --log FILE: one line per request, written before the answer:
   "METHOD PATH STATUS key=ok|bad|none version=V" (the key itself never).
+--bodies FILE: one JSON line per POST with a body: {"method", "path", "body"}.
 --state FILE: the state as JSON, rewritten after every change; GET /_fake/state
 answers the same, live: {"cvms": [{name, id, app_id, vm_uuid, status,
 deleted, starts}], "existing": [names], "deleted": [names], "provisions": N}.
@@ -84,6 +85,7 @@ def parse_args():
     ap.add_argument("--api-version", default="2026-01-21")
     ap.add_argument("--key-env", default="PHALA_CLOUD_API_KEY")
     ap.add_argument("--log", default=os.devnull)
+    ap.add_argument("--bodies")
     ap.add_argument("--state")
     ap.add_argument("--app-compose-dir")
     a = ap.parse_args()
@@ -303,6 +305,9 @@ def make_handler(a, st):
                 except ValueError:
                     log_line(method, url.path, 422, key, version)
                     return self.answer(422, {"detail": "body is not JSON"})
+                if a.bodies:
+                    with st.lock, open(a.bodies, "a") as f:
+                        f.write(json.dumps({"method": method, "path": url.path, "body": body}) + "\n")
             with st.lock:
                 status, obj = getattr(self, "do_" + ep)(ident, body)
                 st.save()
@@ -349,7 +354,9 @@ def make_handler(a, st):
             for c in st.cvms:
                 if c["app_id"] == body["app_id"] and st.status(c) is not None:
                     return 200, st.info(c)  # idempotent for the same app_id and hash
-            return 200, st.info(st.commit_new(body["app_id"]))
+            info = st.info(st.commit_new(body["app_id"]))
+            info["status"] = "creating"  # as the real commit answers; GET tells the truth
+            return 200, info
 
         def do_list(self, _ident, _body):
             return 200, [st.info(c) for c in st.cvms if st.status(c) is not None]
