@@ -60,11 +60,7 @@ void api_init(int verbose_flag)
 void api_check_id(const char *s, const char *what)
 {
 	size_t n = strlen(s);
-	int ok = n >= 1 && n <= 128;
-	for (const char *p = s; ok && *p; p++)
-		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		     *p == '_' || *p == '-';
-	if (!ok)
+	if (!cvm_ident_ok(s, 1, 128))
 		fail(EXIT_DATAERR, "%s '%.60s%s' is not an identifier ([A-Za-z0-9._-], at most 128)", what,
 		     printable(s) ? s : "(unprintable)", n > 60 ? "..." : "");
 }

@@ -14,10 +14,10 @@ static int is_hex(const char *s, size_t n)
 	return 1;
 }
 
-static int ident_ok(const char *s)
+int cvm_ident_ok(const char *s, size_t min, size_t max)
 {
 	size_t n = strlen(s);
-	if (n < 1 || n > 128)
+	if (n < min || n > max)
 		return 0;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
@@ -40,7 +40,7 @@ static char *member_id(jv o, const char *key, const char *file, int code)
 		r = xstrdup(t);
 	} else if (jv_get_kind(v) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(v)) > 0) {
 		const char *s = jv_string_value(v);
-		if (!ident_ok(s))
+		if (!cvm_ident_ok(s, 1, 128))
 			fail(code, "%s: %s is not an identifier ([A-Za-z0-9._-], at most 128)", file, key);
 		r = xstrdup(strcmp(key, "app_id") == 0 ? bare_app_id(s) : s);
 	}
@@ -191,7 +191,7 @@ jv cvm_json(jv info, int reused)
 	if (jv_get_kind(info) != JV_KIND_OBJECT)
 		fail(EXIT_PROTOCOL, "the API's CVM is not a JSON object");
 	const char *app = json_str(info, "app_id");
-	if (!app || !ident_ok(app))
+	if (!app || !cvm_ident_ok(app, 1, 128))
 		fail(EXIT_PROTOCOL, "the API's CVM has no app_id of [A-Za-z0-9._-]");
 	const char *hash = json_str(info, "compose_hash");
 	if (hash && *hash && !is_hex(hash, 64))

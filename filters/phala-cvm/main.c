@@ -54,9 +54,13 @@ static int target_opt(struct cli *cl, struct target_args *a, int opt, const char
 	return 1;
 }
 
-static void target_ref(struct target_args *a, struct cvm_ref *t)
+/* The CVM of the target options (reading its JSON), then the API's settings
+ * (unless api is 0: a reused CVM's teardown needs no key). */
+static void target_ref(struct target_args *a, struct cvm_ref *t, int api)
 {
 	cvm_ref_from(t, a->file ? a->file : a->id || a->name ? NULL : "-", a->id, a->name);
+	if (api)
+		api_init(a->verbose);
 }
 
 static double seconds_opt(struct cli *cl, const char *opt, const char *val, double min)
@@ -90,17 +94,7 @@ struct deploy_args {
 	char default_name[160];
 };
 
-static int name_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 3 || n > 100)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-		      *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
+static int name_valid(const char *s) { return cvm_ident_ok(s, 3, 100); }
 
 static const struct cli_opt deploy_opts[] = {
 	{"name", O_NAME, "NAME", "the CVM's name, [a-zA-Z0-9._-]{3,100} (default with --profile and\n"
@@ -185,25 +179,16 @@ static void deploy_parse(struct deploy_args *d, int argc, char **argv)
 	cli_free(&cl);
 }
 
-/* 1 when p[0..n) is UTF-8 without NUL (JSON carries it unchanged). */
+/* 1 when p[0..n) is UTF-8 text without NUL: libjq keeps exactly such bytes
+ * in a JSON string (it replaces invalid sequences), so the YAML is sent as is. */
 static int utf8_text(const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		uint8_t c = p[i];
-		size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-		if (c == 0 || k == 9 || (k == 1 && c < 0xc2) || i + k >= n + (k ? 0 : 1))
-			return 0;
-		uint32_t cp = k ? c & (0x3f >> k) : c;
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + j] & 0x3f);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
+	if (memchr(p, 0, n))
+		return 0;
+	jv s = jv_string_sized((const char *)p, (int)n);
+	int same = (size_t)jv_string_length_bytes(jv_copy(s)) == n && memcmp(jv_string_value(s), p, n) == 0;
+	jv_free(s);
+	return same;
 }
 
 /* Delete a CVM that already has this name and wait until it is gone. */
@@ -342,8 +327,7 @@ static int cmd_wait(int argc, char **argv)
 	}
 	cli_free(&cl);
 	struct cvm_ref t;
-	target_ref(&a, &t);
-	api_init(a.verbose);
+	target_ref(&a, &t, 1);
 	if (gone) {
 		char id[160], path[200];
 		snprintf(path, sizeof path, "/cvms/%s", cvm_ref_path(&t, id));
@@ -394,8 +378,7 @@ static int cmd_status(int argc, char **argv)
 	}
 	cli_free(&cl);
 	struct cvm_ref t;
-	target_ref(&a, &t);
-	api_init(a.verbose);
+	target_ref(&a, &t, 1);
 	jv cvm = cvm_json(get_cvm(&t, ""), t.reused);
 	if (want[0]) {
 		const char *got = json_str(cvm, "compose_hash");
@@ -449,8 +432,7 @@ static int cmd_url(int argc, char **argv)
 		cli_usage(&cl, "url needs --port PORT");
 	cli_free(&cl);
 	struct cvm_ref t;
-	target_ref(&a, &t);
-	api_init(a.verbose);
+	target_ref(&a, &t, 1);
 	jv cvm = cvm_json(get_cvm(&t, ""), t.reused);
 	jv urls = cvm_urls(cvm, (int)port, suffix);
 	struct buf out;
@@ -493,8 +475,7 @@ static int cmd_attestation(int argc, char **argv)
 		target_opt(&cl, &a, c, v);
 	cli_free(&cl);
 	struct cvm_ref t;
-	target_ref(&a, &t);
-	api_init(a.verbose);
+	target_ref(&a, &t, 1);
 	jv att = get_cvm(&t, "/attestation");
 	if (jv_get_kind(att) != JV_KIND_OBJECT)
 		fail(EXIT_PROTOCOL, "%s: the attestation is not a JSON object", t.label);
@@ -541,7 +522,7 @@ static int cmd_delete(int argc, char **argv)
 	}
 	cli_free(&cl);
 	struct cvm_ref t;
-	target_ref(&a, &t);
+	target_ref(&a, &t, 0);
 	char via[160];
 	const char *by = NULL, *result = "kept";
 	if (t.reused && !force) {

@@ -76,6 +76,8 @@ void cvm_status(jv info, char *out, size_t n);
  * domain, then https and http on suffix with and without app_), without
  * duplicates. */
 jv cvm_urls(jv cvm, int port, const char *suffix);
+/* 1 when s is [A-Za-z0-9._-]{min,max}. */
+int cvm_ident_ok(const char *s, size_t min, size_t max);
 /* 1 when h is a host name: [A-Za-z0-9.-], 1 to 253 characters. */
 int cvm_host_ok(const char *h);
 

@@ -32,7 +32,6 @@ before the answer.
 """
 import argparse
 import base64
-import http.server
 import json
 import os
 import subprocess
@@ -40,6 +39,10 @@ import sys
 import threading
 import time
 import uuid
+
+sys.dont_write_bytecode = True  # no __pycache__ in tests/lib
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeserve import Handler, serve  # noqa: E402
 
 RSA_ALGS = {"RS256": ("sha256", False), "RS384": ("sha384", False), "PS256": ("sha256", True),
             "PS384": ("sha384", True)}
@@ -69,17 +72,11 @@ def jwk_of(key, cert, kid, alg):
 
 
 def der_to_raw(der, half):
-    """ECDSA-Sig-Value (DER) -> r||s of fixed size."""
-    assert der[0] == 0x30
-    i = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7f)
-    out = b""
-    for _ in range(2):
-        assert der[i] == 0x02
-        n = der[i + 1]
-        v = der[i + 2:i + 2 + n].lstrip(b"\0")
-        out += v.rjust(half, b"\0")
-        i += 2 + n
-    return out
+    """ECDSA-Sig-Value (DER) -> r||s of fixed size (JWS), read with asn1parse."""
+    lines = openssl("asn1parse", "-inform", "DER", data=der).decode().splitlines()
+    ints = [line.rsplit(":", 1)[1] for line in lines if "INTEGER" in line]
+    assert len(ints) == 2
+    return b"".join(bytes.fromhex(v.rjust(2 * half, "0")) for v in ints)
 
 
 def sign(key, alg, data):
@@ -153,21 +150,7 @@ def main():
         key = a.other_key if a.mode == "wrong-key" else a.key
         return signing.decode() + "." + b64u(sign(key, a.alg, signing))
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def answer(self, status, obj, headers=None):
-            body = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+    class H(Handler):
 
         def log_line(self, status):
             given = self.headers.get("x-api-key")
@@ -188,7 +171,7 @@ def main():
                 return True
             self.log_line(int(name))
             h = {"Retry-After": opt[3:]} if opt.startswith("ra=") else {}
-            self.answer(int(name), {"error": "fake error %s" % name}, h)
+            self.answer(int(name), {"error": "fake error %s" % name}, headers=h)
             return True
 
         def do_GET(self):
@@ -231,11 +214,7 @@ def main():
                 return self.answer(200, {"status": "ok"})
             return self.answer(200, {"token": token(quote, v2, policies)})
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.daemon_threads = True
-    sys.stdout.write("http://127.0.0.1:%d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    srv.serve_forever()
+    serve(H)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,6 @@ deleted, starts}], "existing": [names], "deleted": [names], "provisions": N}.
 """
 import argparse
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -64,6 +63,10 @@ import sys
 import threading
 import time
 import urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in tests/lib
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeserve import Handler, serve  # noqa: E402
 
 PROVISION_KEYS = {"name", "instance_type", "kms", "prefer_dev", "listed", "compose_file"}
 COMPOSE_KEYS = {"name", "docker_compose_file", "allowed_envs", "public_logs", "public_sysinfo"}
@@ -237,22 +240,7 @@ def make_handler(a, st):
         with open(a.log, "a") as f:
             f.write("%s %s %s key=%s version=%s\n" % (method, path, status, key, version))
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def answer(self, status, obj=None, raw=None, headers=None):
-            body = raw if raw is not None else (b"" if obj is None else json.dumps(obj).encode())
-            self.send_response(status)
-            if body:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+    class H(Handler):
 
         def route(self, method, parts):
             """(endpoint name, ident) of an API path, or (None, None)."""
@@ -422,11 +410,7 @@ def main():
     a = parse_args()
     st = State(a)
     st.save()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a, st))
-    srv.daemon_threads = True
-    sys.stdout.write("http://127.0.0.1:%d/api/v1\n" % srv.server_address[1])
-    sys.stdout.flush()
-    srv.serve_forever()
+    serve(make_handler(a, st), "/api/v1")
 
 
 if __name__ == "__main__":
