@@ -26,7 +26,7 @@ static const struct cli_opt options[] = {
 	{"jwks-url", O_JWKS_URL, "URL", "ITA's token signing keys (default $ITA_JWKS_URL, else the portal's\n"
 					"/certs for api.*trustauthority.intel.com, else URL/certs)", 0},
 	{"policy-id", O_POLICY_ID, "UUID", "an ITA appraisal policy to evaluate (at most 16)", CLI_REPEAT},
-	{"policy-must-match", O_MUST_MATCH, NULL, "ITA issues no token unless the policies match", 0},
+	{"policy-must-match", O_MUST_MATCH, NULL, "no token from ITA unless the policies match", 0},
 	{"quote-json", O_QUOTE_JSON, "FILE", "quote2json's output: exit 1 when ITA's MRTD, RTMRs or report data\n"
 					     "differ from it", 0},
 	{"input", O_INPUT, "FORM", "the quote's form on stdin: bin, hex or base64 (default: detected)", 0},
