@@ -178,7 +178,7 @@ GET /certs 200" ]
 
 @test "ITA_API_KEY missing: exit 78 before any request; refused: exit 77" {
   ita
-  ITA_API_KEY= run -78 --separate-stderr ita-appraise < "$Q"
+  ITA_API_KEY='' run -78 --separate-stderr ita-appraise < "$Q"
   one_line
   [ "$stderr" = "ita-appraise: ITA_API_KEY is not set: Intel Trust Authority needs an API key" ]
   [ ! -s "$LOG" ]

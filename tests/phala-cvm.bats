@@ -32,9 +32,10 @@ fake() {
 }
 
 # the requests the fake saw: "METHOD PATH STATUS" per line
-requests() { [ -f "$LOG" ] && cut -d' ' -f1-3 "$LOG" || true; }
+requests() { if [ -f "$LOG" ]; then cut -d' ' -f1-3 "$LOG"; fi; }
 existing() { jq -r '.existing | join(" ")' "$STATE"; }
 
+# shellcheck disable=SC2120
 deploy() { phala-cvm deploy --profile debug --kms-version 2.3.40 --compose "$COMPOSE" "$@"; }
 
 @test "deploy: GET the name, POST /cvms/provision with upstream's body, POST /cvms, the CVM JSON" {
@@ -123,11 +124,10 @@ POST /api/v1/cvms 200" ]
   for cmd in "deploy --name okname --compose $COMPOSE" "status --name okname" "wait --name okname" \
       "url --name okname --port 80" "attestation --name okname" "delete --name okname"; do
     # shellcheck disable=SC2086
-    PHALA_CLOUD_API_KEY= run -78 --separate-stderr phala-cvm $cmd
+    PHALA_CLOUD_API_KEY='' run -78 --separate-stderr phala-cvm $cmd
     one_line
     [ "$stderr" = "phala-cvm: PHALA_CLOUD_API_KEY is not set: the Phala Cloud API needs an API key" ]
   done
-  # shellcheck disable=SC2030,SC2031
   run -78 --separate-stderr env -u PHALA_CLOUD_API_KEY phala-cvm status --name okname
   [ "$(requests)" = "" ]
 }
@@ -387,7 +387,7 @@ DELETE /api/v1/cvms/1001 404" ]
   [ "$(jq -r .reused <<<"$output")" = true ]
   : > "$LOG"
   # the teardown of a reused CVM needs no key and sends nothing
-  PHALA_CLOUD_API_KEY= run -0 --separate-stderr phala-cvm delete < "$BATS_TEST_TMPDIR/cvm.json"
+  PHALA_CLOUD_API_KEY='' run -0 --separate-stderr phala-cvm delete < "$BATS_TEST_TMPDIR/cvm.json"
   [ "$(jq -c . <<<"$output")" = '{"deleted_via":null,"name":"staging-kms","result":"kept"}' ]
   [ "$stderr" = "phala-cvm: CVM 'staging-kms' is reused: kept (--force deletes it)" ]
   [ "$(requests)" = "" ]
