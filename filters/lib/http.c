@@ -1,5 +1,7 @@
 #include "http.h"
 
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
