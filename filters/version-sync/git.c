@@ -1,7 +1,12 @@
 #include "git.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/run.h"
 
@@ -85,8 +90,52 @@ static enum vs_blob tree_entry(const char *commit, const char *path, char oid[65
 	return r;
 }
 
+/* The work tree's top folder (git rev-parse --show-toplevel), asked once. */
+static const char *top_level(void)
+{
+	static char *top;
+	if (top)
+		return top;
+	char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
+	struct buf out, err;
+	int over;
+	char why[256];
+	if (run_capture(argv, &out, 65536, &over, &err) != 0 || over || out.len < 2) {
+		run_first_line(&err, "no answer", why, sizeof why);
+		fail(EXIT_NOINPUT, "not in a git work tree: %s", why);
+	}
+	out.data[strcspn((const char *)out.data, "\n")] = 0;
+	top = xstrdup((const char *)out.data);
+	buf_free(&out);
+	buf_free(&err);
+	return top;
+}
+
+static enum vs_blob work_tree_file(const char *path, size_t cap, struct buf *b)
+{
+	char full[4096];
+	struct stat st;
+	buf_init(b);
+	snprintf(full, sizeof full, "%s/%s", top_level(), path);
+	if (lstat(full, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? VS_BLOB_ABSENT : VS_BLOB_NOT_FILE;
+	if (!S_ISREG(st.st_mode))
+		return VS_BLOB_NOT_FILE;
+	buf_free(b);
+	int rc = read_file_capped(full, cap, b, RF_SOFT);
+	if (rc == EXIT_DATAERR) {
+		char t[32];
+		fail(EXIT_DATAERR, "%s: larger than %s", path, size_text(cap, t));
+	}
+	if (rc)
+		fail(EXIT_IOERR, "cannot read %s: %s", path, strerror(errno));
+	return VS_BLOB_OK;
+}
+
 enum vs_blob vs_git_blob(const char *commit, const char *path, size_t cap, struct buf *b)
 {
+	if (!commit)
+		return work_tree_file(path, cap, b);
 	char oid[65];
 	enum vs_blob r = tree_entry(commit, path, oid);
 	if (r != VS_BLOB_OK) {

@@ -19,9 +19,10 @@ int vs_git_commit(const char *rev, char id[65], char *why, size_t whylen);
 int vs_git_merge_base(const char *a, const char *b, char id[65], char *why, size_t whylen);
 
 enum vs_blob { VS_BLOB_OK, VS_BLOB_ABSENT, VS_BLOB_NOT_FILE };
-/* Read the regular file path (from the repository's root) at commit into b
- * (initialised here; at most cap bytes, else exit 65). Exits 70 when git
- * fails. */
+/* Read the regular file path (from the repository's root) at commit, or in
+ * the work tree when commit is NULL, into b (initialised here; at most cap
+ * bytes, else exit 65). A link is not a regular file. Exits 70 when git
+ * fails, 74 when the work tree's file cannot be read. */
 enum vs_blob vs_git_blob(const char *commit, const char *path, size_t cap, struct buf *b);
 
 #endif

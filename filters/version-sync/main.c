@@ -23,7 +23,7 @@ enum { OPT_BASE = 'b', OPT_HEAD = 'H', OPT_CONFIG = 'c', OPT_LABELS = 'l', OPT_C
 static const struct cli_opt options[] = {
 	{"base", OPT_BASE, "REV", "also check the change from the merge base of REV and the head:\n"
 				  "a bumped version needs the other bumped or marked unchanged", 0},
-	{"head", OPT_HEAD, "REV", "the revision checked (default HEAD)", 0},
+	{"head", OPT_HEAD, "REV", "the revision checked (default: the work tree as it is)", 0},
 	{"config", OPT_CONFIG, "FILE", "the version sources (default: " CONFIG_PATH " at the head,\n"
 				       "else upstream's layout)", 0},
 	{"labels", OPT_LABELS, "L,...", "the pull request's labels; " SKIP_LABEL " asks for the override", 0},
@@ -58,6 +58,7 @@ struct run {
 	struct buf cfg_text; /* the config read from the head, to compare with the base's */
 	int cfg_from_head, have_base;
 	char head[65], base[65], mb[65];
+	const char *at; /* the head's commit id, or NULL for the work tree */
 	struct vs_read *at_head;
 	struct comp comp[2];
 	const struct vs_marker *marker; /* the head's, when valid */
@@ -71,7 +72,6 @@ static void parse_options(int argc, char **argv, struct opts *o)
 {
 	struct cli cl;
 	memset(o, 0, sizeof *o);
-	o->head = "HEAD";
 	cli_parse(&cl, &spec, argc, argv);
 	const char *val;
 	for (int c; (c = cli_next(&cl, &val));) {
@@ -90,17 +90,20 @@ static void parse_options(int argc, char **argv, struct opts *o)
 		}
 		}
 	}
-	if ((o->base && !vs_rev_ok(o->base)) || !vs_rev_ok(o->head))
+	const char *badrev = o->base && !vs_rev_ok(o->base) ? o->base : o->head && !vs_rev_ok(o->head) ? o->head : NULL;
+	if (badrev)
 		cli_usage(&cl, "a revision is 1-255 characters of [A-Za-z0-9._/@{}~^+-], not starting with '-' (got '%s')",
-			  o->base && !vs_rev_ok(o->base) ? o->base : o->head);
+			  badrev);
 	cli_free(&cl);
 }
 
 static void resolve(struct run *r, const struct opts *o)
 {
 	char why[256];
-	if (vs_git_commit(o->head, r->head, why, sizeof why))
-		fail(EXIT_NOINPUT, "cannot resolve --head '%s': %s", o->head, why);
+	const char *head = o->head ? o->head : "HEAD";
+	if ((o->head || o->base) && vs_git_commit(head, r->head, why, sizeof why))
+		fail(EXIT_NOINPUT, "cannot resolve %s '%s': %s", o->head ? "--head" : "the work tree's", head, why);
+	r->at = o->head ? r->head : NULL;
 	if (!o->base)
 		return;
 	if (vs_git_commit(o->base, r->base, why, sizeof why))
@@ -118,7 +121,7 @@ static void load_config(struct run *r, const struct opts *o)
 		vs_config_parse(&r->cfg, (const char *)b.data, b.len, o->config);
 		buf_free(&b);
 		buf_init(&r->cfg_text);
-	} else if (vs_git_blob(r->head, CONFIG_PATH, MP_MIB, &r->cfg_text) == VS_BLOB_OK) {
+	} else if (vs_git_blob(r->at, CONFIG_PATH, MP_MIB, &r->cfg_text) == VS_BLOB_OK) {
 		vs_config_parse(&r->cfg, (const char *)r->cfg_text.data, r->cfg_text.len, CONFIG_PATH);
 		r->cfg_from_head = 1;
 	} else {
@@ -134,7 +137,7 @@ static void read_head(struct run *r)
 	r->at_head = xcalloc(r->cfg.n, sizeof *r->at_head);
 	for (size_t i = 0; i < r->cfg.n; i++) {
 		const struct vs_source *s = &r->cfg.v[i];
-		if (vs_read(s, r->head, s->file, &r->l, &r->at_head[i], err, sizeof err))
+		if (vs_read(s, r->at, s->file, &r->l, &r->at_head[i], err, sizeof err))
 			fail(EXIT_DATAERR, "%s", err);
 		if (!r->at_head[i].present && !s->optional)
 			lint_add(&r->l, "ERROR", s->file, 0, NULL, "missing at the head (a version source of %s)", r->cfg.name);
@@ -389,7 +392,7 @@ static void emit_json(const struct run *r, int ok)
 	jv o = jv_object();
 	JSET(o, "base", r->have_base ? jv_string(r->base) : jv_null());
 	JSET(o, "findings", lint_json(&r->l));
-	JSET(o, "head", jv_string(r->head));
+	JSET(o, "head", r->at ? jv_string(r->head) : jv_null());
 	JSET(o, "kms", str_or_null(r->comp[VS_KMS].version));
 	JSET(o, "merge_base", r->have_base ? jv_string(r->mb) : jv_null());
 	JSET(o, "node", str_or_null(r->comp[VS_NODE].version));
@@ -408,6 +411,7 @@ static void emit_json(const struct run *r, int ok)
 		JSET(m, "version", jv_string(r->marker->version));
 	}
 	JSET(o, "unchanged", m);
+	JSET(o, "work_tree", jv_bool(!r->at));
 	json_emit(o);
 }
 
