@@ -279,9 +279,9 @@ static const char *string(struct tp *t, size_t *len, int allow_multi)
 	char q = *t->p;
 	int multi = allow_multi && t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q;
 	t->p += multi ? 3 : 1;
+	const char *end = string_end(t, q, multi); /* errors name the line the string starts on */
 	if (multi)
 		newline(t); /* a newline right after the delimiter is not part of it */
-	const char *end = string_end(t, q, multi);
 	char *o = alloc(t->doc, (size_t)(end - t->p) + 1);
 	size_t n = 0;
 	while (t->p < end) {
