@@ -49,11 +49,14 @@ void cl_check_images(struct cl_ctx *c, const char *path)
 	if (jv_get_kind(imgs) != JV_KIND_OBJECT) {
 		lint_add(c->l, "ERROR", path, 1, "profile-digest", "no \"images\" object of the three profiles' images");
 	} else {
-		jv_object_foreach(imgs, k, v) {
+		jv keys = jv_keys(jv_copy(imgs)); /* sorted: the findings do not depend on jq's hash order */
+		jv_array_foreach(keys, i, k) {
+			jv v = jv_object_get(jv_copy(imgs), jv_copy(k));
 			one_image(c, &b, jv_string_value(k), v);
 			jv_free(k);
 			jv_free(v);
 		}
+		jv_free(keys);
 		for (int i = 0; i < MP_NPROFILES; i++) {
 			jv v = json_get(imgs, mp_profiles[i]);
 			if (!jv_is_valid(v))
