@@ -12,7 +12,7 @@ DIGEST_C=sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 IMAGE=ghcr.io/calimero-network/mero-kms-phala
 
 setup() {
-  cd "$BATS_TEST_TMPDIR"
+  cd "$BATS_TEST_TMPDIR" || return
 }
 
 # kms_compose FILE PROFILE [DIGEST]: a rendered KMS compose file (the profile on line 7)

@@ -11,7 +11,7 @@ VS="$FIX/version-sync"
 setup() {
   REPO="$BATS_TEST_TMPDIR/repo"
   mkdir -p "$REPO/mero-kms" "$REPO/mero-tee"
-  cd "$REPO"
+  cd "$REPO" || return
   git init -q -b main .
   git config user.email test@example.com
   git config user.name test
