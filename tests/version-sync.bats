@@ -45,6 +45,20 @@ versions_file() {
 
 errors() { grep -c '^version-sync: ERROR: ' <<<"$output" || true; }
 
+# config_cases STATUS TEXT MESSAGE...: each TEXT as --config exits STATUS with
+# "version-sync: FILE:MESSAGE" (MESSAGE starts with the line number)
+config_cases() {
+  local want=$1 f="$BATS_TEST_TMPDIR/c.toml" n=0
+  shift
+  while [ $# -ge 2 ]; do
+    printf '%s' "$1" > "$f"
+    run --separate-stderr "-$want" version-sync --config "$f"
+    [ "$stderr" = "version-sync: $f:$2" ] || { echo "case $n: $stderr"; return 1; }
+    shift 2
+    n=$((n + 1))
+  done
+}
+
 @test "equal versions at the head: OK with both versions" {
   run --separate-stderr -0 version-sync
   [ "$output" = "version-sync: OK: kms=2.3.40, node=2.3.40" ]
@@ -225,12 +239,7 @@ errors() { grep -c '^version-sync: ERROR: ' <<<"$output" || true; }
     $'c = "\x01"\n'                                "1: malformed TOML: control character in a string"
     $'bad = "\xff"\n'                              "1: malformed TOML: invalid UTF-8"
   )
-  local ci # (bats' run uses i)
-  for ((ci = 0; ci < ${#cases[@]}; ci += 2)); do
-    printf '%s' "${cases[ci]}" > "$BATS_TEST_TMPDIR/t.toml"
-    run --separate-stderr -65 version-sync --config "$BATS_TEST_TMPDIR/t.toml"
-    [ "$stderr" = "version-sync: $BATS_TEST_TMPDIR/t.toml:${cases[ci + 1]}" ] || { echo "case $((ci / 2)): $stderr"; false; }
-  done
+  config_cases 65 "${cases[@]}"
 }
 
 @test "valid TOML of every kind reads; a version that is not a string or not a version is a finding" {
@@ -343,12 +352,7 @@ EOF
     $'sources = 1\n'                                                         "1: unknown key 'sources' (the config holds [[source]] tables)"
     $'[[source]]\nkind = "versions"\nfile = "a.json"\n[[source]]\nkind = "versions"\nfile = "b.json"\n' "4: a second versions file (one carries the unchanged marker)"
   )
-  local ci # (bats' run uses i)
-  for ((ci = 0; ci < ${#cases[@]}; ci += 2)); do
-    printf '%s' "${cases[ci]}" > "$BATS_TEST_TMPDIR/c.toml"
-    run --separate-stderr -78 version-sync --config "$BATS_TEST_TMPDIR/c.toml"
-    [ "$stderr" = "version-sync: $BATS_TEST_TMPDIR/c.toml:${cases[ci + 1]}" ] || { echo "case $((ci / 2)): $stderr"; false; }
-  done
+  config_cases 78 "${cases[@]}"
 }
 
 @test "revisions: checked before git sees them; unknown ones and no repository exit 66" {

@@ -197,16 +197,22 @@ static void set_version(struct vs_read *r, int comp, const char *v, size_t len, 
 	r->line[comp] = line;
 }
 
+static int parse_toml(const struct buf *b, const char *shown, struct vs_toml *d, char *err, size_t errlen)
+{
+	char msg[256];
+	long line = 0;
+	if (vs_toml_parse((const char *)b->data, b->len, d, msg, sizeof msg, &line) == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%ld: malformed TOML: %s", shown, line, msg);
+	return EXIT_DATAERR;
+}
+
 static int read_toml(const struct vs_source *s, const struct buf *b, const char *shown, struct lint *l,
 		     struct vs_read *r, char *err, size_t errlen)
 {
 	struct vs_toml d;
-	char msg[256];
-	long line = 0;
-	if (vs_toml_parse((const char *)b->data, b->len, &d, msg, sizeof msg, &line)) {
-		snprintf(err, errlen, "%s:%ld: malformed TOML: %s", shown, line, msg);
+	if (parse_toml(b, shown, &d, err, errlen))
 		return EXIT_DATAERR;
-	}
 	const struct vs_tnode *v = vs_toml_path(&d, s->key);
 	if (!v) {
 		if (l)
@@ -226,12 +232,8 @@ static int read_lock(const struct vs_source *s, const struct buf *b, const char 
 		     struct vs_read *r, char *err, size_t errlen)
 {
 	struct vs_toml d;
-	char msg[256];
-	long line = 0;
-	if (vs_toml_parse((const char *)b->data, b->len, &d, msg, sizeof msg, &line)) {
-		snprintf(err, errlen, "%s:%ld: malformed TOML: %s", shown, line, msg);
+	if (parse_toml(b, shown, &d, err, errlen))
 		return EXIT_DATAERR;
-	}
 	const struct vs_tnode *pk = vs_toml_get(&d, d.root, "package"), *found = NULL;
 	for (size_t i = 0; pk && pk->kind == VS_ARRAY && i < pk->n; i++) {
 		const struct vs_tnode *name = vs_toml_get(&d, pk->kids[i], "name");
