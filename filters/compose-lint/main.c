@@ -117,7 +117,8 @@ static void list_files(struct files *f, char **operands, int n)
 			add_file(f, operands[i]);
 		}
 	}
-	qsort(f->v, f->n, sizeof *f->v, by_name);
+	if (f->n)
+		qsort(f->v, f->n, sizeof *f->v, by_name);
 	size_t k = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		if (k && strcmp(f->v[k - 1], f->v[i]) == 0)
