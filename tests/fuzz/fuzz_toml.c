@@ -30,7 +30,7 @@ static void walk(const struct vs_toml *d, const struct vs_tnode *t, int depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vs_toml d;
-	char err[256];
+	char err[256] = "";
 	long line = 0;
 	if (vs_toml_parse((const char *)data, size, &d, err, sizeof err, &line) == 0) {
 		walk(&d, d.root, 0);
