@@ -315,9 +315,9 @@ static void find_justification(const char *body, const char *login, struct run *
 {
 	static const char tag[] = "version-sync:";
 	for (const char *p = body; *p;) {
-		size_t n = strcspn(p, "\n");
-		if (n > sizeof tag - 1 && memcmp(p, tag, sizeof tag - 1) == 0) {
-			const char *s = p + sizeof tag - 1, *e = p + n;
+		size_t len = strcspn(p, "\n");
+		if (len > sizeof tag - 1 && memcmp(p, tag, sizeof tag - 1) == 0) {
+			const char *s = p + sizeof tag - 1, *e = p + len;
 			while (s < e && (*s == ' ' || *s == '\t'))
 				s++;
 			while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
@@ -325,11 +325,14 @@ static void find_justification(const char *body, const char *login, struct run *
 			if (e > s) {
 				free(r->justification);
 				free(r->author);
-				r->justification = strndup(s, (size_t)(e - s) > 300 ? 300 : (size_t)(e - s));
+				size_t n = (size_t)(e - s) > 300 ? 300 : (size_t)(e - s);
+				r->justification = xmalloc(n + 1);
+				memcpy(r->justification, s, n);
+				r->justification[n] = 0;
 				r->author = xstrdup(login ? login : "?");
 			}
 		}
-		p += n + (p[n] == '\n');
+		p += len + (p[len] == '\n');
 	}
 }
 
