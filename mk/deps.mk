@@ -2,7 +2,8 @@
 # apt-get update runs only when something is missing; sudo when not root.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libjq-dev jq libcurl4-openssl-dev libssl-dev openssl \
   libsodium-dev libmicrohttpd-dev bats bats-assert bats-support valgrind clang libclang-rt-14-dev \
-  python3 python3-yaml ca-certificates git curl procps iproute2 xxd hyperfine bsdutils strace util-linux
+  python3 python3-yaml ca-certificates git curl procps iproute2 xxd hyperfine bsdutils strace util-linux \
+  shellcheck libyaml-dev
 # node and npm run the benchmark peers (npm @phala/dcap-qvl): Debian's packages
 # unless a node is already on PATH (a newer one from elsewhere conflicts with them)
 DEB_NODE = $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)

@@ -1,6 +1,5 @@
 #include "http.h"
 
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

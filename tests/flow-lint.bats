@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
+# make lint: policy-lint, version-sync, compose-lint and shellcheck over the
+# project itself; the knobs; the guard workflow; the ADR files.
+
+load test_helper
+
+# mk ARGS...: make in the project, without a parent make's flags
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s SAN="${SAN:-0}" "$@"; }
+
+@test "make lint-versions: the project's own versions are in sync" {
+  run --separate-stderr -0 mk lint-versions
+  [ "$output" = "version-sync: OK: kms=2.3.40, node=2.3.40" ]
+  [ "$(jq -r '.kms_version + " " + .node_image_version' "$ROOT/policies/versions.json")" = "2.3.40 2.3.40" ]
+}
+
+@test "make lint-compose: the project's compose files, template and workflows pass; the skip list is reported" {
+  run --separate-stderr -0 mk lint-compose
+  [ "${lines[0]}" = "compose-lint: SKIPPED: tests/fixtures/compose-lint/dev-env-policy.compose.yaml: listed in policies/lint-skip.conf:6: the deliberately failing cases of tests/compose-lint.bats (a development override among them)" ]
+  [[ "${lines[1]}" =~ ^compose-lint:\ OK:\ ([0-9]+)\ files\ checked\ \(([0-9]+)\ compose,\ ([0-9]+)\ workflows\),\ 1\ skipped$ ]]
+  [ "${BASH_REMATCH[2]}" -ge 3 ]
+  [ "${BASH_REMATCH[3]}" -ge 3 ]
+}
+
+@test "make lint-policy: a clear failure while policy-lint is missing; with it, every policy file in the chosen format" {
+  local bin="$BATS_TEST_TMPDIR/bin"
+  mkdir -p "$bin"
+  run --separate-stderr -2 mk lint-policy BIN="$bin"
+  [[ "$stderr" == "lint: policy: $bin/policy-lint is missing (it comes with the policy filters; then 'make')"* ]]
+  printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s/args"\n' "$BATS_TEST_TMPDIR" > "$bin/policy-lint"
+  chmod +x "$bin/policy-lint"
+  run -0 mk lint-policy BIN="$bin" LINT_FORMAT=github
+  [ "$(tr '\n' ' ' < "$BATS_TEST_TMPDIR/args")" = "--format github policies/kms-phala-attestation-policy.debug-read-only.json policies/kms-phala-attestation-policy.debug.json policies/kms-phala-attestation-policy.locked-read-only.json " ]
+}
+
+@test "make lint runs every check after a failure, and names the failed ones (policy-lint: until it is merged)" {
+  run mk lint
+  local last
+  last=$(grep -E '^lint: (OK|FAILED)' <<<"$output")
+  [[ "$output" == *"version-sync: OK: kms=2.3.40, node=2.3.40"* ]]
+  [[ "$output" == *"compose-lint: OK: "* ]]
+  if [ "$status" -eq 0 ]; then
+    [ "$last" = "lint: OK: policy versions compose shell" ]
+  else
+    [ "$status" -eq 2 ]
+    [[ "$last" == "lint: FAILED:"*" (of: policy versions compose shell)" ]]
+    local failed=${last#lint: FAILED:}
+    failed=" ${failed%% (of:*} "
+    [[ "$failed" != *" versions "* && "$failed" != *" compose "* ]]
+  fi
+  if [ ! -x "$BIN/policy-lint" ]; then
+    [[ "$last" == "lint: FAILED: policy"* ]]
+    [[ "$output" == *"lint: policy: "*"/policy-lint is missing"* ]]
+  fi
+}
+
+@test "make lint-shell: no finding in the scripts of the lint work" {
+  run mk lint-shell
+  local f
+  for f in mk/lint/shellcheck tests/version-sync.bats tests/compose-lint.bats tests/flow-lint.bats tests/fuzz/seed-fuzz_toml; do
+    [[ "$output" != *"$f:"* ]] || { grep "$f:" <<<"$output"; false; }
+  done
+  # and shellcheck itself, on exactly these files, at the same severity
+  cd "$ROOT"
+  run -0 shellcheck --severity=warning --external-sources mk/lint/shellcheck tests/version-sync.bats \
+    tests/compose-lint.bats tests/flow-lint.bats tests/fuzz/seed-fuzz_toml
+}
+
+@test "the shellcheck step: scripts by name or #!, findings with file and line, text or github" {
+  cd "$BATS_TEST_TMPDIR"
+  git init -q repo && cd repo
+  printf '#!/bin/sh\nunused=1\n' > bad.sh
+  printf '#!/usr/bin/env bash\necho "$1"\n' > tool
+  printf '#!/usr/bin/env python3\nx = 1\n' > tool.py
+  printf 'unused=1\n' > ignored.sh
+  echo 'ignored.sh' > .gitignore
+  run -1 "$ROOT/mk/lint/shellcheck"
+  [ "$output" = "bad.sh:2:1: warning: unused appears unused. Verify use (or export if used externally). [SC2034]" ]
+  run -1 env LINT_FORMAT=github "$ROOT/mk/lint/shellcheck"
+  [ "$output" = "::warning file=bad.sh,line=2,col=1,title=shellcheck SC2034::unused appears unused. Verify use (or export if used externally)." ]
+  rm bad.sh
+  run -0 "$ROOT/mk/lint/shellcheck"
+  [ "$output" = "lint: shell: OK: 1 scripts" ]
+}
+
+@test "knobs: LINT_FORMAT is checked before anything runs; VERSION_SYNC_* reach version-sync unexpanded" {
+  run --separate-stderr -2 mk lint LINT_FORMAT=xml
+  [[ "$stderr" == *"lint: LINT_FORMAT must be text or github (got 'xml').  Stop."* ]]
+  [ -z "$output" ]
+  cd "$BATS_TEST_TMPDIR"
+  # shellcheck disable=SC2016 # the knob holds make syntax on purpose
+  run --separate-stderr -2 env VERSION_SYNC_BASE='$(shell touch pwned)' \
+    make -C "$ROOT" -s SAN="${SAN:-0}" lint-versions
+  [ ! -e pwned ] && [ ! -e "$ROOT/pwned" ]
+  [[ "$stderr" == *"version-sync: a revision is 1-255 characters of [A-Za-z0-9._/@{}~^+-], not starting with '-' (got '\$(shell touch pwned)')"* ]]
+  run -2 env VERSION_SYNC_LABELS='bug,skip-version-sync' make -C "$ROOT" -s SAN="${SAN:-0}" lint-versions
+  [[ "$output" == *"version-sync: ERROR: the skip-version-sync label needs a pull request comment"* ]]
+  run -0 env VERSION_SYNC_LABELS='skip-version-sync' VERSION_SYNC_COMMENTS="$FIX/version-sync/comments.json" \
+    make -C "$ROOT" -s SAN="${SAN:-0}" lint-versions LINT_FORMAT=github
+  [[ "$output" == *"::notice title=version-sync::notice: skip-version-sync: nothing to override, justified by @release-engineer: "* ]]
+}
+
+@test "the guard workflow runs make lint-versions on version-file changes, with the pull request's base and labels" {
+  run -0 python3 -c '
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+on = d.get("on", d.get(True))
+pr = on["pull_request"]
+files = ["mero-kms/Cargo.toml", "Cargo.lock", "mero-tee/versions.json", "policies/versions.json", "policies/version-sync.toml"]
+assert pr["paths"] == files and on["push"]["paths"] == files, "paths"
+assert {"labeled", "unlabeled", "synchronize"} <= set(pr["types"]), "types"
+assert "workflow_dispatch" in on
+steps = d["jobs"]["version-sync"]["steps"]
+assert steps[-2]["with"]["fetch-depth"] == 0, "history for the merge base"
+last = steps[-1]
+assert last["run"] == "make lint-versions"
+env = last["env"]
+assert env["VERSION_SYNC_BASE"] == "${{ github.event.pull_request.base.sha }}"
+assert "pull_request.labels" in env["VERSION_SYNC_LABELS"] and env["LINT_FORMAT"] == "github"
+print("ok")' "$ROOT/.github/workflows/release-version-sync-guard.yaml"
+  [ "$output" = ok ]
+}
+
+@test "the ADR files have the usual sections and name the checks that enforce them, which exist" {
+  # every target the makefiles define (make's database, nothing run)
+  (cd "$ROOT" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -pRrq : 2>/dev/null |
+    awk -F: '/^[A-Za-z0-9][^$#\/\t=%]*:([^=]|$)/ { print $1 }' | sort -u) > "$BATS_TEST_TMPDIR/targets"
+  grep -qx lint-versions "$BATS_TEST_TMPDIR/targets"
+  local adr n=0
+  for adr in "$ROOT"/docs/adr/000[123]-*.md; do
+    n=$((n + 1))
+    grep -q '^Status: ' "$adr"
+    grep -q '^Date: [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]$' "$adr"
+    for s in Context Decision Consequences "Alternatives considered" "Enforced by"; do
+      grep -qx "## $s" "$adr" || { echo "$adr: no ## $s"; false; }
+    done
+    # every test file and make target named under "Enforced by" exists
+    local t
+    for t in $(sed -n '/^## Enforced by/,/^## /p' "$adr" | grep -o 'tests/[a-z-]*\.bats' | sort -u); do
+      [ -f "$ROOT/$t" ] || { echo "$adr names $t"; false; }
+    done
+    for t in $(sed -n '/^## Enforced by/,/^## /p' "$adr" | grep -o 'make [a-z-]*' | awk '{print $2}' | sort -u); do
+      case "$t" in promote|gate|release-policy) continue ;; esac # named as not built yet
+      grep -qx -- "$t" "$BATS_TEST_TMPDIR/targets" || { echo "$adr names make $t"; false; }
+    done
+  done
+  [ "$n" -eq 3 ]
+  grep -qi 'supersede' "$ROOT/docs/adr/README.md"
+}
