@@ -84,6 +84,10 @@ TCB_STATUSES := UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndS
   OutOfDateConfigurationNeeded Revoked TDRelaunchAdvised TDRelaunchAdvisedConfigurationNeeded
 # TCB statuses, case-insensitive, separated by spaces or commas
 kind_statuses = $(and $(call chars_ok,$(1),$(ALNUM) $(comma),1),$(if $(filter-out $(call lc,$(TCB_STATUSES)),$(call lc,$(subst $(comma), ,$(1)))),,1))
+# a git revision (VERSION_SYNC_BASE: origin/master, HEAD~1, a commit id)
+kind_rev = $(and $(call chars_ok,$(1),$(ALNUM) _ . / @ { } ~ ^ + -),$(if $(filter -%,$(1)),,1))
+# labels separated by commas (VERSION_SYNC_LABELS)
+kind_labels = $(call chars_ok,$(1),$(ALNUM) _ . : / $(comma) -)
 # option words for a test runner (BATS_FLAGS)
 kind_flags = $(call chars_ok,$(1),$(ALNUM) - = _ . / :,1)
 
@@ -103,6 +107,8 @@ KIND_TEXT_profile = one of: $(PROFILES)
 KIND_TEXT_staging := sim, url or phala
 KIND_TEXT_simflags := kms-sim's failure injection: --bad-signature, --debug-td, --tcb uptodate|outofdate, --boot-seconds S
 KIND_TEXT_statuses := TCB statuses separated by spaces or commas, among: $(TCB_STATUSES)
+KIND_TEXT_rev := a git revision (letters, digits and _ . / @ { } ~ ^ + -, not starting with -)
+KIND_TEXT_labels := labels separated by commas (letters, digits and _ . : / -)
 KIND_TEXT_flags := option words (letters, digits and - = _ . / :)
 
 # set (from anywhere): its raw text holds anything, whitespace included
@@ -128,9 +134,14 @@ KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMA
   ALLOWED_TCB_STATUSES:statuses HEALTH_TIMEOUT:seconds HEALTH_INTERVAL:seconds STAGING_CVM_ID:id \
   $(addsuffix :path,ARTIFACTS KEYS_DIR SHARED PREFIX DESTDIR BIN OBJDIR COSIGN_WRAP COLLATERAL ROOT_CA \
     COMPOSE_TEMPLATE POLICY_DIR) \
-  V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags
+  V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags \
+  POLICY:path QUOTES:path LINT_RELEASE:bool VERSION_SYNC_BASE:rev VERSION_SYNC_HEAD:rev \
+  VERSION_SYNC_LABELS:labels VERSION_SYNC_COMMENTS:path
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
+$(call knob_in,ROLE,node kms)
+$(call knob_in,LINT_FORMAT,text json github)
+$(call knob_in,SHELLCHECK_SEVERITY,error warning info style)
 
 # Build knobs are shell words on purpose (CC="cc -nostdinc"), but never make
 # code: a '$' in them is refused, from the environment as from the command line.

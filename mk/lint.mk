@@ -11,24 +11,20 @@
 # tree), VERSION_SYNC_LABELS (l1,l2,...), VERSION_SYNC_COMMENTS (a file of the
 # pull request's comments, GitHub's JSON). They reach version-sync through the
 # environment as they are (make never expands them), and it validates them.
-LINT_FORMAT ?= text
+# (knobs checked in mk/knobs.mk)
+ifeq ($(origin LINT_FORMAT),undefined)
+LINT_FORMAT := $(if $(filter true,$(value GITHUB_ACTIONS)),github,text)
+endif
 SHELLCHECK_SEVERITY ?= warning
 VERSION_SYNC_BASE ?=
 VERSION_SYNC_HEAD ?=
 VERSION_SYNC_LABELS ?=
 VERSION_SYNC_COMMENTS ?=
 LINT_CHECKS := policy versions compose shell
-LINT_POLICY_FILES = $(sort $(wildcard policies/kms-phala-attestation-policy.*.json))
 
 LDLIBS_compose-lint = -lyaml
 HEADER_PKGS += yaml.h:libyaml-dev
 
-ifneq ($(filter-out text github,$(LINT_FORMAT)),)
-$(error lint: LINT_FORMAT must be text or github (got '$(LINT_FORMAT)'))
-endif
-ifneq ($(filter-out error warning info style,$(SHELLCHECK_SEVERITY)),)
-$(error lint: SHELLCHECK_SEVERITY must be error, warning, info or style)
-endif
 
 .PHONY: lint $(addprefix lint-,$(LINT_CHECKS))
 
@@ -37,11 +33,8 @@ lint:
 	if [ -n "$$failed" ]; then echo "lint: FAILED:$$failed (of: $(LINT_CHECKS))" >&2; exit 1; fi; \
 	echo "lint: OK: $(LINT_CHECKS)"
 
-# policy-lint comes with the policy filters (another branch until it is merged)
-lint-policy:
-	@if [ ! -x $(BIN)/policy-lint ]; then \
-	  echo "lint: policy: $(BIN)/policy-lint is missing (it comes with the policy filters; then 'make')" >&2; exit 1; fi
-	$(Q)$(BIN)/policy-lint --format $(LINT_FORMAT) $(LINT_POLICY_FILES)
+# policy-lint on the policy files, the legacy copy made first (mk/policy.mk)
+lint-policy: lint-policies
 
 lint-versions: export VS_BASE = $(value VERSION_SYNC_BASE)
 lint-versions: export VS_HEAD = $(value VERSION_SYNC_HEAD)
