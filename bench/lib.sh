@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the bench parts (sourced).
 # ensure_dcap_qvl: install @phala/dcap-qvl (the JavaScript port of Phala's verifier)
 # into $BENCH_CACHE/node once; prints the package folder.

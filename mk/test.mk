@@ -19,7 +19,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 fuzz: $(addprefix build/fuzz/,$(FUZZERS))
 	$(Q)for f in $(FUZZERS); do \
 	  corpus=build/fuzz/corpus-$$f; mkdir -p $$corpus; \
-	  tests/fuzz/seed $$f $(SHARED) $$corpus; \
+	  tests/fuzz/seed $$f $$corpus; \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/crash-$$f- $$corpus 2>build/fuzz/$$f.log \

@@ -82,7 +82,7 @@ usage_error() {
 }
 
 @test "--version prints NAME X.Y.Z, one version for every program" {
-  local e bad= versions=
+  local e bad='' versions=
   while read -r e; do
     # shellcheck disable=SC2086
     run --separate-stderr $e --version
@@ -106,7 +106,7 @@ usage_error() {
 }
 
 @test "options are not abbreviated, and a flag takes no value" {
-  local e name val rep bad= n=0
+  local e name val rep bad='' n=0
   while read -r e; do
     while read -r name val rep; do
       [ ${#name} -gt 3 ] || continue
@@ -125,7 +125,7 @@ usage_error() {
 }
 
 @test "every option that takes a value, given without one: exit 2, PROG: option '--x' needs a value" {
-  local e name val rep bad= n=0
+  local e name val rep bad='' n=0
   while read -r e; do
     while read -r name val rep; do
       [ "$val" != - ] || continue
@@ -138,7 +138,7 @@ usage_error() {
 }
 
 @test "every single-valued option given twice: exit 2, PROG: option '--x' given twice" {
-  local e name val rep bad= n=0 r=0
+  local e name val rep bad='' n=0 r=0
   while read -r e; do
     while read -r name val rep; do
       if [ "$rep" = repeat ]; then

@@ -18,8 +18,8 @@ start_fake() {
   python3 "$BATS_TEST_DIRNAME/lib/fake-pcs.py" --collateral "$coll" --port-file "$PORT_FILE" --log "$LOG" "$@" \
     3>&- &
   FAKE_PID=$!
-  local i
-  for i in $(seq 100); do
+  local _
+  for _ in $(seq 100); do
     [ -s "$PORT_FILE" ] && break
     sleep 0.05
   done
@@ -70,7 +70,8 @@ requests() { cut -d' ' -f1,2 "$LOG"; }
 
 @test "--timeout 0.001 is a millisecond: a slow answer times out at once (75), not after 30 s" {
   start_fake "$C" --script pckcrl=slow,slow
-  local t0=$(date +%s%N)
+  local t0
+  t0=$(date +%s%N)
   run -75 --separate-stderr collateral-fetch --pccs-url "$URL" --timeout 0.001 --retries 1 < "$Q"
   local ms=$((($(date +%s%N) - t0) / 1000000))
   [[ "$stderr" == "collateral-fetch: GET $URL/sgx/certification/v4/pckcrl?ca=platform&encoding=der: timed out (after 2 attempts)" ]]
@@ -145,7 +146,8 @@ requests() { cut -d' ' -f1,2 "$LOG"; }
 
 @test "500 then 200 with Retry-After: 1 succeeds after waiting a second" {
   start_fake "$C" --script tcb=500:ra=1
-  local t0=$(date +%s%N)
+  local t0
+  t0=$(date +%s%N)
   run -0 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
   local ms=$((($(date +%s%N) - t0) / 1000000))
   [ -z "$stderr" ]
@@ -171,7 +173,8 @@ requests() { cut -d' ' -f1,2 "$LOG"; }
 
 @test "a slow answer times out: exit 75 after the retries" {
   start_fake "$C" --script tcb=slow,slow
-  local t0=$(date +%s%N)
+  local t0
+  t0=$(date +%s%N)
   run -75 --separate-stderr collateral-fetch --pccs-url "$URL" --timeout 0.5 --retries 1 < "$Q"
   local ms=$((($(date +%s%N) - t0) / 1000000))
   [ "$stderr" = "collateral-fetch: GET $URL/tdx/certification/v4/tcb?fmspc=B0C06F000000: timed out (after 2 attempts)" ]
@@ -242,7 +245,7 @@ requests() { cut -d' ' -f1,2 "$LOG"; }
   [ "$(cut -d' ' -f3 "$LOG" | sort -u)" = "key=k3y-Sekr1t" ]
   [[ "$stderr" != *"k3y-Sekr1t"* ]]
   [ "$(nlines "$stderr")" -eq 2 ]
-  PCS_API_KEY= run -0 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
+  PCS_API_KEY='' run -0 --separate-stderr collateral-fetch --pccs-url "$URL" < "$Q"
   [ "$(tail -1 "$LOG" | cut -d' ' -f3)" = "key=-" ]
 }
 

@@ -1,13 +1,11 @@
 #!/usr/bin/env bats
 # compose-hash: SHA-256 of the exact compose bytes, --check, --event-log.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
-
-IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:198a5c6d6dc285076c9011394fd2e4c176d6001e72ef9e64e2849a9b5a5794a3
 
 setup() {
   C="$FIX/compose-hash"
-  TPL="$ROOT/policies/kms-compose.template.yaml"
   SIM="$VEC/dstack/sdk/simulator"
   T="$BATS_TEST_TMPDIR"
   unset IMAGE_REF SERVICE_PORT MERO_KMS_VERSION MERO_KMS_PROFILE

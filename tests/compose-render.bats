@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # compose-render: the KMS compose template rendered, with its guard checks.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:198a5c6d6dc285076c9011394fd2e4c176d6001e72ef9e64e2849a9b5a5794a3

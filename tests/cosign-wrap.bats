@@ -4,6 +4,7 @@
 # public keys, tests/fixtures/cosign-wrap/cosignkey.py (hashlib scrypt +
 # libsodium through ctypes) for the encrypted key format.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 load lib/outfiles
 
@@ -157,7 +158,8 @@ sign_and_check() { # PUB
 }
 
 @test "COSIGN_KEY holding the key text itself (as GitHub secrets carry it)" {
-  export COSIGN_PASSWORD=hello COSIGN_KEY="$(cat "$KEYS/sigstore-labeled.key")"
+  COSIGN_KEY=$(cat "$KEYS/sigstore-labeled.key")
+  export COSIGN_PASSWORD=hello COSIGN_KEY
   sign_and_check "$KEYS/sigstore-labeled.pub"
   run -0 cosign-wrap public-key
   assert_equal "$output" "$(cat "$KEYS/sigstore-labeled.pub")"
@@ -169,7 +171,7 @@ sign_and_check() { # PUB
     assert_equal "$output" ''
     assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted'
   done
-  COSIGN_PASSWORD= COSIGN_KEY="$KEYS/sigstore-labeled.key" run -77 --separate-stderr cosign-wrap public-key
+  COSIGN_PASSWORD='' COSIGN_KEY="$KEYS/sigstore-labeled.key" run -77 --separate-stderr cosign-wrap public-key
   assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted'
   COSIGN_KEY="$KEYS/sigstore-labeled.key" run -77 --separate-stderr cosign-wrap public-key
   assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted (COSIGN_PASSWORD is not set, so the empty password was tried)'
@@ -179,7 +181,7 @@ sign_and_check() { # PUB
   run -78 --separate-stderr cosign-wrap sign < "$T/blob"
   assert_equal "$output" ''
   assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY is not set: give the path of a cosign.key, or the key text itself'
-  COSIGN_KEY= run -78 cosign-wrap public-key
+  COSIGN_KEY='' run -78 cosign-wrap public-key
   COSIGN_KEY="$T/absent.key" run -66 --separate-stderr cosign-wrap sign < "$T/blob"
   assert_equal "$stderr" 'cosign-wrap: cannot open the key file named by COSIGN_KEY: No such file or directory'
   COSIGN_KEY="$T" run -66 --separate-stderr cosign-wrap public-key
@@ -219,22 +221,22 @@ sign_and_check() { # PUB
 
 @test "generate-key-pair refuses to overwrite and needs COSIGN_PASSWORD set" {
   cd "$T"
-  COSIGN_PASSWORD= cosign-wrap generate-key-pair --output-key-prefix dev
+  COSIGN_PASSWORD='' cosign-wrap generate-key-pair --output-key-prefix dev
   cp dev.key dev.key.orig
-  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
   assert_equal "$stderr" "cosign-wrap: 'dev.key' exists: refusing to overwrite it"
   cmp dev.key dev.key.orig
   rm dev.key
-  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
   assert_equal "$stderr" "cosign-wrap: 'dev.pub' exists: refusing to overwrite it"
   run -0 ls dev.*
   assert_output $'dev.key.orig\ndev.pub'
   run -78 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
   assert_equal "$stderr" "cosign-wrap: COSIGN_PASSWORD is not set: set it to the new key's password (empty for none)"
-  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/no/such/dir/k"
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/no/such/dir/k"
   assert_equal "$stderr" "cosign-wrap: cannot create a temporary for '$T/no/such/dir/k.key': No such file or directory"
   # an empty password is a valid password
-  COSIGN_PASSWORD= COSIGN_KEY=dev.key.orig run -0 cosign-wrap public-key
+  COSIGN_PASSWORD='' COSIGN_KEY=dev.key.orig run -0 cosign-wrap public-key
   assert_equal "$output" "$(cat dev.pub)"
 }
 
@@ -578,7 +580,7 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   run -0 make -C "$ROOT" -s keys ARTIFACTS="$art" COSIGN_WRAP="$cw"
   assert_equal "$(cat "$art/keys/dev-cosign.key" "$art/keys/dev-cosign.pub" | sha256sum)" "$sum"
   # the development key's password is empty by default
-  COSIGN_PASSWORD= COSIGN_KEY="$art/keys/dev-cosign.key" run -0 cosign-wrap public-key
+  COSIGN_PASSWORD='' COSIGN_KEY="$art/keys/dev-cosign.key" run -0 cosign-wrap public-key
   assert_equal "$output" "$(cat "$art/keys/dev-cosign.pub")"
   # a lost .pub is derived again from the key, not regenerated
   rm "$art/keys/dev-cosign.pub"
@@ -642,7 +644,7 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   run -74 --separate-stderr cosign-wrap sign --bundles "$T/small/blob"
   one_line
   assert_equal "$stderr" "cosign-wrap: cannot write '$T/small/blob.sig': No space left on device"
-  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/small/k"
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/small/k"
   one_line
   [ ! -e "$T/small/k.key" ] && [ ! -e "$T/small/k.pub" ]
   [ -z "$(temporaries "$T/small")" ]
@@ -652,20 +654,20 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
 @test "generate-key-pair: a link planted at a key name is refused (never followed); links at temporary names too" {
   cd "$T"
   ln -s "$T/absent.key" dev.key
-  COSIGN_PASSWORD= run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
   assert_equal "$stderr" "cosign-wrap: 'dev.key' exists: refusing to overwrite it"
   [ ! -e "$T/absent.key" ] && [ -L dev.key ]
   echo precious > target
   plant_links "$T" other.key "$T/target"
   plant_links "$T" other.pub "$T/target"
-  COSIGN_PASSWORD= run -0 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
+  COSIGN_PASSWORD='' run -0 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
   [ "$(cat target)" = precious ]
   [ -f other.key ] && [ ! -L other.key ] && [ "$(stat -c %a other.key)" = 600 ]
   [ -f other.pub ] && [ "$(stat -c %a other.pub)" = 644 ]
   [ -L other.key.tmp ] && [ -L .other.key.tmp ] && [ -L other.pub.new ]
   [ -z "$(temporaries "$T")" ]
   # a umask does not narrow the public key
-  (umask 077 && COSIGN_PASSWORD= cosign-wrap generate-key-pair --output-key-prefix masked)
+  (umask 077 && COSIGN_PASSWORD='' cosign-wrap generate-key-pair --output-key-prefix masked)
   [ "$(stat -c %a masked.pub)" = 644 ]
 }
 

@@ -5,6 +5,7 @@
 # DELETE, lists held in an object, a download into a file), soft 4xx answers,
 # the exits of the failures, a token echoed by a server.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 load lib/fake-github
 
@@ -12,7 +13,7 @@ setup_file() {
   local lib="$ROOT/build/obj/libmero.a" san=()
   if [ "${SAN:-0}" = 1 ]; then
     lib="$ROOT/build/san/obj/libmero.a"
-    san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+    san=('-fsanitize=address,undefined' -fno-omit-frame-pointer)
   fi
   cc -O1 -g -D_GNU_SOURCE -I"$ROOT/filters" "${san[@]}" -o "$BATS_FILE_TMPDIR/gh-call" \
     "$ROOT/tests/lib/gh-call.c" "$lib" -ljq -lcurl -lssl -lcrypto -lm

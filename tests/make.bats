@@ -2,6 +2,7 @@
 # The build and make itself: help, deps, the missing-library message, install, quiet
 # output, flags that rebuild, knobs that are checked before anything runs.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" "$@"; }

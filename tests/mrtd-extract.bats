@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # mrtd-extract: measurement-policy-candidates.json from a verified quote and its replay.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:198a5c6d6dc285076c9011394fd2e4c176d6001e72ef9e64e2849a9b5a5794a3
@@ -13,10 +14,9 @@ setup() {
   export SOURCE_DATE_EPOCH=1767225600
   quote2json < "$SIM/quote.hex" > "$T/sim.json"
   SIMV="$M/sim-verified.json"
+  # the options of the simulator golden ("${SIMOPTS[@]:2}": all but the profile)
+  SIMOPTS=(--profile locked-read-only --source sim --verification "$SIMV" --kms-version 2.3.40 --image-digest "$IMG")
 }
-
-# the options of the simulator golden (PROFILE: another profile)
-simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verification "$SIMV" --kms-version 2.3.40 --image-digest "$IMG"; }
 
 @test "usage errors exit 2 with the synopsis" {
   declare -A want=(
@@ -31,8 +31,10 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
     ["--profile debug --source sim --unverified --role node --image-digest ghcr.io/x:latest"]="--image-digest must be name@sha256:<64 hex> or sha256:<64 hex>"
     ["--profile debug --source sim --unverified --role node --kms-version v"]="bad --kms-version 'v'"
   )
+  local args argv
   for args in "${!want[@]}"; do
-    run -2 --separate-stderr mrtd-extract $args < "$T/sim.json"
+    read -ra argv <<<"$args"
+    run -2 --separate-stderr mrtd-extract "${argv[@]}" < "$T/sim.json"
     assert_equal "${stderr_lines[0]}" "mrtd-extract: ${want[$args]}"
     assert_equal "${stderr_lines[1]%% *}" "usage:"
     assert_output ''
@@ -40,13 +42,13 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
 }
 
 @test "dstack simulator: golden candidates, values equal the quote's (expected.json)" {
-  mrtd-extract $(simopts) --replay "$R/simulator.replay.json" < "$T/sim.json" > "$T/out.json"
+  mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" < "$T/sim.json" > "$T/out.json"
   cmp "$T/out.json" "$M/sim.candidates.json"
   k=dstack/sdk/simulator/quote.hex
   assert_equal "$(jq -r '.policy.allowed_mrtd[0]' "$T/out.json")" "$(expected $k .mr_td)"
   for i in 0 1 2 3; do
     assert_equal "$(jq -r ".policy.allowed_rtmr$i|length" "$T/out.json")" 1
-    assert_equal "$(jq -r ".policy.allowed_rtmr$i[0]" "$T/out.json")" "$(expected $k .rtmr$i)"
+    assert_equal "$(jq -r ".policy.allowed_rtmr${i}[0]" "$T/out.json")" "$(expected $k .rtmr$i)"
   done
   assert_equal "$(jq -c .policy.allowed_tcb_statuses "$T/out.json")" '["uptodate"]'
   assert_equal "$(jq -c .policy.allowed_event_payload "$T/out.json")" '["ea549f02e1a25fabd1cb788380e033ec5461b2ffe4328d753642cf035452e48b"]'
@@ -59,27 +61,27 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
 @test "pipe: quote2json | mrtd-extract equals the golden byte for byte, twice in a row" {
   for run in 1 2; do
     quote2json < "$SIM/quote.hex" |
-      mrtd-extract $(simopts) --replay "$R/simulator.replay.json" > "$T/pipe$run.json"
+      mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" > "$T/pipe$run.json"
     cmp "$T/pipe$run.json" "$M/sim.candidates.json"
   done
   # the whole chain from the raw vectors, replay included
   quote2json < "$SIM/quote.hex" > "$T/q.json"
   rtmr-replay --quote "$T/q.json" < "$SIM/eventlog.json" > "$T/replay.json"
-  quote2json < "$SIM/quote.hex" | mrtd-extract $(simopts) --replay "$T/replay.json" > "$T/chain.json"
+  quote2json < "$SIM/quote.hex" | mrtd-extract "${SIMOPTS[@]}" --replay "$T/replay.json" > "$T/chain.json"
   cmp "$T/chain.json" "$M/sim.candidates.json"
 }
 
 @test "without SOURCE_DATE_EPOCH the time is the clock's" {
   unset SOURCE_DATE_EPOCH
   before=$(date -u +%s)
-  run -0 --separate-stderr mrtd-extract $(simopts) --replay "$R/simulator.replay.json" < "$T/sim.json"
+  run -0 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" < "$T/sim.json"
   t=$(date -u -d "$(jq -r .provenance.generated_at <<<"$output")" +%s)
   assert [ "$t" -ge "$before" ]
   assert [ "$t" -le "$(( $(date -u +%s) + 1 ))" ]
 }
 
 @test "mero-kms-shaped response on stdin: golden, the same candidates as from quote JSON" {
-  mrtd-extract $(simopts) --replay "$R/kms-attest-response.replay.json" < "$R/kms-attest-response.json" > "$T/out.json"
+  mrtd-extract "${SIMOPTS[@]}" --replay "$R/kms-attest-response.replay.json" < "$R/kms-attest-response.json" > "$T/out.json"
   cmp "$T/out.json" "$M/kms-attest-response.candidates.json"
   assert_equal "$(jq -r .provenance.quote_origin "$T/out.json")" quoteB64
   diff <(jq 'del(.provenance.quote_origin)' "$T/out.json") <(jq 'del(.provenance.quote_origin)' "$M/sim.candidates.json")
@@ -87,7 +89,7 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
 
 @test "merod's attest shape (data.quoteB64) on stdin" {
   jq '{data: {quoteB64: .quoteB64}}' "$R/kms-attest-response.json" > "$T/merod.json"
-  run -0 --separate-stderr mrtd-extract $(simopts) --replay "$R/simulator.replay.json" < "$T/merod.json"
+  run -0 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" < "$T/merod.json"
   assert_equal "$(jq -r .provenance.quote_origin <<<"$output")" data.quoteB64
   diff <(jq 'del(.provenance.quote_origin)' <<<"$output") <(jq 'del(.provenance.quote_origin)' "$M/sim.candidates.json")
 }
@@ -184,7 +186,7 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
   )
   for k in "${!want[@]}"; do
     f="$T/$k.json"; [ "$k" = ccel ] && f="$R/ccel.replay.json"
-    run -1 --separate-stderr mrtd-extract $(simopts) --replay "$f" < "$T/sim.json"
+    run -1 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$f" < "$T/sim.json"
     one_line
     assert_equal "$stderr" "mrtd-extract: ${want[$k]}"
   done
@@ -195,20 +197,20 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
 
 @test "--compose-hash must equal the measured compose hash" {
   h=ea549f02e1a25fabd1cb788380e033ec5461b2ffe4328d753642cf035452e48b
-  run -0 --separate-stderr mrtd-extract $(simopts) --replay "$R/simulator.replay.json" --compose-hash $h < "$T/sim.json"
+  run -0 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" --compose-hash $h < "$T/sim.json"
   assert_output "$(cat "$M/sim.candidates.json")"
   other=$(cat "$FIX/compose-hash/app-compose.json.sha256")
-  run -1 --separate-stderr mrtd-extract $(simopts) --replay "$R/simulator.replay.json" --compose-hash "$other" < "$T/sim.json"
+  run -1 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$R/simulator.replay.json" --compose-hash "$other" < "$T/sim.json"
   one_line
   assert_equal "$stderr" "mrtd-extract: the deployed compose hash $other differs from the measured $h"
 }
 
 @test "the KMS profile measured into RTMR3 must be the --profile (ADR-0001)" {
   jq '.runtime.kms_profile = "debug"' "$R/simulator.replay.json" > "$T/prof.json"
-  run -1 --separate-stderr mrtd-extract $(simopts) --replay "$T/prof.json" < "$T/sim.json"
+  run -1 --separate-stderr mrtd-extract "${SIMOPTS[@]}" --replay "$T/prof.json" < "$T/sim.json"
   one_line
   assert_equal "$stderr" "mrtd-extract: the KMS measured profile 'debug' into RTMR3, not 'locked-read-only' (ADR-0001)"
-  run -0 --separate-stderr mrtd-extract $(PROFILE=debug simopts) --replay "$T/prof.json" < "$T/sim.json"
+  run -0 --separate-stderr mrtd-extract --profile debug "${SIMOPTS[@]:2}" --replay "$T/prof.json" < "$T/sim.json"
   assert_equal "$(jq -c '[.profile,.provenance.measured_profile]' <<<"$output")" '["debug","debug"]'
 }
 
@@ -270,10 +272,10 @@ simopts() { echo --profile "${PROFILE:-locked-read-only}" --source sim --verific
     col=$(jq -r --arg q "$q" '[.verify_cases[] | select(.quote == $q and .options == {})][0].collateral' "$VEC/expected.json")
     bin=$(expected "$q" .binary)
     # exit 0 when verified, 1 when not (the verdict is on stdout either way)
-    want=$(jq -r 'if .verified then 0 else 1 end' "$v")
+    want_st=$(jq -r 'if .verified then 0 else 1 end' "$v")
     st=0
     quote-verify --collateral "$VEC/$col" --now "$now" < "$VEC/$bin" > "$T/qv.json" 2> "$T/qv.err" || st=$?
-    assert_equal "$st" "$want"
+    assert_equal "$st" "$want_st"
     # verified: the same status and advisories; failed: the same check and reason
     keys='{verified, quote_sha256, root_ca} + if .verified then {status, advisory_ids} else {failed_check, error} end'
     assert_equal "$(jq -cS "$keys" "$T/qv.json")" "$(jq -cS "$keys" "$v")"

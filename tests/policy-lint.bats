@@ -2,6 +2,7 @@
 # policy-lint: every rule with the line and column it points at, the formats,
 # --release over the three files, and the repository's own policies.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 setup() {

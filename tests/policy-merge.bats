@@ -2,6 +2,7 @@
 # policy-merge: candidates (ours and upstream's) and published measurements into
 # a profile's policy file; normalisation, order, provenance, refusals.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 setup() {
@@ -219,7 +220,7 @@ refused() {
   assert_equal "$(jq -r '.policy.kms_allowed_mrtd | length' "$T/policy.json")" 1
   assert_equal "$(jq -r '[.provenance.kms_allowed_mrtd[]][0].signature_sha256' "$T/policy.json")" "$(sha256sum < "$T/c.json.sig" | cut -c1-64)"
   ls -A "$T"
-  [ "$(ls -A "$T" | grep -c policy)" -eq 1 ] # no temporary left beside it
+  [ "$(find "$T" -mindepth 1 -maxdepth 1 -name '*policy*' | wc -l)" -eq 1 ] # no temporary left beside it
   # a refused merge leaves the file as it was
   before=$(sha256sum < "$T/policy.json")
   run -1 policy-merge --policy "$T/policy.json" --output "$T/policy.json" < "$T/c.json"

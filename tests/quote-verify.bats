@@ -433,7 +433,7 @@ vcase() {
 }
 
 @test "--lines exits 0 when every quote verifies, and checks the collateral once" {
-  for i in 1 2 3 4 5; do base64 -w0 "$Q"; echo; done > "$BATS_TEST_TMPDIR/lines"
+  for _ in 1 2 3 4 5; do base64 -w0 "$Q"; echo; done > "$BATS_TEST_TMPDIR/lines"
   run -0 --separate-stderr quote-verify --collateral "$C" --now $NOW --lines --stats < "$BATS_TEST_TMPDIR/lines"
   [ "$(nlines "$output")" -eq 5 ]
   # one PCK chain and one QE report signature for the five; the TCB info and QE identity
@@ -773,7 +773,7 @@ gate_scenario() {
 
 @test "--allow-status: an entry that is not a word is a usage error (2)" {
   local bad
-  for bad in '' , 'UpToDate,' ',UpToDate' 'UpToDate,,OutOfDate' 'Up To Date' 'UpToDate;OutOfDate' "UpToDate'"; do
+  for bad in '' ',' 'UpToDate,' ',UpToDate' 'UpToDate,,OutOfDate' 'Up To Date' 'UpToDate;OutOfDate' "UpToDate'"; do
     run -2 --separate-stderr quote-verify --collateral "$C" --now $NOW --allow-status "$bad" < "$Q"
     [ -z "$output" ]
     [ "$(sed -n 1p <<<"$stderr")" = "quote-verify: --allow-status needs TCB status names separated by commas, not '$bad'" ]

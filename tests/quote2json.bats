@@ -2,6 +2,7 @@
 # quote2json: every real quote of the vectors, the input forms, batch mode,
 # truncation and corruption, usage and I/O errors.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 V4="$VEC/dcap-qvl/sample/tdx_quote"
@@ -130,7 +131,8 @@ for n in range(1, int(sys.argv[2])): print(d[:n].hex())
 
 @test "prefixes as whole processes: exit 65, one stderr line naming a byte, empty stdout" {
   for q in "$V4" "$V5"; do
-    local size=$(stat -c %s "$q")
+    local size
+    size=$(stat -c %s "$q")
     for n in 0 1 47 48 53 54 300 631 632 635 700 701 702 706 770 834 1100 1200 1247 1300 2000 3000 4000 4935; do
       [ "$n" -lt "$size" ] || continue
       [ "$q" = "$V4" ] || [ "$n" -lt 5006 ]
@@ -231,13 +233,13 @@ for n in range(1, int(sys.argv[2])): print(d[:n].hex())
 }
 
 @test "--lines into a closed pipe dies of SIGPIPE (141) like other filters, and leaves no file behind" {
-  local hex i
+  local hex _
   hex=$(xxd -p -c 100000 "$V4")
-  for i in $(seq 300); do printf '%s\n' "$hex"; done > "$BATS_TEST_TMPDIR/lines"
+  for _ in $(seq 300); do printf '%s\n' "$hex"; done > "$BATS_TEST_TMPDIR/lines"
   mkdir "$BATS_TEST_TMPDIR/cwd" "$BATS_TEST_TMPDIR/tmp"
   cd "$BATS_TEST_TMPDIR/cwd"
   TMPDIR="$BATS_TEST_TMPDIR/tmp" run -0 bash -c 'quote2json --lines < "$1" | head -c1 > /dev/null; echo "${PIPESTATUS[0]}"' \
     _ "$BATS_TEST_TMPDIR/lines"
   [ "$output" = 141 ]
-  [ -z "$(ls -A "$BATS_TEST_TMPDIR/cwd" "$BATS_TEST_TMPDIR/tmp" | grep -v ':$' | grep .)" ]
+  [ -z "$(find "$BATS_TEST_TMPDIR/cwd" "$BATS_TEST_TMPDIR/tmp" -mindepth 1 -print -quit)" ]
 }

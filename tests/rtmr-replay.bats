@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # rtmr-replay: dstack JSON and TCG CCEL event logs replayed into RTMR0-3.
 
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 load test_helper
 
 setup() {

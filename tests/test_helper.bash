@@ -12,6 +12,7 @@ SHARED="${SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd)}"
 # the vectors of ../shared/vectors, copied so the suites run without ../shared
 VECTORS="$ROOT/tests/fixtures/vectors"
 VEC="$VECTORS/tdx"
+# shellcheck disable=SC2034 # used by the suites that load this file
 FIX="$ROOT/tests/fixtures"
 export LC_ALL=C
 
@@ -51,6 +52,7 @@ expected() { jq -r --arg k "$1" ".quotes[\$k]$2" "$VEC/expected.json"; }
 nlines() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
 
 # A failed run of the conventions: one stderr line, nothing on stdout.
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 one_line() { [ "$(nlines "$stderr")" -eq 1 ] && [ -z "$output" ]; }
 
 # flip_byte SRC OFFSET MASK DST: a copy of SRC with one byte xor-ed with MASK
