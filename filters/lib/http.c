@@ -386,43 +386,39 @@ static int build_headers(const struct http_request *rq, struct curl_slist **out,
 	return 0;
 }
 
-int http_do(const struct http_options *o, const struct http_request *rq, struct http_response *rs,
-	    char *err, size_t errlen)
-{
-	memset(rs, 0, sizeof *rs);
-	buf_init(&rs->body);
-	err[0] = 0;
-	http_global_init();
-	const char *m = http_method_name(rq->method);
-	CURL *h = curl_easy_init();
-	if (!h) {
-		snprintf(err, errlen, "%s %s: cannot create a libcurl handle", m, rq->url);
-		return EXIT_SOFTWARE;
-	}
-	rs->handle = h;
-	struct curl_slist *hdrs = NULL;
-	int with_token;
-	int rc = build_headers(rq, &hdrs, &with_token, err, errlen);
-	if (rc)
-		return rc;
-
+/* One request across its attempts: the handle, its header list, and the
+ * states libcurl's callbacks write to (they point into this struct). */
+struct transfer {
+	const struct http_options *o;
+	const struct http_request *rq;
+	const char *m; /* the method's name, for messages */
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct sink sink;
+	struct source_state src;
+	struct progress_state prog;
 	char curl_err[CURL_ERROR_SIZE];
-	struct sink sink = {.b = &rs->body, .cap = o->body_cap ? o->body_cap : 16 * MP_MIB,
-			    .hdr_cap = o->header_cap ? o->header_cap : 64 * 1024, .user = rq->sink, .h = h};
-	struct source_state src_st;
-	struct progress_state prog_st;
+};
+
+/* Every option of the handle: the URL, timeouts, callbacks, the method and
+ * its body, redirects (never with a token), the optional streaming parts. */
+static void setup_handle(struct transfer *t, int with_token)
+{
+	const struct http_options *o = t->o;
+	const struct http_request *rq = t->rq;
+	CURL *h = t->h;
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 30000L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "mero-policy/" MP_VERSION);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &t->sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &t->sink);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->curl_err);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (o->follow_redirects && !with_token) {
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -440,58 +436,122 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
 		if (rq->method != HTTP_POST)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, t->m);
 		break;
 	case HTTP_DELETE:
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
 		break;
 	}
-	setup_stream(h, o, rq, &src_st, &prog_st);
-	int idempotent = rq->method != HTTP_POST || rq->retry_post;
+	setup_stream(h, o, rq, &t->src, &t->prog);
+}
+
+/* Reset what one attempt fills in. */
+static void start_attempt(struct transfer *t, struct http_response *rs, int attempt)
+{
+	rs->body.len = 0;
+	rs->body.data[0] = 0;
+	t->sink.over = t->sink.hdr_over = 0;
+	t->sink.hdr_bytes = 0;
+	t->curl_err[0] = 0;
+	rs->status = 0;
+	rs->attempts = attempt;
+	source_restart(&t->src);
+}
+
+/* Judge a finished attempt (c, the HTTP status, the bytes of the request
+ * sent): 0 when its answer is final; otherwise the exit code should it stay
+ * the last attempt, with *again set when another attempt may follow and
+ * cause saying what went wrong. */
+static int judge_attempt(struct transfer *t, CURLcode c, long status, long req_size, char *cause,
+			 size_t causelen, int *again)
+{
+	struct sink *sk = &t->sink;
+	int idempotent = t->rq->method != HTTP_POST || t->rq->retry_post;
+	if (c == CURLE_OK) {
+		if (!retryable_status(status) || (status == 429 && t->o->final_429))
+			return 0;
+		*again = idempotent || status == 429 || status == 503;
+		snprintf(cause, causelen, "HTTP %ld", status);
+		return EXIT_TEMPFAIL;
+	}
+	/* libcurl refuses a header line over 100 KiB as "out of memory" before
+	 * on_header sees it: once headers arrive, that is one */
+	if (c == CURLE_OUT_OF_MEMORY && sk->hdr_bytes > 0)
+		sk->hdr_over = 1;
+	int sent = req_size > 0, over = sk->over || sk->hdr_over;
+	*again = !over && retryable_curl(c) && (idempotent || !sent);
+	snprintf(cause, causelen, "%s", curl_what(c, t->curl_err));
+	if (sk->over)
+		snprintf(cause, causelen, "response body exceeds %zu bytes", sk->cap);
+	if (sk->hdr_over)
+		snprintf(cause, causelen, "response headers exceed %zu bytes", sk->hdr_cap);
+	return curl_exit(c, over);
+}
+
+/* The wait before the next attempt: a server's Retry-After (capped) after an
+ * HTTP answer that carries one, else the backoff with jitter. */
+static long retry_delay(struct transfer *t, CURLcode c, long backoff)
+{
+	struct curl_header *ra;
+	if (c != CURLE_OK || curl_easy_header(t->h, "Retry-After", 0, CURLH_HEADER, -1, &ra) != CURLHE_OK)
+		return jitter(backoff);
+	long v = http_retry_after_ms(ra->value, (long long)time(NULL));
+	if (v < 0)
+		return jitter(backoff);
+	return v > t->o->retry_after_max_ms ? t->o->retry_after_max_ms : v;
+}
+
+/* Detach the handle from this call's stack (it lives on in rs for
+ * http_header) and wipe the header list, token line included. */
+static void end_transfer(struct transfer *t)
+{
+	curl_easy_setopt(t->h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(t->h, CURLOPT_HEADERDATA, NULL);
+	curl_easy_setopt(t->h, CURLOPT_READDATA, NULL);
+	curl_easy_setopt(t->h, CURLOPT_XFERINFODATA, NULL);
+	curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, NULL);
+	wipe_headers(t->hdrs);
+}
+
+int http_do(const struct http_options *o, const struct http_request *rq, struct http_response *rs,
+	    char *err, size_t errlen)
+{
+	memset(rs, 0, sizeof *rs);
+	buf_init(&rs->body);
+	err[0] = 0;
+	http_global_init();
+	struct transfer t = {.o = o, .rq = rq, .m = http_method_name(rq->method)};
+	const char *m = t.m;
+	if (!(t.h = curl_easy_init())) {
+		snprintf(err, errlen, "%s %s: cannot create a libcurl handle", m, rq->url);
+		return EXIT_SOFTWARE;
+	}
+	rs->handle = t.h;
+	int with_token;
+	int rc = build_headers(rq, &t.hdrs, &with_token, err, errlen);
+	if (rc)
+		return rc;
+	t.sink = (struct sink){.b = &rs->body, .cap = o->body_cap ? o->body_cap : 16 * MP_MIB,
+			       .hdr_cap = o->header_cap ? o->header_cap : 64 * 1024, .user = rq->sink, .h = t.h};
+	setup_handle(&t, with_token);
 	int max_attempts = 1 + (o->retries > 0 ? o->retries : 0);
 	double start = mono_now();
 	long backoff = o->backoff_ms > 0 ? o->backoff_ms : 0;
 	for (int attempt = 1;; attempt++) {
-		rs->body.len = 0;
-		rs->body.data[0] = 0;
-		sink.over = sink.hdr_over = 0;
-		sink.hdr_bytes = 0;
-		curl_err[0] = 0;
-		rs->status = 0;
-		rs->attempts = attempt;
-		source_restart(&src_st);
-		CURLcode c = curl_easy_perform(h);
+		start_attempt(&t, rs, attempt);
+		CURLcode c = curl_easy_perform(t.h);
 		long status = 0, req_size = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req_size);
+		curl_easy_getinfo(t.h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(t.h, CURLINFO_REQUEST_SIZE, &req_size);
 		rs->status = c == CURLE_OK ? status : 0;
-		int again;
-		char cause[160];
-		if ((rc = stream_failure(&src_st, &sink, m, rq, err, errlen)) != 0)
+		if ((rc = stream_failure(&t.src, &t.sink, m, rq, err, errlen)) != 0)
 			break;
-		if (c == CURLE_OK) {
-			if (!retryable_status(status) || (status == 429 && o->final_429)) {
-				rc = 0;
-				break;
-			}
-			again = idempotent || status == 429 || status == 503;
-			snprintf(cause, sizeof cause, "HTTP %ld", status);
-			rc = EXIT_TEMPFAIL;
-		} else {
-			/* libcurl refuses a header line over 100 KiB as "out of memory"
-			 * before on_header sees it: once headers arrive, that is one */
-			if (c == CURLE_OUT_OF_MEMORY && sink.hdr_bytes > 0)
-				sink.hdr_over = 1;
-			int sent = req_size > 0, over = sink.over || sink.hdr_over;
-			again = !over && retryable_curl(c) && (idempotent || !sent);
-			snprintf(cause, sizeof cause, "%s", curl_what(c, curl_err));
-			rc = curl_exit(c, over);
-			if (sink.over)
-				snprintf(cause, sizeof cause, "response body exceeds %zu bytes", sink.cap);
-			if (sink.hdr_over)
-				snprintf(cause, sizeof cause, "response headers exceed %zu bytes", sink.hdr_cap);
-		}
-		if (again && sink_restart(&sink) != 0)
+		int again = 0;
+		char cause[160];
+		if ((rc = judge_attempt(&t, c, status, req_size, cause, sizeof cause, &again)) == 0)
+			break;
+		if (again && sink_restart(&t.sink) != 0)
 			again = 0;
 		if (!again || attempt >= max_attempts) {
 			if (c == CURLE_OK && !again) {
@@ -504,34 +564,14 @@ int http_do(const struct http_options *o, const struct http_request *rq, struct 
 				snprintf(err, errlen, "%s %s: %s", m, rq->url, cause);
 			break;
 		}
-		long delay = backoff;
-		if (c == CURLE_OK) {
-			struct curl_header *ra;
-			if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK) {
-				long v = http_retry_after_ms(ra->value, (long long)time(NULL));
-				if (v >= 0)
-					delay = v > o->retry_after_max_ms ? o->retry_after_max_ms : v;
-				else
-					delay = jitter(backoff);
-			} else {
-				delay = jitter(backoff);
-			}
-		} else {
-			delay = jitter(backoff);
-		}
+		long delay = retry_delay(&t, c, backoff);
 		if (o->verbose)
 			warnx("%s %s: %s, retry %d of %d in %ld ms", m, rq->url, cause, attempt, max_attempts - 1, delay);
 		sleep_seconds(delay / 1000.0);
 		backoff = backoff * 2 > o->backoff_max_ms ? o->backoff_max_ms : backoff * 2;
 	}
 	rs->elapsed_ms = (long)((mono_now() - start) * 1000);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
-	curl_easy_setopt(h, CURLOPT_READDATA, NULL);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	wipe_headers(hdrs);
+	end_transfer(&t);
 	return rc;
 }
 
