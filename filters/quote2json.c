@@ -157,6 +157,85 @@ static void pck_object(struct jw *w, const struct pck_chain *c)
 	free(issuer);
 }
 
+/* auth_data.qe_report_data.certification_data: the PCK chain when c is
+ * given, else the raw body */
+static void certification_data(struct jw *w, const struct tdx_quote *q, const struct pck_chain *c)
+{
+	jw_obj(w);
+	if (!c) {
+		jw_key(w, "body");
+		jw_hex(w, q->cert_data, q->cert_size);
+	}
+	jw_key(w, "cert_type"); jw_int(w, q->cert_type);
+	if (c) {
+		jw_key(w, "encoding"); jw_str(w, c->is_der ? "der" : "pem");
+		jw_key(w, "order"); jw_str(w, c->reversed ? "root-first" : "leaf-first");
+		jw_key(w, "pck_cert_chain");
+		jw_arr(w);
+		for (int i = 0; i < c->n; i++) {
+			char *pem = der_cert_pem(c->der[i], c->len[i]);
+			jw_str(w, pem);
+			free(pem);
+		}
+		jw_end_arr(w);
+	}
+	jw_key(w, "size"); jw_int(w, q->cert_size);
+	jw_end_obj(w);
+}
+
+static void auth_data(struct jw *w, const struct tdx_quote *q, const struct pck_chain *c)
+{
+	jw_obj(w);
+	if (q->has_outer) {
+		jw_key(w, "certification_data");
+		jw_obj(w);
+		jw_key(w, "cert_type"); jw_int(w, q->outer_type);
+		jw_key(w, "size"); jw_int(w, q->outer_size);
+		jw_end_obj(w);
+	}
+	jw_key(w, "ecdsa_attestation_key"); jw_hex(w, q->att_key, 64);
+	jw_key(w, "ecdsa_signature"); jw_hex(w, q->sig, 64);
+	jw_key(w, "qe_report_data");
+	jw_obj(w);
+	jw_key(w, "certification_data"); certification_data(w, q, c);
+	jw_key(w, "qe_auth_data"); jw_hex(w, q->qe_auth, q->qe_auth_len);
+	jw_key(w, "qe_report"); enclave_report(w, q->qe_report);
+	jw_key(w, "qe_report_signature"); jw_hex(w, q->qe_report_sig, 64);
+	jw_end_obj(w);
+	jw_end_obj(w);
+}
+
+static void quote_header(struct jw *w, const struct tdx_quote *q, const uint8_t *raw)
+{
+	jw_obj(w);
+	jw_key(w, "attestation_key_type"); jw_int(w, q->ak_type);
+	if (q->tee_type != TEE_TYPE_TDX) {
+		jw_key(w, "pce_svn"); jw_int(w, le16(raw + 10));
+		jw_key(w, "qe_svn"); jw_int(w, le16(raw + 8));
+	}
+	jw_key(w, "qe_vendor_id"); jw_hex(w, raw + 12, 16);
+	if (q->tee_type == TEE_TYPE_TDX) {
+		jw_key(w, "reserved");
+		jw_hex(w, raw + 8, 4);
+	}
+	jw_key(w, "tee_type"); jw_int(w, q->tee_type);
+	jw_key(w, "tee_type_name"); jw_str(w, q->tee_type == TEE_TYPE_TDX ? "TDX" : "SGX");
+	jw_key(w, "user_data"); jw_hex(w, raw + 28, 20);
+	jw_key(w, "version"); jw_int(w, q->version);
+	jw_end_obj(w);
+}
+
+static void sizes(struct jw *w, const struct tdx_quote *q)
+{
+	jw_obj(w);
+	jw_key(w, "body"); jw_int(w, (long long)q->body_len);
+	jw_key(w, "quote"); jw_int(w, (long long)q->len);
+	jw_key(w, "signature_data"); jw_int(w, q->sig_data_len);
+	jw_key(w, "signed"); jw_int(w, (long long)q->signed_len);
+	jw_key(w, "trailing_bytes"); jw_int(w, (long long)q->trailing);
+	jw_end_obj(w);
+}
+
 /* Write the JSON of one quote into out (appending); -1 with err on a
  * malformed quote, out then unchanged. */
 static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *out, char *err, size_t errlen)
@@ -176,47 +255,7 @@ static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *ou
 	struct jw w_, *w = &w_;
 	jw_init(w, out, pretty);
 	jw_obj(w);
-
-	jw_key(w, "auth_data");
-	jw_obj(w);
-	if (q.has_outer) {
-		jw_key(w, "certification_data");
-		jw_obj(w);
-		jw_key(w, "cert_type"); jw_int(w, q.outer_type);
-		jw_key(w, "size"); jw_int(w, q.outer_size);
-		jw_end_obj(w);
-	}
-	jw_key(w, "ecdsa_attestation_key"); jw_hex(w, q.att_key, 64);
-	jw_key(w, "ecdsa_signature"); jw_hex(w, q.sig, 64);
-	jw_key(w, "qe_report_data");
-	jw_obj(w);
-	jw_key(w, "certification_data");
-	jw_obj(w);
-	if (!have_chain) {
-		jw_key(w, "body");
-		jw_hex(w, q.cert_data, q.cert_size);
-	}
-	jw_key(w, "cert_type"); jw_int(w, q.cert_type);
-	if (have_chain) {
-		jw_key(w, "encoding"); jw_str(w, c.is_der ? "der" : "pem");
-		jw_key(w, "order"); jw_str(w, c.reversed ? "root-first" : "leaf-first");
-		jw_key(w, "pck_cert_chain");
-		jw_arr(w);
-		for (int i = 0; i < c.n; i++) {
-			char *pem = der_cert_pem(c.der[i], c.len[i]);
-			jw_str(w, pem);
-			free(pem);
-		}
-		jw_end_arr(w);
-	}
-	jw_key(w, "size"); jw_int(w, q.cert_size);
-	jw_end_obj(w);
-	jw_key(w, "qe_auth_data"); jw_hex(w, q.qe_auth, q.qe_auth_len);
-	jw_key(w, "qe_report"); enclave_report(w, q.qe_report);
-	jw_key(w, "qe_report_signature"); jw_hex(w, q.qe_report_sig, 64);
-	jw_end_obj(w);
-	jw_end_obj(w);
-
+	jw_key(w, "auth_data"); auth_data(w, &q, have_chain ? &c : NULL);
 	if (q.has_descriptor) {
 		jw_key(w, "body_descriptor");
 		jw_obj(w);
@@ -228,25 +267,7 @@ static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *ou
 		jw_key(w, "enclave_report");
 		enclave_report(w, q.body);
 	}
-
-	jw_key(w, "header");
-	jw_obj(w);
-	jw_key(w, "attestation_key_type"); jw_int(w, q.ak_type);
-	if (q.tee_type != TEE_TYPE_TDX) {
-		jw_key(w, "pce_svn"); jw_int(w, le16(raw + 10));
-		jw_key(w, "qe_svn"); jw_int(w, le16(raw + 8));
-	}
-	jw_key(w, "qe_vendor_id"); jw_hex(w, raw + 12, 16);
-	if (q.tee_type == TEE_TYPE_TDX) {
-		jw_key(w, "reserved");
-		jw_hex(w, raw + 8, 4);
-	}
-	jw_key(w, "tee_type"); jw_int(w, q.tee_type);
-	jw_key(w, "tee_type_name"); jw_str(w, q.tee_type == TEE_TYPE_TDX ? "TDX" : "SGX");
-	jw_key(w, "user_data"); jw_hex(w, raw + 28, 20);
-	jw_key(w, "version"); jw_int(w, q.version);
-	jw_end_obj(w);
-
+	jw_key(w, "header"); quote_header(w, &q, raw);
 	if (have_chain) {
 		jw_key(w, "pck");
 		pck_object(w, &c);
@@ -256,14 +277,7 @@ static int quote_json(const uint8_t *raw, size_t len, int pretty, struct buf *ou
 	uint8_t md[32];
 	sha256(raw, len, md);
 	jw_key(w, "sha256"); jw_hex(w, md, 32);
-	jw_key(w, "sizes");
-	jw_obj(w);
-	jw_key(w, "body"); jw_int(w, (long long)q.body_len);
-	jw_key(w, "quote"); jw_int(w, (long long)q.len);
-	jw_key(w, "signature_data"); jw_int(w, q.sig_data_len);
-	jw_key(w, "signed"); jw_int(w, (long long)q.signed_len);
-	jw_key(w, "trailing_bytes"); jw_int(w, (long long)q.trailing);
-	jw_end_obj(w);
+	jw_key(w, "sizes"); sizes(w, &q);
 	if (tdx_is_td(&q)) {
 		jw_key(w, "td_attributes_flags");
 		td_attribute_flags(w, q.body + TD_TD_ATTRIBUTES);

@@ -129,6 +129,50 @@ static int hex_member(jv o, const char *key, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* The event's name ("event"): a string; absent or null is the empty name. */
+static int event_name(jv o, size_t i, struct el_event *e, char *err, size_t errlen)
+{
+	jv name = json_get(o, "event");
+	jv_kind nk = jv_get_kind(name);
+	if (nk == JV_KIND_STRING) {
+		e->name_len = (size_t)jv_string_length_bytes(jv_copy(name));
+		e->name = xmalloc(e->name_len + 1);
+		memcpy(e->name, jv_string_value(name), e->name_len);
+		e->name[e->name_len] = 0;
+	} else {
+		e->name = xstrdup("");
+	}
+	jv_free(name);
+	if (nk != JV_KIND_STRING && nk != JV_KIND_INVALID && nk != JV_KIND_NULL) {
+		seterr(err, errlen, "event %zu: event name is not a string", i);
+		return EL_MALFORMED;
+	}
+	return EL_OK;
+}
+
+/* The recorded digest ("digest"): SHA-384 hex; absent, null or empty is none. */
+static int event_digest(jv o, size_t i, struct el_event *e, char *err, size_t errlen)
+{
+	uint8_t *d;
+	size_t dl;
+	int r = hex_member(o, "digest", &d, &dl);
+	if (r) {
+		seterr(err, errlen, "event %zu: digest is %s", i, r == -1 ? "not a string" : "not hex");
+		return EL_MALFORMED;
+	}
+	if (dl && dl != EL_DIGEST_LEN) {
+		free(d);
+		seterr(err, errlen, "event %zu: digest is %zu bytes, not %d (SHA-384)", i, dl, EL_DIGEST_LEN);
+		return EL_MALFORMED;
+	}
+	if (dl) {
+		memcpy(e->recorded, d, EL_DIGEST_LEN);
+		e->has_recorded = 1;
+	}
+	free(d);
+	return EL_OK;
+}
+
 static int json_event(jv o, size_t i, struct eventlog *log, char *err, size_t errlen)
 {
 	if (jv_get_kind(o) != JV_KIND_OBJECT) {
@@ -156,39 +200,11 @@ static int json_event(jv o, size_t i, struct eventlog *log, char *err, size_t er
 	e->imr = (int)imr;
 	e->type = (uint32_t)type;
 
-	jv name = json_get(o, "event");
-	jv_kind nk = jv_get_kind(name);
-	if (nk == JV_KIND_STRING) {
-		e->name_len = (size_t)jv_string_length_bytes(jv_copy(name));
-		e->name = xmalloc(e->name_len + 1);
-		memcpy(e->name, jv_string_value(name), e->name_len);
-		e->name[e->name_len] = 0;
-	} else {
-		e->name = xstrdup("");
-	}
-	jv_free(name);
-	if (nk != JV_KIND_STRING && nk != JV_KIND_INVALID && nk != JV_KIND_NULL) {
-		seterr(err, errlen, "event %zu: event name is not a string", i);
-		return EL_MALFORMED;
-	}
-
-	uint8_t *d;
-	size_t dl;
-	int r = hex_member(o, "digest", &d, &dl);
-	if (r) {
-		seterr(err, errlen, "event %zu: digest is %s", i, r == -1 ? "not a string" : "not hex");
-		return EL_MALFORMED;
-	}
-	if (dl && dl != EL_DIGEST_LEN) {
-		free(d);
-		seterr(err, errlen, "event %zu: digest is %zu bytes, not %d (SHA-384)", i, dl, EL_DIGEST_LEN);
-		return EL_MALFORMED;
-	}
-	if (dl) {
-		memcpy(e->recorded, d, EL_DIGEST_LEN);
-		e->has_recorded = 1;
-	}
-	free(d);
+	int r = event_name(o, i, e, err, errlen);
+	if (r == EL_OK)
+		r = event_digest(o, i, e, err, errlen);
+	if (r != EL_OK)
+		return r;
 	r = hex_member(o, "event_payload", &e->payload, &e->payload_len);
 	if (r) {
 		seterr(err, errlen, "event %zu: event_payload is %s", i, r == -1 ? "not a string" : "not hex");
