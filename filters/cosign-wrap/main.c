@@ -382,26 +382,30 @@ static const struct cli_spec generate_spec = {
 	.trailer = ENV_TEXT EXIT_TEXT,
 };
 
-/* Create path with data, never replacing a file that exists (also one that
- * appears meanwhile): a temporary of the safe writer, then link(2). */
-static int create_new(const char *path, const void *data, size_t len, int mode, char *err, size_t errlen)
+/* Write data to a temporary of the safe writer for path, with exactly this
+ * mode (a umask does not narrow it); wfile_commit_new makes it path. */
+static void stage_new(struct wfile *w, const char *path, const void *data, size_t len, int mode)
 {
-	struct wfile w;
-	wfile_open(&w, path, mode);
-	if (w.in_place) { /* a device or FIFO appeared at the name */
-		wfile_abort(&w);
-		snprintf(err, errlen, "'%s' exists: refusing to overwrite it", path);
-		return -1;
-	}
-	wfile_write(&w, data, len);
-	int e = fchmod(w.fd, (mode_t)mode) != 0 || fsync(w.fd) != 0 ? errno : 0;
-	if (!e && link(w.tmp, path) != 0)
-		e = errno;
-	wfile_abort(&w); /* the temporary goes in every case */
-	if (e)
-		snprintf(err, errlen, e == EEXIST ? "'%s' exists: refusing to overwrite it" : "cannot write '%s': %s",
-			 path, strerror(e));
-	return e ? -1 : 0;
+	wfile_open(w, path, mode);
+	if (w->in_place) /* a device or FIFO appeared at the name: write nothing into it */
+		fail(EXIT_IOERR, "'%s' exists: refusing to overwrite it", path);
+	wfile_write(w, data, len);
+	if (fchmod(w->fd, (mode_t)mode) != 0)
+		fail(EXIT_IOERR, "cannot write '%s': %s", path, strerror(errno));
+}
+
+/* Commit a staged file as a new one, never replacing a file that exists
+ * (also one that appeared meanwhile); on failure remove first (NULL: none),
+ * the file committed before, and exit 74. */
+static void commit_new(struct wfile *w, const char *first)
+{
+	int e = wfile_commit_new(w);
+	if (!e)
+		return;
+	if (first)
+		unlink(first);
+	fail(EXIT_IOERR, e == EEXIST ? "'%s' exists: refusing to overwrite it" : "cannot write '%s': %s", w->path,
+	     strerror(e));
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -439,12 +443,12 @@ static int cmd_generate(int argc, char **argv)
 	if (cosign_pub_pem(key, &ppem))
 		fail(EXIT_SOFTWARE, "cannot encode the public key");
 	EVP_PKEY_free(key);
-	if (create_new(keyfile, kpem.data, kpem.len, 0600, err, sizeof err))
-		fail(EXIT_IOERR, "%s", err);
-	if (create_new(pubfile, ppem.data, ppem.len, 0644, err, sizeof err)) {
-		unlink(keyfile);
-		fail(EXIT_IOERR, "%s", err);
-	}
+	/* both written before either is committed: a full disk leaves neither */
+	struct wfile wk, wp;
+	stage_new(&wk, keyfile, kpem.data, kpem.len, 0600);
+	stage_new(&wp, pubfile, ppem.data, ppem.len, 0644);
+	commit_new(&wk, NULL);
+	commit_new(&wp, keyfile);
 	sodium_memzero(kpem.data, kpem.len);
 	buf_free(&kpem);
 	buf_free(&ppem);

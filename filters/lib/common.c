@@ -309,13 +309,7 @@ static void catch_fatal_signals(void)
 static void wfile_fail(struct wfile *w, const char *what, int e) __attribute__((noreturn));
 static void wfile_fail(struct wfile *w, const char *what, int e)
 {
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
-	if (w->tmp) {
-		unlink(w->tmp);
-		pending_del(w->tmp);
-	}
+	wfile_abort(w);
 	fail(EXIT_IOERR, "cannot %s '%s': %s", what, w->path, strerror(e));
 }
 
@@ -421,6 +415,24 @@ void wfile_commit(struct wfile *w)
 	pending_del(w->tmp);
 	free(w->tmp);
 	w->tmp = NULL;
+}
+
+int wfile_commit_new(struct wfile *w)
+{
+	int e = 0;
+	if (w->in_place)
+		e = EEXIST; /* a device or FIFO is there */
+	else if (fsync(w->fd) != 0)
+		e = errno;
+	if (!e) {
+		int r = close(w->fd);
+		w->fd = -1;
+		/* link, unlike rename, fails on any name that exists, a link too */
+		if (r != 0 || link(w->tmp, w->path) != 0)
+			e = errno;
+	}
+	wfile_abort(w); /* the temporary goes in every case */
+	return e;
 }
 
 void wfile_abort(struct wfile *w)

@@ -64,13 +64,20 @@ const char *size_text(size_t cap, char out[32]);
  * after removing the temporary; so do error exits and fatal signals while a
  * file is being written. */
 struct wfile {
-	int fd, in_place;
+	int fd;       /* the temporary's, or the target's when written in place */
+	int in_place; /* 1: the target is a device or FIFO, written in place */
 	const char *path;
-	char *tmp;
+	char *tmp;    /* private: the temporary's name */
 };
 void wfile_open(struct wfile *w, const char *path, int mode);
 void wfile_write(struct wfile *w, const void *data, size_t len);
 void wfile_commit(struct wfile *w);
+/* Commit as a new file: the temporary is synced and linked to PATH, which
+ * never replaces anything there (a file, a link or a device that appeared
+ * since wfile_open included). Returns 0, or an errno value (EEXIST when the
+ * name is taken) for the caller to report; the temporary is removed either
+ * way. */
+int wfile_commit_new(struct wfile *w);
 void wfile_abort(struct wfile *w);
 /* The whole file at once. */
 void write_file(const char *path, const void *data, size_t len, int mode);
