@@ -594,7 +594,8 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   dev_null_at "$T/null2"
   run -0 --separate-stderr cosign-wrap sign --output-signature "$T/null1" --bundle "$T/null2" < "$T/blob"
   assert_equal "$output" ''
-  [ -c "$T/null1" ] && [ -c "$T/null2" ]
+  [ -c "$T/null1" ]
+  [ -c "$T/null2" ]
   dev_full_at "$T/full"
   run -74 --separate-stderr cosign-wrap sign --output-signature "$T/full" < "$T/blob"
   one_line
@@ -646,9 +647,22 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   assert_equal "$stderr" "cosign-wrap: cannot write '$T/small/blob.sig': No space left on device"
   COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/small/k"
   one_line
-  [ ! -e "$T/small/k.key" ] && [ ! -e "$T/small/k.pub" ]
+  [ ! -e "$T/small/k.key" ]
+  [ ! -e "$T/small/k.pub" ]
   [ -z "$(temporaries "$T/small")" ]
   [ "$(ls -A "$T/small" | tr '\n' ' ')" = "blob filler " ]
+}
+
+@test "generate-key-pair: room for the key but not the public key leaves neither (no half pair)" {
+  full_fs "$T/small"
+  # free one page: the key's temporary fits, the public key's does not
+  truncate -s $(($(stat -c %s "$T/small/filler") - 4096)) "$T/small/filler"
+  COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix "$T/small/k"
+  one_line
+  assert_equal "$stderr" "cosign-wrap: cannot write '$T/small/k.pub': No space left on device"
+  [ ! -e "$T/small/k.key" ]
+  [ ! -e "$T/small/k.pub" ]
+  [ -z "$(temporaries "$T/small")" ]
 }
 
 @test "generate-key-pair: a link planted at a key name is refused (never followed); links at temporary names too" {
@@ -656,15 +670,21 @@ b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; print(base64.b64encode(bytes
   ln -s "$T/absent.key" dev.key
   COSIGN_PASSWORD='' run -74 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix dev
   assert_equal "$stderr" "cosign-wrap: 'dev.key' exists: refusing to overwrite it"
-  [ ! -e "$T/absent.key" ] && [ -L dev.key ]
+  [ ! -e "$T/absent.key" ]
+  [ -L dev.key ]
   echo precious > target
   plant_links "$T" other.key "$T/target"
   plant_links "$T" other.pub "$T/target"
   COSIGN_PASSWORD='' run -0 --separate-stderr cosign-wrap generate-key-pair --output-key-prefix other
   [ "$(cat target)" = precious ]
-  [ -f other.key ] && [ ! -L other.key ] && [ "$(stat -c %a other.key)" = 600 ]
-  [ -f other.pub ] && [ "$(stat -c %a other.pub)" = 644 ]
-  [ -L other.key.tmp ] && [ -L .other.key.tmp ] && [ -L other.pub.new ]
+  [ -f other.key ]
+  [ ! -L other.key ]
+  [ "$(stat -c %a other.key)" = 600 ]
+  [ -f other.pub ]
+  [ "$(stat -c %a other.pub)" = 644 ]
+  [ -L other.key.tmp ]
+  [ -L .other.key.tmp ]
+  [ -L other.pub.new ]
   [ -z "$(temporaries "$T")" ]
   # a umask does not narrow the public key
   (umask 077 && COSIGN_PASSWORD='' cosign-wrap generate-key-pair --output-key-prefix masked)
