@@ -177,9 +177,11 @@ usage_error() {
 @test "a program of commands: no command and an unknown command are usage errors" {
   local p
   for p in $(table | awk 'NF == 2 { print $1 }' | sort -u); do
-    run --separate-stderr "$p"
-    [ "$status" -eq 2 ] && [ -z "$output" ] && [ "$(sed -n 1p <<<"$stderr")" = "$p: no command given" ]
-    run --separate-stderr "$p" no-such-command
-    [ "$status" -eq 2 ] && [ -z "$output" ] && [ "$(sed -n 1p <<<"$stderr")" = "$p: unknown command 'no-such-command'" ]
+    run -2 --separate-stderr "$p"
+    [ -z "$output" ]
+    [ "$(sed -n 1p <<<"$stderr")" = "$p: no command given" ]
+    run -2 --separate-stderr "$p" no-such-command
+    [ -z "$output" ]
+    [ "$(sed -n 1p <<<"$stderr")" = "$p: unknown command 'no-such-command'" ]
   done
 }

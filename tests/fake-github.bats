@@ -122,7 +122,8 @@ body() { tail -n +2 <<<"$output"; }
   [[ "$(header link)" == "<$GH_URL/repos/o/r/pulls/7/files?per_page=100&page=2>; rel=\"next\", <$GH_URL/repos/o/r/pulls/7/files?per_page=100&page=2>; rel=\"last\"" ]]
   run -0 api GET '/repos/o/r/pulls/7/files?per_page=100&page=2'
   [ "$(body | jq -r '.[49].filename')" = policies/f149.json ]
-  [[ "$(header link)" == *'rel="prev"'* ]] && [[ "$(header link)" != *'rel="next"'* ]]
+  [[ "$(header link)" == *'rel="prev"'* ]]
+  [[ "$(header link)" != *'rel="next"'* ]]
   run -0 api GET /repos/o/r/pulls/7/reviews
   [ "$(body | jq length)" -eq 30 ]
   [[ "$(header link)" == *'page=2>; rel="next"'* ]]

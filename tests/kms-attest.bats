@@ -190,10 +190,13 @@ rd_of() {
   plant_links "$d" req.json "$BATS_TEST_TMPDIR/target"
   run -0 --separate-stderr kms-attest --url "$SIM_URL" --interval 0.05 --request-out "$d/req.json"
   [ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
-  [ -f "$d/req.json" ] && [ ! -L "$d/req.json" ]
+  [ -f "$d/req.json" ]
+  [ ! -L "$d/req.json" ]
   [ "$(jq -r .nonceB64 "$d/req.json" | base64 -d | wc -c)" -eq 32 ]
   [ "$(stat -c %a "$d/req.json")" = 644 ]
-  [ -L "$d/req.json.tmp" ] && [ -L "$d/.req.json.tmp" ] && [ -L "$d/req.json.new" ]
+  [ -L "$d/req.json.tmp" ]
+  [ -L "$d/.req.json.tmp" ]
+  [ -L "$d/req.json.new" ]
   [ -z "$(temporaries "$d")" ]
 }
 

@@ -56,11 +56,14 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" "$@"; }
   run -0 mk "${b[@]}" "$t"
   [[ "$output" == *"LD     $t"* ]]
   run -0 mk "${b[@]}" "$t"
-  [[ "$output" != *"CC "* ]] && [[ "$output" != *"LD "* ]]
+  [[ "$output" != *"CC "* ]]
+  [[ "$output" != *"LD "* ]]
   run -0 mk "${b[@]}" CFLAGS="-O2 -g -DMP_FLAGS_CHANGED" "$t"
-  [[ "$output" == *"CC     $BATS_TEST_TMPDIR/obj/compose-hash.o"* ]] && [[ "$output" == *"LD     $t"* ]]
+  [[ "$output" == *"CC     $BATS_TEST_TMPDIR/obj/compose-hash.o"* ]]
+  [[ "$output" == *"LD     $t"* ]]
   run -0 mk "${b[@]}" CFLAGS="-O2 -g -DMP_FLAGS_CHANGED" "$t"
-  [[ "$output" != *"CC "* ]] && [[ "$output" != *"LD "* ]]
+  [[ "$output" != *"CC "* ]]
+  [[ "$output" != *"LD "* ]]
   run -0 mk "${b[@]}" CFLAGS="-O2 -g -DMP_FLAGS_CHANGED" LDFLAGS=-Wl,-O1 "$t"
   [[ "$output" == *"LD     $t"* ]]
   run -0 mk "${b[@]}" CFLAGS="-O2 -g -DMP_FLAGS_CHANGED" LDFLAGS=-Wl,-O1 LDLIBS="-ljq -lcurl -lmicrohttpd -lsodium -lssl -lcrypto -lm -lpthread" "$t"

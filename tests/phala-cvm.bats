@@ -238,7 +238,8 @@ DELETE /api/v1/cvms/$old 204" ]
   # polled by the app id, with backoff (not hundreds of requests)
   local polls
   polls=$(grep -c "^GET /api/v1/cvms/app_$(jq -r .app_id "$BATS_TEST_TMPDIR/cvm.json") 200" "$LOG")
-  [ "$polls" -ge 1 ] && [ "$polls" -le 14 ]
+  [ "$polls" -ge 1 ]
+  [ "$polls" -le 14 ]
 }
 
 @test "wait: a CVM that never runs times out with exit 75 and the last status" {
@@ -272,7 +273,8 @@ DELETE /api/v1/cvms/$old 204" ]
   run -0 phala-cvm status < "$BATS_TEST_TMPDIR/cvm.json"
   [ "$(jq -r .status <<<"$output")" = deleting ]
   run -0 --separate-stderr phala-cvm wait --until gone --timeout 30 < "$BATS_TEST_TMPDIR/cvm.json"
-  [ -z "$output" ] && [ -z "$stderr" ]
+  [ -z "$output" ]
+  [ -z "$stderr" ]
   run -69 --separate-stderr phala-cvm status < "$BATS_TEST_TMPDIR/cvm.json"
   one_line
   [[ "$stderr" == "phala-cvm: GET $PHALA_API_BASE_URL/cvms/app_"*": HTTP 404: CVM app_"*" not found" ]]
