@@ -13,7 +13,8 @@ const char *cl_scalar(const struct cl_ynode *n)
 	return n && n->kind == CL_SCALAR ? n->str : NULL;
 }
 
-int cl_is_null(const struct cl_ynode *n)
+/* A plain null: empty, ~ or null (any case): "no value". */
+static int cl_is_null(const struct cl_ynode *n)
 {
 	return !n || (n->kind == CL_SCALAR && (n->style & CL_PLAIN) &&
 		      (n->len == 0 || strcmp(n->str, "~") == 0 || strcasecmp(n->str, "null") == 0));

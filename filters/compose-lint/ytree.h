@@ -29,8 +29,6 @@ struct cl_pairs {
 
 /* The scalar's text, or NULL for a non-scalar. */
 const char *cl_scalar(const struct cl_ynode *n);
-/* A plain null: empty, ~ or null (any case): "no value". */
-int cl_is_null(const struct cl_ynode *n);
 /* The value under key in a mapping (the last of repeated keys, then merged
  * mappings in order); NULL when absent or m is no mapping. */
 const struct cl_ynode *cl_get(const struct cl_ynode *m, const char *key);

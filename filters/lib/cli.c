@@ -66,7 +66,8 @@ static void print_help(const struct cli_spec *s)
 		printf("\n%s%s", s->trailer, s->trailer[strlen(s->trailer) - 1] == '\n' ? "" : "\n");
 }
 
-void cli_version(void)
+/* "NAME X.Y.Z" on stdout, exit 0 (74 when stdout cannot be written) */
+static void __attribute__((noreturn)) cli_version(void)
 {
 	printf("%s %s\n", progname, MP_VERSION);
 	close_stdout();
@@ -183,14 +184,6 @@ int cli_next(struct cli *c, const char **val)
 	}
 	*val = c->items[c->next].val;
 	return c->items[c->next++].id;
-}
-
-int cli_count(const struct cli *c, int id)
-{
-	int n = 0;
-	for (int i = 0; i < c->n; i++)
-		n += c->items[i].id == id;
-	return n;
 }
 
 void cli_free(struct cli *c)

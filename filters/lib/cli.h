@@ -77,8 +77,6 @@ void cli_parse(struct cli *c, const struct cli_spec *spec, int argc, char **argv
 /* The next option: its id, and its value in *val (NULL for a flag); 0 after
  * the last. */
 int cli_next(struct cli *c, const char **val);
-/* How many times the option with this id was given. */
-int cli_count(const struct cli *c, int id);
 void cli_free(struct cli *c);
 
 /* "PROG: message", "usage: SYNOPSIS" on stderr, exit 2. */
@@ -88,8 +86,5 @@ void cli_usage(const struct cli *c, const char *fmt, ...) __attribute__((format(
  * --version), then run the command named by the first operand with the rest
  * of argv. Unknown or missing commands are usage errors. */
 int cli_dispatch(const struct cli_spec *spec, int argc, char **argv);
-
-/* Print "NAME X.Y.Z" and exit 0 (74 when stdout cannot be written). */
-void cli_version(void) __attribute__((noreturn));
 
 #endif

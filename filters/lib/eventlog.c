@@ -513,7 +513,9 @@ static void jcs_string(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 }
 
-uint8_t *el_runtime_preimage(const struct el_event *e, int version, size_t *len)
+/* The digest preimage of a runtime event in format version 1 or 2, as a new
+ * buffer (caller frees); *len receives its length. */
+static uint8_t *el_runtime_preimage(const struct el_event *e, int version, size_t *len)
 {
 	struct buf b;
 	buf_init(&b);

@@ -80,10 +80,6 @@ int el_parse(const uint8_t *buf, size_t n, struct eventlog *log, char *err, size
  * EL_MISMATCH (a recorded digest that disagrees), with err naming the event. */
 int el_replay(struct eventlog *log, char *err, size_t errlen);
 
-/* The digest preimage of a runtime event in format version 1 or 2, as a new
- * buffer (caller frees); *len receives its length. */
-uint8_t *el_runtime_preimage(const struct el_event *e, int version, size_t *len);
-
 /* A short name of a TCG / dstack event type ("EV_SEPARATOR"), or NULL. */
 const char *el_type_name(uint32_t type);
 const char *el_format_name(enum el_format f);

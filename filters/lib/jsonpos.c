@@ -239,6 +239,12 @@ static int object(struct scan *sc, int self, int depth)
 	return sc->failed ? -1 : 0;
 }
 
+/* Append an array step [i] to a path (an empty path is the root). */
+static void jpath_index(struct buf *b, int i)
+{
+	buf_printf(b, "%s[%d]", b->len ? "" : ".", i);
+}
+
 static int array(struct scan *sc, int self, int depth)
 {
 	step(sc); /* [ */
@@ -427,11 +433,6 @@ void jpath_key(struct buf *b, const char *key, size_t n)
 	buf_addc(b, '[');
 	json_string_literal(b, key, n);
 	buf_addc(b, ']');
-}
-
-void jpath_index(struct buf *b, int i)
-{
-	buf_printf(b, "%s[%d]", b->len ? "" : ".", i);
 }
 
 const char *jpath_text(const struct buf *b)

@@ -37,9 +37,8 @@ void jpos_free(struct jpos_index *ix);
 const struct jpos *jpos_find(const struct jpos_index *ix, const char *path, int *exact);
 
 /* Append a path step to b: .key (or ["key"] when the key is not an
- * identifier), [i]. An empty b is the root. */
+ * identifier). An empty b is the root. */
 void jpath_key(struct buf *b, const char *key, size_t n);
-void jpath_index(struct buf *b, int i);
 /* The path's text for people: "." for the root. */
 const char *jpath_text(const struct buf *b);
 

@@ -126,7 +126,9 @@ char *policy_tcb_normalize(const char *s, size_t n, size_t *outlen)
 	return lower_copy(s + a, len);
 }
 
-const char *policy_parse_profile(const char *s, char *err, size_t errlen)
+/* mero-kms's parse_profile: trimmed, lower-cased, one of the three; the
+ * canonical name, or NULL with mero-kms's message in err. */
+static const char *policy_parse_profile(const char *s, char *err, size_t errlen)
 {
 	size_t a, len;
 	trim(s, strlen(s), &a, &len);

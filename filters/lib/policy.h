@@ -79,8 +79,4 @@ int policy_requirements(const struct kms_policy *p, char *err, size_t errlen);
 int policy_allows(const struct policy_allow *a, const char *value, size_t n);
 void policy_free(struct kms_policy *p);
 
-/* mero-kms's parse_profile: trimmed, lower-cased, one of the three; the
- * canonical name, or NULL with mero-kms's message in err. */
-const char *policy_parse_profile(const char *s, char *err, size_t errlen);
-
 #endif
