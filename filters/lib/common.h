@@ -39,6 +39,8 @@ void buf_init(struct buf *b);
 void buf_reserve(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_addc(struct buf *b, int c);
+/* Append the code point cp (at most U+10FFFF) encoded as UTF-8. */
+void buf_add_utf8(struct buf *b, uint32_t cp);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 

@@ -235,25 +235,6 @@ static int hex4(const char *p)
 	return v;
 }
 
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		buf_addc(b, (int)cp);
-	} else if (cp < 0x800) {
-		buf_addc(b, (int)(0xc0 | cp >> 6));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_addc(b, (int)(0xe0 | cp >> 12));
-		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_addc(b, (int)(0xf0 | cp >> 18));
-		buf_addc(b, (int)(0x80 | (cp >> 12 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* One escape at p[0] == '\\' (checked by the scanner); the bytes it takes, 0 for a lone surrogate. */
 static size_t unescape(const char *p, size_t n, struct buf *b)
 {
@@ -272,10 +253,10 @@ static size_t unescape(const char *p, size_t n, struct buf *b)
 		unsigned lo = (unsigned)hex4(p + 8);
 		if (lo < 0xdc00 || lo > 0xdfff)
 			return 0;
-		put_utf8(b, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
+		buf_add_utf8(b, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
 		return 12;
 	}
-	put_utf8(b, cp);
+	buf_add_utf8(b, cp);
 	return 6;
 }
 
