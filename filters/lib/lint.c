@@ -1,4 +1,5 @@
 #include "lint.h"
+#include "ghcmd.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -45,49 +46,23 @@ size_t lint_count(const struct lint *l, const char *level)
 	return n;
 }
 
-/* GitHub's escaping of workflow commands: the message escapes %, CR and LF;
- * a property also ':' and ','. */
-static void gh_escape(struct buf *b, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			buf_add(b, "%25", 3);
-		else if (*s == '\r')
-			buf_add(b, "%0D", 3);
-		else if (*s == '\n')
-			buf_add(b, "%0A", 3);
-		else if (property && *s == ':')
-			buf_add(b, "%3A", 3);
-		else if (property && *s == ',')
-			buf_add(b, "%2C", 3);
-		else
-			buf_addc(b, *s);
-	}
-}
-
+/* An error is an error annotation; any other level a notice whose message
+ * starts with the level ("skipped: ..."). */
 static void print_github(const struct lint_item *it, struct buf *out)
 {
 	int error = strcmp(it->level, "ERROR") == 0;
-	buf_printf(out, "::%s ", error ? "error" : "notice");
-	if (it->file) {
-		buf_add(out, "file=", 5);
-		gh_escape(out, it->file, 1);
-		if (it->line > 0)
-			buf_printf(out, ",line=%ld", it->line);
-		buf_addc(out, ',');
-	}
-	buf_add(out, "title=", 6);
 	char title[256];
 	snprintf(title, sizeof title, "%s%s%s", progname, it->rule ? " " : "", it->rule ? it->rule : "");
-	gh_escape(out, title, 1);
-	buf_add(out, "::", 2);
+	struct buf msg;
+	buf_init(&msg);
 	if (!error) {
 		for (const char *p = it->level; *p; p++)
-			buf_addc(out, tolower((unsigned char)*p));
-		buf_add(out, ": ", 2);
+			buf_addc(&msg, tolower((unsigned char)*p));
+		buf_add(&msg, ": ", 2);
 	}
-	gh_escape(out, it->msg, 0);
-	buf_addc(out, '\n');
+	buf_add(&msg, it->msg, strlen(it->msg));
+	ghcmd_annotation(out, error ? "error" : "notice", it->file, it->line, 0, title, (const char *)msg.data);
+	buf_free(&msg);
 }
 
 static void print_text(const struct lint_item *it, struct buf *out)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ghcmd.h"
 #include "lib/json.h"
 #include "lint.h"
 
@@ -51,40 +52,11 @@ static int by_place(const void *a, const void *b)
 	return x->seq - y->seq;
 }
 
-/* GitHub workflow commands: % CR LF escaped in the message, and : , in properties too. */
-static void gh_escape(struct buf *b, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			buf_add(b, "%25", 3);
-		else if (*s == '\r')
-			buf_add(b, "%0D", 3);
-		else if (*s == '\n')
-			buf_add(b, "%0A", 3);
-		else if (property && *s == ':')
-			buf_add(b, "%3A", 3);
-		else if (property && *s == ',')
-			buf_add(b, "%2C", 3);
-		else
-			buf_addc(b, *s);
-	}
-}
-
 static void emit_line(const struct lint *L, const struct finding *d, enum format fmt, struct buf *o)
 {
 	const char *file = d->file >= 0 ? L->files[d->file].name : NULL;
 	if (fmt == FMT_GITHUB) {
-		buf_printf(o, "::%s ", sev_names[d->sev]);
-		if (file) {
-			buf_add(o, "file=", 5);
-			gh_escape(o, file, 1);
-			buf_printf(o, ",line=%d,col=%d,", d->line, d->col);
-		}
-		buf_add(o, "title=", 6);
-		gh_escape(o, d->rule, 1);
-		buf_add(o, "::", 2);
-		gh_escape(o, d->msg, 0);
-		buf_addc(o, '\n');
+		ghcmd_annotation(o, sev_names[d->sev], file, d->line, d->col, d->rule, d->msg);
 	} else if (file) {
 		buf_printf(o, "%s:%d:%d: %s: %s [%s]\n", file, d->line, d->col, sev_names[d->sev], d->msg, d->rule);
 	} else {
