@@ -76,12 +76,10 @@ static const char *hex_member(jv o, const char *key, size_t n, const char *what)
 
 static int bool_member(jv o, const char *key, const char *what)
 {
-	jv v = json_get(o, key);
-	jv_kind k = jv_get_kind(v);
-	jv_free(v);
-	if (k != JV_KIND_TRUE && k != JV_KIND_FALSE)
+	int b = json_bool(o, key);
+	if (b < 0)
 		fail(EXIT_DATAERR, "%s: %s is not true or false", what, key);
-	return k == JV_KIND_TRUE;
+	return b;
 }
 
 /* A member that is a string or null; fails otherwise. */

@@ -193,6 +193,14 @@ jv json_get(jv obj, const char *key)
 	return v;
 }
 
+int json_bool(jv obj, const char *key)
+{
+	jv v = json_get(obj, key);
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	return k == JV_KIND_TRUE ? 1 : k == JV_KIND_FALSE ? 0 : -1;
+}
+
 const char *json_str(jv obj, const char *key)
 {
 	jv v = json_get(obj, key);

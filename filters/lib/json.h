@@ -30,5 +30,7 @@ jv json_read_file(const char *path, size_t cap);
 jv json_get(jv obj, const char *key);
 /* A string member, borrowed (valid while obj lives), or NULL. */
 const char *json_str(jv obj, const char *key);
+/* A boolean member: 1 true, 0 false, -1 absent or of another kind. */
+int json_bool(jv obj, const char *key);
 
 #endif

@@ -73,28 +73,12 @@ static void read_lists(jv policy, const char *what, struct cand *c)
 	}
 }
 
-static int is_false(jv obj, const char *key)
-{
-	jv v = json_get(obj, key);
-	int r = jv_get_kind(v) == JV_KIND_FALSE;
-	jv_free(v);
-	return r;
-}
-
-static int is_true(jv obj, const char *key)
-{
-	jv v = json_get(obj, key);
-	int r = jv_get_kind(v) == JV_KIND_TRUE;
-	jv_free(v);
-	return r;
-}
-
 /* A verification (ours, or quote-verify's verdict) made under Intel's root CA. */
 static int intel_root(jv verification)
 {
 	jv root = json_get(verification, "root_ca");
 	const char *sha = json_str(root, "sha256");
-	int r = is_true(root, "intel") || is_true(root, "builtin") || (sha && strcmp(sha, INTEL_SGX_ROOT_CA_SHA256) == 0);
+	int r = json_bool(root, "intel") == 1 || json_bool(root, "builtin") == 1 || (sha && strcmp(sha, INTEL_SGX_ROOT_CA_SHA256) == 0);
 	jv_free(root);
 	return r;
 }
@@ -117,8 +101,8 @@ static void read_ours(jv v, struct cand *c)
 	c->source = xstrdup(source);
 	c->measured_profile = opt_dup(json_str(prov, "measured_profile"));
 	c->kms_version = opt_dup(json_str(prov, "kms_version"));
-	c->unverified = !is_false(prov, "unverified") || !is_true(ver, "verified");
-	c->simulated = strcmp(source, "sim") == 0 || !is_false(prov, "simulated") || (is_true(ver, "verified") && !intel_root(ver));
+	c->unverified = json_bool(prov, "unverified") != 0 || json_bool(ver, "verified") != 1;
+	c->simulated = strcmp(source, "sim") == 0 || json_bool(prov, "simulated") != 0 || (json_bool(ver, "verified") == 1 && !intel_root(ver));
 	char why[256];
 	snprintf(why, sizeof why, "%s: %s", json_str(ver, "failed_check") ? json_str(ver, "failed_check") : "no verification",
 		 json_str(ver, "error") ? json_str(ver, "error") : "marked unverified");
@@ -127,7 +111,7 @@ static void read_ours(jv v, struct cand *c)
 	JSET(rec, "source", jv_string(source));
 	JSET(rec, "generated_at", opt_str(json_str(prov, "generated_at")));
 	JSET(rec, "quote_sha256", opt_str(json_str(prov, "quote_sha256")));
-	JSET(rec, "verified", jv_bool(is_true(ver, "verified")));
+	JSET(rec, "verified", jv_bool(json_bool(ver, "verified") == 1));
 	JSET(rec, "tcb_status", opt_str(json_str(ver, "status")));
 	JSET(rec, "kms_version", opt_str(c->kms_version));
 	JSET(rec, "image_digest", opt_str(json_str(prov, "image_digest")));
@@ -155,7 +139,7 @@ static void upstream_verdict(const char *path, struct cand *c)
 				     "another quote", policy_regs[g], c->reg[g].v[i], policy_quote_keys[g], path);
 	}
 	const char *status = json_str(v, "status");
-	c->unverified = !is_true(v, "verified");
+	c->unverified = json_bool(v, "verified") != 1;
 	c->simulated = !intel_root(v);
 	char *lower = policy_tcb_normalize(status ? status : "", status ? strlen(status) : 0, NULL);
 	for (int i = 0; !c->unverified && i < c->tcb.n; i++)

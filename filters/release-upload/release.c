@@ -14,17 +14,9 @@ long long member_id(jv obj, const char *key)
 	return id;
 }
 
-static int member_true(jv obj, const char *key)
-{
-	jv v = json_get(obj, key);
-	int t = jv_get_kind(v) == JV_KIND_TRUE;
-	jv_free(v);
-	return t;
-}
-
 int release_immutable(const struct run *r)
 {
-	return member_true(r->release, "immutable") && !member_true(r->release, "draft");
+	return json_bool(r->release, "immutable") == 1 && json_bool(r->release, "draft") != 1;
 }
 
 /* Keep rel as the run's release after checking the members used. */
@@ -49,7 +41,7 @@ static jv drafts_with_tag(struct run *r)
 	free(url);
 	jv_array_foreach(all, i, rel) {
 		const char *t = json_str(rel, "tag_name");
-		if (t && !strcmp(t, r->tag) && member_true(rel, "draft"))
+		if (t && !strcmp(t, r->tag) && json_bool(rel, "draft") == 1)
 			found = jv_array_append(found, jv_copy(rel));
 		jv_free(rel);
 	}
@@ -127,7 +119,7 @@ void asset_delete(struct run *r, long long id, const char *name)
 
 void release_publish(struct run *r)
 {
-	if (!member_true(r->release, "draft"))
+	if (json_bool(r->release, "draft") != 1)
 		return;
 	char *url = gh_url(&r->g, "/repos/%s/releases/%lld", r->repo, r->rid);
 	jv rel;
