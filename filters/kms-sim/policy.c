@@ -201,7 +201,7 @@ static int load_bytes(struct kmspol *p, const struct buf *b, const char *src, in
 		snprintf(err, errlen, "Invalid policy JSON: %s", why);
 		return EXIT_DATAERR;
 	}
-	int r = policy_from_json(jv_copy(root), POLICY_NODE, version, profile, legacy, kp, err, errlen);
+	int r = policy_from_json(root, POLICY_NODE, version, profile, legacy, kp, err, errlen);
 	if (r == 0) {
 		p->tag = xstrdup(json_str(root, "tag"));
 		p->profile = xstrdup(profile);
