@@ -757,6 +757,15 @@ refused() {
   one_line
 }
 
+# refuses FILTER MESSAGE: the fixture policy changed by jq's FILTER (in
+# $BATS_TEST_TMPDIR/variant.json) refuses to start a debug KMS with MESSAGE
+refuses() {
+  local f
+  f=$(polvar variant.json "$1")
+  refused 78 --profile debug --policy "$f"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': $2"
+}
+
 # health_policy: the policy member of /health, compact
 health_policy() { curl -s "$URL/health" | jq -c .policy; }
 
@@ -779,50 +788,29 @@ health_policy() { curl -s "$URL/health" | jq -c .policy; }
 }
 
 @test "kms-sim --policy: a tag other than the KMS version refuses to start (78), naming both" {
-  local f
-  f=$(polvar tag.json '.tag = "2.3.39"')
-  refused 78 --profile debug --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy tag mismatch: expected '2.3.40', got '2.3.39'"
+  refuses '.tag = "2.3.39"' "Policy tag mismatch: expected '2.3.40', got '2.3.39'"
   # the version is compared bare: mero-kms-v2.3.39 is 2.3.39
-  start_sim --kms-version mero-kms-v2.3.39 --policy "$f"
+  start_sim --kms-version mero-kms-v2.3.39 --policy "$BATS_TEST_TMPDIR/variant.json"
   assert_equal "$(health_policy | jq -r '"\(.status) \(.tag)"')" 'loaded 2.3.39'
   stop_sim
   # ... but a tag keeps its prefix
-  f=$(polvar tag.json '.tag = "v2.3.40"')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy tag mismatch: expected '2.3.40', got 'v2.3.40'"
-  f=$(polvar tag.json 'del(.tag)')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy JSON missing 'tag' string"
-  f=$(polvar tag.json '.tag = 2.34')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy JSON missing 'tag' string"
+  refuses '.tag = "v2.3.40"' "Policy tag mismatch: expected '2.3.40', got 'v2.3.40'"
+  refuses 'del(.tag)' "Policy JSON missing 'tag' string"
+  refuses '.tag = 2.34' "Policy JSON missing 'tag' string"
 }
 
 @test "kms-sim --policy: a role other than kms, or none, refuses to start (78)" {
-  local f
-  f=$(polvar role.json '.role = "node"')
-  refused 78 --profile debug --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy role mismatch: expected 'kms', got 'node'"
-  f=$(polvar role.json 'del(.role)')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy JSON missing 'role' for KMS policy"
+  refuses '.role = "node"' "Policy role mismatch: expected 'kms', got 'node'"
+  refuses 'del(.role)' "Policy JSON missing 'role' for KMS policy"
 }
 
 @test "kms-sim --policy: a profile other than the pinned one, an unknown one or none refuses to start (78)" {
-  local f
-  f=$(polvar profile.json '.profile = "locked-read-only"')
-  refused 78 --profile debug --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy profile mismatch: expected 'debug', got 'locked-read-only'"
+  refuses '.profile = "locked-read-only"' "Policy profile mismatch: expected 'debug', got 'locked-read-only'"
   # the pin decides, not --profile: the environment cannot move it either
-  MERO_KMS_PROFILE=locked-read-only refused 78 --policy "$f"
+  MERO_KMS_PROFILE=locked-read-only refused 78 --policy "$BATS_TEST_TMPDIR/variant.json"
   [[ "$stderr" == *"does not match profile-pinned image value 'debug'"* ]]
-  f=$(polvar profile.json '.profile = "prod"')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Unsupported KMS policy profile 'prod'. Expected one of: debug, debug-read-only, locked-read-only"
-  f=$(polvar profile.json 'del(.profile)')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy JSON missing 'profile' for requested profile 'debug'"
+  refuses '.profile = "prod"' "Unsupported KMS policy profile 'prod'. Expected one of: debug, debug-read-only, locked-read-only"
+  refuses 'del(.profile)' "Policy JSON missing 'profile' for requested profile 'debug'"
 }
 
 @test "kms-sim --policy: the legacy file may lack role and profile for locked-read-only only" {
@@ -852,20 +840,13 @@ health_policy() { curl -s "$URL/health" | jq -c .policy; }
 }
 
 @test "kms-sim --policy: a policy that loads with an empty allowlist refuses to start with mero-kms's message" {
-  local f
-  f=$(polvar empty.json '.policy.node_allowed_tcb_statuses = [" ", 7]')
-  refused 78 --profile debug --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Measurement policy is enforced, but allowed_tcb_statuses is empty. Configure at least one allowed status (recommended: UpToDate)."
-  f=$(polvar empty.json '.policy.node_allowed_mrtd = []')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Measurement policy is enforced, but allowed_mrtd is empty. Provide policy via MERO_KMS_VERSION + MERO_KMS_PROFILE, or use USE_ENV_POLICY=true for explicit air-gapped mode."
-  local n
+  local m="Measurement policy is enforced, but" n
+  refuses '.policy.node_allowed_tcb_statuses = [" ", 7]' "$m allowed_tcb_statuses is empty. Configure at least one allowed status (recommended: UpToDate)."
+  refuses '.policy.node_allowed_mrtd = []' "$m allowed_mrtd is empty. Provide policy via MERO_KMS_VERSION + MERO_KMS_PROFILE, or use USE_ENV_POLICY=true for explicit air-gapped mode."
   for n in 0 1 2 3; do
-    f=$(polvar empty.json "del(.policy.node_allowed_rtmr$n)")
-    refused 78 --policy "$f"
-    assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Measurement policy is enforced, but allowed_rtmr$n is empty. Configure at least one trusted RTMR$n value."
+    refuses "del(.policy.node_allowed_rtmr$n)" "$m allowed_rtmr$n is empty. Configure at least one trusted RTMR$n value."
   done
-  # nothing was served: no URL, and the state's pin is all that changed
+  # nothing was served: the state's pin is all the start left behind
   [ "$(cat "$STATE/image-profile")" = debug ]
 }
 
@@ -891,18 +872,10 @@ health_policy() { curl -s "$URL/health" | jq -c .policy; }
   start_sim --profile debug --policy "$f"
   assert_equal "$(health_policy | jq -r .status)" loaded
   stop_sim
-  f=$(polvar entries.json '.policy.node_allowed_rtmr0 = ["abc"]')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Invalid measurement in policy field 'node_allowed_rtmr0': expected 48 bytes (96 hex chars), got 3 chars"
-  f=$(polvar entries.json '.policy.node_allowed_rtmr3 = [1]')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy field 'node_allowed_rtmr3' entries must be strings"
-  f=$(polvar entries.json '.policy.node_allowed_mrtd = ["zz" * 48]')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Invalid measurement in policy field 'node_allowed_mrtd': value contains non-hex characters"
-  f=$(polvar entries.json '.policy = []')
-  refused 78 --policy "$f"
-  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy JSON missing 'policy' object"
+  refuses '.policy.node_allowed_rtmr0 = ["abc"]' "Invalid measurement in policy field 'node_allowed_rtmr0': expected 48 bytes (96 hex chars), got 3 chars"
+  refuses '.policy.node_allowed_rtmr3 = [1]' "Policy field 'node_allowed_rtmr3' entries must be strings"
+  refuses '.policy.node_allowed_mrtd = ["zz" * 48]' "Invalid measurement in policy field 'node_allowed_mrtd': value contains non-hex characters"
+  refuses '.policy = []' "Policy JSON missing 'policy' object"
 }
 
 @test "kms-sim --policy: a file that is not JSON (65), missing or a folder (66) stops before the state is touched" {
