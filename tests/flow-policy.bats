@@ -4,10 +4,12 @@
 # lists from a node release's published-mrtds.json, merged into copies of the
 # repository's policies; the three pass policy-lint --release, and policy-check
 # (and make policy-check) accepts each quote under its own profile's policy and
-# refuses one whose RTMR2 differs. (kms-sim loading the merged policies comes
-# with kms-sim --policy.)
+# refuses one whose RTMR2 differs; kms-sim starts with each merged policy (from
+# the file, and fetched from a KMS release as mero-kms fetches it) and refuses
+# to start with one whose list is empty.
 
 load test_helper
+load lib/fake-github
 
 setup_file() {
   local A="$BATS_FILE_TMPDIR/artifacts"
@@ -27,7 +29,35 @@ setup() {
   cp "$ROOT"/policies/kms-phala-attestation-policy.*.json "$T/pol/"
 }
 
+teardown() { stop_servers; }
+
 pol() { printf '%s/pol/kms-phala-attestation-policy.%s.json' "$T" "$1"; }
+
+# sim PROFILE ARGS...: start kms-sim for PROFILE on the compose file of the
+# profile's probe (kms-sim's fixture for locked-read-only, which has no probe
+# here), in its own state folder; sets SIM_URL and SIM_PID
+sim() {
+  local p=$1 i out compose="$A/probe/$1/compose.yaml"
+  shift
+  [ -f "$compose" ] || compose="$FIX/kms-sim/compose.yaml"
+  out=$(mktemp "$T/sim-$p.XXXXXX")
+  kms-sim --listen 127.0.0.1:0 --compose "$compose" --state "$T/sim-$p" --profile "$p" "$@" \
+    > "$out" 2> "$out.log" &
+  SIM_PID=$!
+  echo "$SIM_PID" >> "$BATS_TEST_TMPDIR/.servers"
+  for ((i = 0; i < 900; i++)); do
+    [ -s "$out" ] && break
+    kill -0 "$SIM_PID" 2>/dev/null || { cat "$out.log" >&2; return 1; }
+    sleep 0.1
+  done
+  SIM_URL=$(cat "$out")
+}
+
+# sim_stop: SIGTERM the last kms-sim, which must exit 0
+sim_stop() {
+  kill -TERM "$SIM_PID"
+  wait "$SIM_PID"
+}
 
 # the real quote's verdict and upstream-shaped KMS candidates extracted from it
 real_candidates() {
@@ -157,4 +187,57 @@ merge_all() {
   done
   run -2 --separate-stderr env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s policy-check POLICY="$(pol debug)" QUOTES="$Q" ROLE=agent
   [[ "$stderr" == *"ROLE must be one of: node kms"* ]]
+}
+
+@test "kms-sim starts with each merged policy, from the file and from a release; a client checking it accepts it" {
+  merge_all
+  local p h
+  for p in debug debug-read-only locked-read-only; do
+    sim "$p" --policy "$(pol $p)"
+    h=$(sha256sum < "$(pol $p)" | cut -c1-64)
+    assert_equal "$(curl -s "$SIM_URL/health" | jq -c .policy)" \
+      "{\"status\":\"loaded\",\"source\":\"$(pol $p)\",\"profile\":\"$p\",\"tag\":\"2.3.40\",\"sha256\":\"$h\"}"
+    # the simulated KMS of a debug profile is the one its probe measured: the
+    # policy's kms_allowed_* accept it as a client checking the KMS would
+    if [ "$p" != locked-read-only ]; then
+      kms-attest --url "$SIM_URL" --timeout 60 --interval 0.2 | jq -r .quoteB64 | base64 -d > "$T/quote-$p.bin"
+      run -0 --separate-stderr quote-verify --collateral "$T/sim-$p/collateral.json" --root-ca "$T/sim-$p/root-ca.pem" < "$T/quote-$p.bin"
+      echo "$output" > "$T/verdict-$p.json"
+      run -0 --separate-stderr policy-check --role kms --policy "$(pol $p)" < "$T/verdict-$p.json"
+      assert_equal "$(jq -r .allowed <<<"$output")" true
+    fi
+    sim_stop
+  done
+  # the legacy copy: the locked-read-only KMS loads it too
+  sim locked-read-only --policy "$T/pol/kms-phala-attestation-policy.json"
+  assert_equal "$(curl -s "$SIM_URL/health" | jq -r '"\(.policy.status) \(.policy.profile)"')" 'loaded locked-read-only'
+  sim_stop
+  # released: the four files as the assets of mero-kms-v2.3.40, fetched by a KMS
+  # that pins the bytes of its profile's file
+  fake_github_start
+  for f in "$T"/pol/*.json; do
+    jq -n --arg n "${f##*/}" --arg c "$(base64 -w0 < "$f")" '{name: $n, content_b64: $c}'
+  done | jq -s '{repos: {"calimero-network/mero-tee": {releases: [{tag_name: "mero-kms-v2.3.40", assets: .}]}}}' > "$T/seed.json"
+  gh_seed "$(cat "$T/seed.json")"
+  base="$(gh_state | jq -r .asset_host)/download/calimero-network/mero-tee/mero-kms-v2.3.40"
+  for p in debug debug-read-only locked-read-only; do
+    MERO_KMS_POLICY_SHA256=$(sha256sum < "$(pol $p)" | cut -c1-64) sim "$p" --policy-url "$base"
+    assert_equal "$(curl -s "$SIM_URL/health" | jq -r '"\(.policy.status) \(.policy.source)"')" \
+      "loaded $base/kms-phala-attestation-policy.$p.json"
+    sim_stop
+  done
+}
+
+@test "kms-sim refuses to start with a policy whose list is empty: a merged one emptied, the repository's own" {
+  merge_all
+  jq '.policy.node_allowed_rtmr2 = []' "$(pol debug)" > "$T/kms-phala-attestation-policy.debug.json"
+  run -78 --separate-stderr kms-sim --listen 127.0.0.1:0 --compose "$A/probe/debug/compose.yaml" --state "$T/sim-debug" \
+    --profile debug --policy "$T/kms-phala-attestation-policy.debug.json"
+  [ -z "$output" ]
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$T/kms-phala-attestation-policy.debug.json': Measurement policy is enforced, but allowed_rtmr2 is empty. Configure at least one trusted RTMR2 value."
+  # the committed files have no node values yet: no KMS would start with them
+  run -78 --separate-stderr kms-sim --listen 127.0.0.1:0 --compose "$A/probe/debug/compose.yaml" --state "$T/sim-debug" \
+    --profile debug --policy "$ROOT/policies/kms-phala-attestation-policy.debug.json"
+  [ -z "$output" ]
+  [[ "$stderr" == *"Measurement policy is enforced, but allowed_mrtd is empty."* ]]
 }

@@ -3,6 +3,7 @@
 # 127.0.0.1:0 by the test and killed in teardown.
 
 load test_helper
+load lib/fake-github
 
 KS="$FIX/kms-sim"
 DEFAULT_BINDING=2323feace9fd1751a89ab2bebb8aba145f343a3688e3d1655ed428eb0766e396
@@ -130,7 +131,7 @@ ksim() { timeout 60 kms-sim "$@" 3>&-; }
   [ "$PORT" -gt 0 ]
   [ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$SIM_PID" ]
   run -0 curl -s "$URL/health"
-  assert_output '{"status":"alive","service":"mero-kms-phala","version":"2.3.41","profile":"debug-read-only"}'
+  assert_output '{"status":"alive","service":"mero-kms-phala","version":"2.3.41","profile":"debug-read-only","policy":{"status":"degraded","reason":"no policy source: kms-sim was started without --policy or --policy-url"}}'
   run -0 curl -s -o /dev/null -w '%{http_code} %{content_type}' "$URL/health"
   assert_output '200 application/json'
   grep -q 'SIMULATED mero-kms-phala 2.3.41, profile debug-read-only' "$SIM_ERR"
@@ -730,4 +731,328 @@ verify() {
   run -1 --separate-stderr verify
   run -0 jq -r '"\(.verified) \(.failed_check)"' <<<"$output"
   assert_output 'false tcb_info_chain'
+}
+
+# ---- the policy, loaded as mero-kms loads it (issue 11) ----
+
+POL="$KS/policy.json"
+
+# polvar NAME [JQ ARGS...] FILTER: prints the path of a variant of the fixture
+# policy (profile debug, tag 2.3.40, every list filled) made by jq's FILTER
+polvar() {
+  local name=$1
+  shift
+  jq "$@" "$POL" >"$BATS_TEST_TMPDIR/$name"
+  printf '%s' "$BATS_TEST_TMPDIR/$name"
+}
+
+sha() { sha256sum <"$1" | cut -c1-64; }
+
+# refused ARGS...: kms-sim with the state, compose and listen address of the
+# test must refuse to start; its stderr in $stderr, nothing on stdout
+refused() {
+  local want=$1
+  shift
+  run "-$want" --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" "$@"
+  one_line
+}
+
+# refuses FILTER MESSAGE: the fixture policy changed by jq's FILTER (in
+# $BATS_TEST_TMPDIR/variant.json) refuses to start a debug KMS with MESSAGE
+refuses() {
+  local f
+  f=$(polvar variant.json "$1")
+  refused 78 --profile debug --policy "$f"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': $2"
+}
+
+# health_policy: the policy member of /health, compact
+health_policy() { curl -s "$URL/health" | jq -c .policy; }
+
+@test "kms-sim --policy: a good policy of each profile loads; /health reports its profile, tag and SHA-256" {
+  local p f
+  for p in debug debug-read-only locked-read-only; do
+    f=$(polvar "policy-$p.json" ".profile = \"$p\"")
+    STATE="$BATS_TEST_TMPDIR/state-$p"
+    start_sim --profile "$p" --policy "$f"
+    run -0 curl -s "$URL/health"
+    assert_output "{\"status\":\"alive\",\"service\":\"mero-kms-phala\",\"version\":\"2.3.40\",\"profile\":\"$p\",\"policy\":{\"status\":\"loaded\",\"source\":\"$f\",\"profile\":\"$p\",\"tag\":\"2.3.40\",\"sha256\":\"$(sha "$f")\"}}"
+    grep -qxF "kms-sim: policy loaded from $f (profile $p, tag 2.3.40, sha256 $(sha "$f")); entries: tcb_statuses=1, mrtd=1, rtmr0=1, rtmr1=1, rtmr2=1, rtmr3=1" "$SIM_ERR"
+    stop_sim
+  done
+  # the file's profile is read as mero-kms parses profiles: trimmed, any case
+  f=$(polvar spaced.json '.profile = " Debug-Read-Only "')
+  STATE="$BATS_TEST_TMPDIR/state-debug-read-only"
+  start_sim --policy "$f"
+  assert_equal "$(health_policy | jq -r .status)" loaded
+}
+
+@test "kms-sim --policy: a tag other than the KMS version refuses to start (78), naming both" {
+  refuses '.tag = "2.3.39"' "Policy tag mismatch: expected '2.3.40', got '2.3.39'"
+  # the version is compared bare: mero-kms-v2.3.39 is 2.3.39
+  start_sim --kms-version mero-kms-v2.3.39 --policy "$BATS_TEST_TMPDIR/variant.json"
+  assert_equal "$(health_policy | jq -r '"\(.status) \(.tag)"')" 'loaded 2.3.39'
+  stop_sim
+  # ... but a tag keeps its prefix
+  refuses '.tag = "v2.3.40"' "Policy tag mismatch: expected '2.3.40', got 'v2.3.40'"
+  refuses 'del(.tag)' "Policy JSON missing 'tag' string"
+  refuses '.tag = 2.34' "Policy JSON missing 'tag' string"
+}
+
+@test "kms-sim --policy: a role other than kms, or none, refuses to start (78)" {
+  refuses '.role = "node"' "Policy role mismatch: expected 'kms', got 'node'"
+  refuses 'del(.role)' "Policy JSON missing 'role' for KMS policy"
+}
+
+@test "kms-sim --policy: a profile other than the pinned one, an unknown one or none refuses to start (78)" {
+  refuses '.profile = "locked-read-only"' "Policy profile mismatch: expected 'debug', got 'locked-read-only'"
+  # the pin decides, not --profile: the environment cannot move it either
+  MERO_KMS_PROFILE=locked-read-only refused 78 --policy "$BATS_TEST_TMPDIR/variant.json"
+  [[ "$stderr" == *"does not match profile-pinned image value 'debug'"* ]]
+  refuses '.profile = "prod"' "Unsupported KMS policy profile 'prod'. Expected one of: debug, debug-read-only, locked-read-only"
+  refuses 'del(.profile)' "Policy JSON missing 'profile' for requested profile 'debug'"
+}
+
+@test "kms-sim --policy: the legacy file may lack role and profile for locked-read-only only" {
+  local legacy="$BATS_TEST_TMPDIR/legacy/kms-phala-attestation-policy.json"
+  mkdir -p "${legacy%/*}"
+  jq 'del(.role, .profile)' "$POL" >"$legacy"
+  STATE="$BATS_TEST_TMPDIR/state-locked"
+  start_sim --profile locked-read-only --policy "$legacy"
+  assert_equal "$(health_policy)" "{\"status\":\"loaded\",\"source\":\"$legacy\",\"profile\":\"locked-read-only\",\"tag\":\"2.3.40\",\"sha256\":\"$(sha "$legacy")\"}"
+  stop_sim
+  # the same text under another name is not the legacy file
+  cp "$legacy" "$BATS_TEST_TMPDIR/other.json"
+  refused 78 --policy "$BATS_TEST_TMPDIR/other.json"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$BATS_TEST_TMPDIR/other.json': Policy JSON missing 'role' for KMS policy"
+  # another profile: the role is required
+  STATE="$BATS_TEST_TMPDIR/state-debug"
+  refused 78 --profile debug --policy "$legacy"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$legacy': Policy JSON missing 'role' for KMS policy"
+  jq 'del(.profile)' "$POL" >"$legacy"
+  refused 78 --policy "$legacy"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$legacy': Policy JSON missing 'profile' for requested profile 'debug'"
+  # a role that is there must be kms, even in the legacy file
+  STATE="$BATS_TEST_TMPDIR/state-locked"
+  jq 'del(.profile) | .role = "node"' "$POL" >"$legacy"
+  refused 78 --policy "$legacy"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$legacy': Policy role mismatch: expected 'kms', got 'node'"
+}
+
+@test "kms-sim --policy: a policy that loads with an empty allowlist refuses to start with mero-kms's message" {
+  local m="Measurement policy is enforced, but" n
+  refuses '.policy.node_allowed_tcb_statuses = [" ", 7]' "$m allowed_tcb_statuses is empty. Configure at least one allowed status (recommended: UpToDate)."
+  refuses '.policy.node_allowed_mrtd = []' "$m allowed_mrtd is empty. Provide policy via MERO_KMS_VERSION + MERO_KMS_PROFILE, or use USE_ENV_POLICY=true for explicit air-gapped mode."
+  for n in 0 1 2 3; do
+    refuses "del(.policy.node_allowed_rtmr$n)" "$m allowed_rtmr$n is empty. Configure at least one trusted RTMR$n value."
+  done
+  # nothing was served: the state's pin is all the start left behind
+  [ "$(cat "$STATE/image-profile")" = debug ]
+}
+
+@test "kms-sim --policy: mero-kms's defaults and fallbacks: no TCB list is [uptodate], allowed_* stand in, kms_allowed_* are not its lists" {
+  local f
+  f=$(polvar fallback.json '.policy |= (del(.node_allowed_tcb_statuses)
+    | .allowed_rtmr2 = .node_allowed_rtmr2 | del(.node_allowed_rtmr2)
+    | .kms_allowed_mrtd = [] | .kms_allowed_tcb_statuses = [])')
+  start_sim --profile debug --policy "$f"
+  assert_equal "$(health_policy | jq -r .status)" loaded
+  grep -qF 'entries: tcb_statuses=1, mrtd=1, rtmr0=1, rtmr1=1, rtmr2=1, rtmr3=1' "$SIM_ERR"
+  stop_sim
+  # a node_ list that is there wins over its fallback, even empty
+  f=$(polvar fallback.json '.policy.allowed_rtmr1 = .policy.node_allowed_rtmr1 | .policy.node_allowed_rtmr1 = []')
+  refused 78 --policy "$f"
+  [[ "$stderr" == *"allowed_rtmr1 is empty."* ]]
+}
+
+@test "kms-sim --policy: entries are normalised as mero-kms does; a bad one refuses to start (78)" {
+  local f v
+  v=$(jq -r '.policy.node_allowed_mrtd[0]' "$POL")
+  f=$(polvar entries.json --arg v "  0x${v^^} " '.policy.node_allowed_mrtd = [$v] | .policy.node_allowed_tcb_statuses = [" UpToDate "]')
+  start_sim --profile debug --policy "$f"
+  assert_equal "$(health_policy | jq -r .status)" loaded
+  stop_sim
+  refuses '.policy.node_allowed_rtmr0 = ["abc"]' "Invalid measurement in policy field 'node_allowed_rtmr0': expected 48 bytes (96 hex chars), got 3 chars"
+  refuses '.policy.node_allowed_rtmr3 = [1]' "Policy field 'node_allowed_rtmr3' entries must be strings"
+  refuses '.policy.node_allowed_mrtd = ["zz" * 48]' "Invalid measurement in policy field 'node_allowed_mrtd': value contains non-hex characters"
+  refuses '.policy = []' "Policy JSON missing 'policy' object"
+}
+
+@test "kms-sim --policy: a file that is not JSON (65), missing or a folder (66) stops before the state is touched" {
+  printf '{"tag": "2.3.40",\n  "role": kms}' >"$BATS_TEST_TMPDIR/bad.json"
+  refused 65 --profile debug --policy "$BATS_TEST_TMPDIR/bad.json"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$BATS_TEST_TMPDIR/bad.json': Invalid policy JSON: not JSON at line 2 column 11"
+  printf '{"tag": "2.3.40\xff"}' >"$BATS_TEST_TMPDIR/bad.json"
+  refused 65 --profile debug --policy "$BATS_TEST_TMPDIR/bad.json"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$BATS_TEST_TMPDIR/bad.json': Policy body is not valid UTF-8: invalid utf-8 sequence from index 15"
+  rm -rf "$STATE"
+  refused 66 --profile debug --policy "$BATS_TEST_TMPDIR/none.json"
+  [[ "$stderr" == "kms-sim: cannot open '$BATS_TEST_TMPDIR/none.json'"* ]]
+  refused 66 --profile debug --policy "$BATS_TEST_TMPDIR"
+  assert_equal "$stderr" "kms-sim: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)"
+  [ ! -e "$STATE" ]
+}
+
+@test "kms-sim: MERO_KMS_POLICY_SHA256 pins the policy's bytes, normalised as mero-kms normalises it" {
+  local f h
+  f=$(polvar pinned.json '.')
+  h=$(sha "$f")
+  MERO_KMS_POLICY_SHA256=" 0x${h^^} " start_sim --profile debug --policy "$f"
+  assert_equal "$(health_policy | jq -r '"\(.status) \(.sha256)"')" "loaded $h"
+  stop_sim
+  # one byte more (a trailing newline) and it is another file
+  echo >>"$f"
+  MERO_KMS_POLICY_SHA256=$h refused 78 --policy "$f"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$f': Policy hash mismatch for $f: expected $h, got $(sha "$f")"
+  # a malformed pin refuses to start before anything is touched, policy or not
+  rm -rf "$STATE"
+  MERO_KMS_POLICY_SHA256=abc refused 78 --profile debug
+  assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 must contain exactly 64 hex chars (got 3); refusing to start"
+  MERO_KMS_POLICY_SHA256=$(printf 'g%.0s' $(seq 64)) refused 78 --profile debug --policy "$f"
+  assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 contains non-hex characters; refusing to start"
+  MERO_KMS_POLICY_SHA256= refused 78 --profile debug
+  assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 must contain exactly 64 hex chars (got 0); refusing to start"
+  [ ! -e "$STATE" ]
+}
+
+@test "kms-sim: --policy and --policy-url exclude each other; --policy-url is an http(s) base" {
+  run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug --policy "$POL" --policy-url http://127.0.0.1:1/x
+  [[ "$stderr" == "kms-sim: --policy and --policy-url exclude each other"* ]]
+  run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug --policy-url file:///etc
+  [[ "$stderr" == "kms-sim: --policy-url must start with http:// or https://, not 'file:///etc'"* ]]
+  run -2 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug --policy-url 'http://127.0.0.1:1/x?y'
+  [[ "$stderr" == "kms-sim: --policy-url: 'http://127.0.0.1:1/x?y' is not a release download base"* ]]
+  [ ! -e "$STATE" ]
+}
+
+@test "kms-sim: without a policy it runs degraded, as mero-kms: /attest answers, /health says why" {
+  start_sim --profile debug
+  assert_equal "$(health_policy)" '{"status":"degraded","reason":"no policy source: kms-sim was started without --policy or --policy-url"}'
+  grep -qxF 'kms-sim: warning: policy unavailable; /attest remains available but /get-key is fail-closed: no policy source: kms-sim was started without --policy or --policy-url' "$SIM_ERR"
+  attest
+  [ "$(q .td_report.report_data)" = "$NONCE_HEX$DEFAULT_BINDING" ]
+}
+
+# ---- --policy-url: a KMS release served by the fake GitHub's asset host ----
+
+TAG=mero-kms-v2.3.40
+
+# release FILE...: publish the files (by their names) as the assets of a new
+# release $TAG of calimero-network/mero-tee; sets BASE, its download base (a
+# release is seeded once: a test that changes the files sets another TAG)
+release() {
+  local f
+  for f in "$@"; do
+    jq -n --arg n "${f##*/}" --arg c "$(base64 -w0 <"$f")" '{name: $n, content_b64: $c}'
+  done | jq -s --arg t "$TAG" '{repos: {"calimero-network/mero-tee": {releases: [{tag_name: $t, assets: .}]}}}' >"$BATS_TEST_TMPDIR/seed.json"
+  gh_seed "$(cat "$BATS_TEST_TMPDIR/seed.json")"
+  BASE="$(gh_state | jq -r .asset_host)/download/calimero-network/mero-tee/$TAG"
+}
+
+# release_files PROFILE...: the fixture policy for each profile under its
+# release name in $BATS_TEST_TMPDIR/rel (the legacy name for "legacy")
+release_files() {
+  local p
+  mkdir -p "$BATS_TEST_TMPDIR/rel"
+  for p in "$@"; do
+    if [ "$p" = legacy ]; then
+      jq '.profile = "locked-read-only"' "$POL" >"$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.json"
+    else
+      jq --arg p "$p" '.profile = $p' "$POL" >"$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.$p.json"
+    fi
+  done
+}
+
+# downloads: the asset host's requests, "STATUS NAME USER-AGENT" a line
+downloads() {
+  jq -r 'select(.host == "assets") | "\(.status) \(.path | sub(".*/"; "")) \(.headers["user-agent"])"' "$GH_LOG"
+}
+
+@test "kms-sim --policy-url: the profile's file of the release loads, fetched as mero-kms fetches it" {
+  fake_github_start
+  release_files debug debug-read-only locked-read-only legacy
+  release "$BATS_TEST_TMPDIR"/rel/*.json
+  local f="$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.debug-read-only.json"
+  MERO_KMS_POLICY_SHA256=$(sha "$f") start_sim --profile debug-read-only --policy-url "$BASE/"
+  assert_equal "$(health_policy)" "{\"status\":\"loaded\",\"source\":\"$BASE/kms-phala-attestation-policy.debug-read-only.json\",\"profile\":\"debug-read-only\",\"tag\":\"2.3.40\",\"sha256\":\"$(sha "$f")\"}"
+  assert_equal "$(downloads)" "200 kms-phala-attestation-policy.debug-read-only.json mero-kms-phala/1.0"
+}
+
+@test "kms-sim --policy-url: a 404 moves on to the legacy file, which may lack role and profile for locked-read-only" {
+  fake_github_start
+  release_files legacy
+  jq 'del(.role, .profile)' "$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.json" >"$BATS_TEST_TMPDIR/legacy.json"
+  mv "$BATS_TEST_TMPDIR/legacy.json" "$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.json"
+  release "$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.json"
+  STATE="$BATS_TEST_TMPDIR/state-locked"
+  start_sim --profile locked-read-only --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r '"\(.status) \(.source) \(.profile)"')" "loaded $BASE/kms-phala-attestation-policy.json locked-read-only"
+  assert_equal "$(downloads)" "404 kms-phala-attestation-policy.locked-read-only.json mero-kms-phala/1.0
+200 kms-phala-attestation-policy.json mero-kms-phala/1.0"
+  # another profile: the legacy file without role leaves the KMS degraded
+  STATE="$BATS_TEST_TMPDIR/state-debug"
+  start_sim --profile debug --policy-url "$BASE"
+  assert_equal "$(health_policy)" "{\"status\":\"degraded\",\"reason\":\"Failed to load release policy for version '2.3.40' profile 'debug': Policy JSON missing 'role' for KMS policy\"}"
+  # neither file: degraded, naming the last one not found
+  STATE="$BATS_TEST_TMPDIR/state-debug"
+  start_sim --profile debug --policy-url "$BASE/../mero-kms-v9.9.9"
+  assert_equal "$(health_policy | jq -r .reason)" "Failed to load release policy for version '2.3.40' profile 'debug': Policy fetch failed for profile 'debug': not found: $BASE/../mero-kms-v9.9.9/kms-phala-attestation-policy.json"
+}
+
+@test "kms-sim --policy-url: any other non-2xx fails the fetch: degraded, the legacy file not tried, /attest answers" {
+  fake_github_start
+  release_files debug legacy
+  release "$BATS_TEST_TMPDIR"/rel/*.json
+  gh_fault '{"action": "500", "host": "assets", "path": "policy\\.debug\\.json$"}'
+  start_sim --profile debug --policy-url "$BASE"
+  run -0 curl -s -w ' %{http_code}' "$URL/health"
+  assert_output "{\"status\":\"alive\",\"service\":\"mero-kms-phala\",\"version\":\"2.3.40\",\"profile\":\"debug\",\"policy\":{\"status\":\"degraded\",\"reason\":\"Failed to load release policy for version '2.3.40' profile 'debug': Policy fetch failed: 500 Internal Server Error $BASE/kms-phala-attestation-policy.debug.json\"}} 200"
+  assert_equal "$(downloads)" "500 kms-phala-attestation-policy.debug.json mero-kms-phala/1.0"
+  grep -qF "kms-sim: warning: policy unavailable; /attest remains available but /get-key is fail-closed: Failed to load release policy" "$SIM_ERR"
+  attest
+  [ "$(q .td_report.report_data)" = "$NONCE_HEX$DEFAULT_BINDING" ]
+}
+
+@test "kms-sim --policy-url: a network error moves on to the legacy file; none reachable leaves it degraded" {
+  fake_github_start
+  release_files locked-read-only legacy
+  release "$BATS_TEST_TMPDIR"/rel/*.json
+  gh_fault '{"action": "close", "host": "assets", "path": "policy\\.locked-read-only\\.json$"}'
+  start_sim --profile locked-read-only --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r '"\(.status) \(.source)"')" "loaded $BASE/kms-phala-attestation-policy.json"
+  assert_equal "$(downloads)" "dropped kms-phala-attestation-policy.locked-read-only.json mero-kms-phala/1.0
+200 kms-phala-attestation-policy.json mero-kms-phala/1.0"
+  stop_sim
+  # nothing listens there: both requests fail, the last error is named
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  start_sim --policy-url "http://127.0.0.1:$port/rel"
+  assert_equal "$(health_policy | jq -r .reason)" "Failed to load release policy for version '2.3.40' profile 'locked-read-only': Policy fetch failed for profile 'locked-read-only': request error for http://127.0.0.1:$port/rel/kms-phala-attestation-policy.json: connection refused or host unreachable"
+  attest
+}
+
+@test "kms-sim --policy-url: a fetched policy that fails mero-kms's checks or the pin leaves it degraded; an empty list refuses to start" {
+  fake_github_start
+  release_files debug
+  local f="$BATS_TEST_TMPDIR/rel/kms-phala-attestation-policy.debug.json" h
+  h=$(sha "$f")
+  jq '.tag = "2.3.39"' "$POL" >"$f"
+  release "$f"
+  start_sim --profile debug --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r .reason)" "Failed to load release policy for version '2.3.40' profile 'debug': Policy tag mismatch: expected '2.3.40', got '2.3.39'"
+  # the pin: the bytes served are not the ones pinned
+  MERO_KMS_POLICY_SHA256=$h start_sim --kms-version 2.3.39 --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r .reason)" "Failed to load release policy for version '2.3.39' profile 'debug': Policy hash mismatch for $BASE/kms-phala-attestation-policy.debug.json: expected $h, got $(sha "$f")"
+  MERO_KMS_POLICY_SHA256=$(sha "$f") start_sim --kms-version 2.3.39 --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r .status)" loaded
+  # not JSON
+  printf 'not json' >"$f"
+  TAG=mero-kms-v2.3.40-text release "$f"
+  start_sim --policy-url "$BASE"
+  assert_equal "$(health_policy | jq -r .reason)" "Failed to load release policy for version '2.3.40' profile 'debug': Invalid policy JSON: not JSON at line 1 column 1"
+  # once loaded, an empty list stops the start
+  jq '.policy.node_allowed_rtmr3 = []' "$POL" >"$f"
+  TAG=mero-kms-v2.3.40-empty release "$f"
+  refused 78 --policy-url "$BASE"
+  assert_equal "$stderr" "kms-sim: refusing to start: policy '$BASE/kms-phala-attestation-policy.debug.json': Measurement policy is enforced, but allowed_rtmr3 is empty. Configure at least one trusted RTMR3 value."
 }

@@ -25,12 +25,13 @@
 #include "lib/jw.h"
 #include "lib/profile.h"
 #include "kmsreq.h"
+#include "policy.h"
 #include "simca.h"
 
 enum {
 	OPT_LISTEN = 'l', OPT_COMPOSE = 'c', OPT_STATE = 's', OPT_PROFILE = 'p', OPT_VERSION = 'k',
 	OPT_DIGEST = 'i', OPT_TCB = 't', OPT_DEBUG_TD = 'd', OPT_BAD_SIG = 'b', OPT_PID_FILE = 'P',
-	OPT_BOOT = 'B'
+	OPT_BOOT = 'B', OPT_POLICY = 'Y', OPT_POLICY_URL = 'U'
 };
 
 #define DEFAULT_VERSION "2.3.40"
@@ -55,21 +56,27 @@ static const struct cli_opt options[] = {
 	{"pid-file", OPT_PID_FILE, "FILE", "write the process id to FILE while serving", 0},
 	{"boot-seconds", OPT_BOOT, "S", "answer /health with 503 {\"status\":\"starting\"} for the first S\n"
 					"seconds (0 to 3600, default 0), as a CVM that is still booting", 0},
+	{"policy", OPT_POLICY, "FILE", "load this policy file as mero-kms loads its release policy; a policy\n"
+				      "mero-kms would not load refuses the start", 0},
+	{"policy-url", OPT_POLICY_URL, "BASE", "fetch BASE/kms-phala-attestation-policy.PROFILE.json, then the legacy\n"
+					      "BASE/kms-phala-attestation-policy.json, as mero-kms (a failed fetch: degraded)", 0},
 	{0}};
 
 static const struct cli_spec spec = {
 	.synopsis = "kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"
 		    "               [--image-digest D] [--tcb uptodate|outofdate] [--debug-td] [--bad-signature]\n"
-		    "               [--pid-file FILE] [--boot-seconds S]",
+		    "               [--pid-file FILE] [--boot-seconds S]\n"
+		    "               [--policy FILE | --policy-url BASE]",
 	.about = "Serve a SIMULATED mero-kms on loopback: GET /health, POST /attest with TDX quotes signed by a\n"
 		 "simulated PCK chain; writes matching DCAP collateral. Trusted only with --root-ca DIR/root-ca.pem.",
 	.opts = options,
-	.trailer = "environment: MERO_KMS_PROFILE (legacy KMS_POLICY_PROFILE) must agree with the pinned profile.\n"
+	.trailer = "environment: MERO_KMS_PROFILE (legacy KMS_POLICY_PROFILE) must agree with the pinned profile;\n"
+		   "MERO_KMS_POLICY_SHA256 pins the policy file's bytes.\n"
 		   "stdout: the URL (http://HOST:PORT) and a newline once connections are accepted; nothing else.\n"
 		   "Serves until SIGTERM, SIGINT or SIGHUP (then exit 0, the pid file removed).\n"
-		   "exit: 0 stopped by a signal, 2 usage, 65 compose file over 1 MiB, 66 compose file missing,\n"
-		   "69 cannot listen (port in use), 70 internal error, 74 I/O error, 78 profile pinning refused\n"
-		   "or bad state.",
+		   "exit: 0 stopped by a signal, 2 usage, 65 compose file over 1 MiB (or --policy FILE over 16 MiB,\n"
+		   "not JSON), 66 compose or policy file missing, 69 cannot listen (port in use), 70 internal error,\n"
+		   "74 I/O error, 78 profile pinning refused, bad state, or the policy refused (an empty allowlist).",
 };
 
 /* What the command line asks for. */
@@ -77,6 +84,7 @@ struct config {
 	const char *listen, *compose, *dir, *profile, *pid_file, *version, *digest;
 	double boot_seconds;
 	struct simtd_config td;
+	struct kmspol policy;
 	char host[64];
 	struct sockaddr_in sa;
 };
@@ -157,6 +165,8 @@ static void take_option(const struct cli *cl, struct config *c, int id, const ch
 	case OPT_DEBUG_TD: c->td.debug = 1; break;
 	case OPT_BAD_SIG: c->td.bad_signature = 1; break;
 	case OPT_PID_FILE: c->pid_file = val; break;
+	case OPT_POLICY: c->policy.file = val; break;
+	case OPT_POLICY_URL: c->policy.base = val; break;
 	case OPT_BOOT:
 		if ((c->boot_seconds = parse_seconds(val, 0, 3600)) < 0)
 			cli_usage(cl, "--boot-seconds needs 0 to 3600 seconds, not '%s'", val);
@@ -182,6 +192,9 @@ static void parse_options(struct config *c, int argc, char **argv)
 	if (c->digest && !token_ok(c->digest, "._/:@+-", 256))
 		cli_usage(&cl, "--image-digest: '%s' is not an image reference or digest", c->digest);
 	parse_listen(&cl, c);
+	char msg[512];
+	if (kmspol_usage(&c->policy, msg, sizeof msg))
+		cli_usage(&cl, "%s", msg);
 	cli_free(&cl);
 }
 
@@ -476,6 +489,7 @@ static void server_texts(struct server *srv, const struct config *c)
 	h = jv_object_set(h, jv_string("service"), jv_string("mero-kms-phala"));
 	h = jv_object_set(h, jv_string("version"), jv_string(c->version));
 	h = jv_object_set(h, jv_string("profile"), jv_string(c->td.profile));
+	h = jv_object_set(h, jv_string("policy"), kmspol_health(&c->policy));
 	jv hs = jv_dump_string(h, 0);
 	srv->health = xstrdup(jv_string_value(hs));
 	jv_free(hs);
@@ -519,6 +533,7 @@ int main(int argc, char **argv)
 	parse_options(&c, argc, argv);
 	struct buf comp;
 	read_file_capped(c.compose, MP_MIB, &comp, 0);
+	kmspol_prepare(&c.policy);
 	if (c.digest) {
 		const char *d = strstr(c.digest, "sha256:") ? strstr(c.digest, "sha256:") : c.digest;
 		if (!memmem(comp.data, comp.len, d, strlen(d)))
@@ -541,6 +556,7 @@ int main(int argc, char **argv)
 	int fd;
 	int written = prepare_state(&c, &comp, &srv, &fd);
 	buf_free(&comp);
+	kmspol_load(&c.policy, c.version, c.td.profile);
 	server_texts(&srv, &c);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET,
@@ -565,6 +581,7 @@ int main(int argc, char **argv)
 	simtd_free(&srv.td);
 	free(srv.health);
 	free(srv.vm_config_js);
+	kmspol_free(&c.policy);
 	fclose(stdout);
 	return 0;
 }
