@@ -12,7 +12,7 @@
 #include "lib/jsonloc.h"
 #include "lib/lint.h"
 #include "lib/profile.h"
-#include "git.h"
+#include "lib/git.h"
 #include "sources.h"
 
 #define CONFIG_PATH "policies/version-sync.toml"
@@ -90,7 +90,7 @@ static void parse_options(int argc, char **argv, struct opts *o)
 		}
 		}
 	}
-	const char *badrev = o->base && !vs_rev_ok(o->base) ? o->base : o->head && !vs_rev_ok(o->head) ? o->head : NULL;
+	const char *badrev = o->base && !git_rev_ok(o->base) ? o->base : o->head && !git_rev_ok(o->head) ? o->head : NULL;
 	if (badrev)
 		cli_usage(&cl, "a revision is 1-255 characters of [A-Za-z0-9._/@{}~^+-], not starting with '-' (got '%s')",
 			  badrev);
@@ -101,14 +101,14 @@ static void resolve(struct run *r, const struct opts *o)
 {
 	char why[256];
 	const char *head = o->head ? o->head : "HEAD";
-	if ((o->head || o->base) && vs_git_commit(head, r->head, why, sizeof why))
+	if ((o->head || o->base) && git_commit_id(head, r->head, why, sizeof why))
 		fail(EXIT_NOINPUT, "cannot resolve %s '%s': %s", o->head ? "--head" : "the work tree's", head, why);
 	r->at = o->head ? r->head : NULL;
 	if (!o->base)
 		return;
-	if (vs_git_commit(o->base, r->base, why, sizeof why))
+	if (git_commit_id(o->base, r->base, why, sizeof why))
 		fail(EXIT_NOINPUT, "cannot resolve --base '%s': %s", o->base, why);
-	if (vs_git_merge_base(r->base, r->head, r->mb, why, sizeof why))
+	if (git_merge_base(r->base, r->head, r->mb, why, sizeof why))
 		fail(EXIT_NOINPUT, "no merge base of '%s' and '%s': %s", o->base, o->head, why);
 	r->have_base = 1;
 }
@@ -121,7 +121,7 @@ static void load_config(struct run *r, const struct opts *o)
 		vs_config_parse(&r->cfg, (const char *)b.data, b.len, o->config);
 		buf_free(&b);
 		buf_init(&r->cfg_text);
-	} else if (vs_git_blob(r->at, CONFIG_PATH, MP_MIB, &r->cfg_text) == VS_BLOB_OK) {
+	} else if (git_blob(r->at, CONFIG_PATH, MP_MIB, &r->cfg_text) == GIT_BLOB_OK) {
 		vs_config_parse(&r->cfg, (const char *)r->cfg_text.data, r->cfg_text.len, CONFIG_PATH);
 		r->cfg_from_head = 1;
 	} else {
@@ -285,8 +285,8 @@ static void change_rule(struct run *r)
 	if (!r->cfg_from_head)
 		return;
 	struct buf old;
-	enum vs_blob st = vs_git_blob(r->mb, CONFIG_PATH, MP_MIB, &old);
-	if (st != VS_BLOB_OK || old.len != r->cfg_text.len || memcmp(old.data, r->cfg_text.data, old.len) != 0)
+	enum git_blob st = git_blob(r->mb, CONFIG_PATH, MP_MIB, &old);
+	if (st != GIT_BLOB_OK || old.len != r->cfg_text.len || memcmp(old.data, r->cfg_text.data, old.len) != 0)
 		lint_add(&r->l, "NOTICE", CONFIG_PATH, 0, NULL,
 			 "the version sources changed in this change: the head's were used (review them)");
 	buf_free(&old);
