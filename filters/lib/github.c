@@ -424,7 +424,8 @@ static long json_request(struct gh *g, enum http_method m, const char *url, jv b
 	http_response_free(&rs);
 	if (st >= 200 && st < 300)
 		return st;
-	if (st == 401 || st == 403 || st >= 500 || st < 200 || !(flags & GH_SOFT))
+	int soft403 = st == 403 && (flags & GH_SOFT_FORBIDDEN);
+	if (st == 401 || (st == 403 && !soft403) || st >= 500 || st < 200 || !(flags & GH_SOFT))
 		gh_fail_answer(g, m, url, st, *out);
 	return st;
 }

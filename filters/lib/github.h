@@ -66,6 +66,8 @@ struct gh {
 
 enum {
 	GH_SOFT = 1, /* return 3xx/4xx answers (not 401/403) to the caller */
+	GH_SOFT_FORBIDDEN = 2, /* with GH_SOFT: a 403 that is no rate limit comes back too
+				  ("GitHub Actions is not permitted to create ... pull requests") */
 };
 
 /* Read GITHUB_API_URL, GITHUB_WAIT_MAX and the token (the first of
