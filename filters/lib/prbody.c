@@ -32,7 +32,7 @@ void prbody_put_candidates(struct buf *body, const struct buf *cand, const struc
 int prbody_tag_ok(const char *tag)
 {
 	size_t n = strlen(tag);
-	if (n == 0 || n > 128)
+	if (n == 0 || n > 128 || tag[0] == '.' || tag[0] == '-')
 		return 0;
 	for (const char *p = tag; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._-", *p)))

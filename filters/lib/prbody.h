@@ -31,7 +31,8 @@
 /* Append a signed-candidates section; exits 65 when the candidates hold a
  * line that would end the fence. */
 void prbody_put_candidates(struct buf *body, const struct buf *cand, const struct buf *sig);
-/* Append a node-release marker (tag: [A-Za-z0-9._-], 1-128 characters). */
+/* Append a node-release marker (tag: [A-Za-z0-9._-], 1-128 characters, not
+ * starting with '.' or '-'). */
 void prbody_put_node_release(struct buf *body, const char *tag);
 /* 1 when tag may name a release in a marker. */
 int prbody_tag_ok(const char *tag);

@@ -138,31 +138,6 @@ static void parse_options(int argc, char **argv, struct opts *o)
 	cli_free(&cl);
 }
 
-void sha256_hex(const void *d, size_t n, char out[65])
-{
-	uint8_t md[32];
-	sha256(d, n, md);
-	hex_encode_to(md, 32, out);
-}
-
-/* mkdir -p: each missing folder of path, 0755 */
-void make_dirs(const char *path)
-{
-	char *d = xstrdup(path);
-	for (char *q = d + 1;; q++) {
-		if (*q != '/' && *q)
-			continue;
-		char c = *q;
-		*q = 0;
-		struct stat st;
-		if (mkdir(d, 0755) != 0 && (errno != EEXIST || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)))
-			fail(EXIT_IOERR, "cannot make the folder '%s': %s", d, strerror(errno == EEXIST ? ENOTDIR : errno));
-		if (!(*q = c))
-			break;
-	}
-	free(d);
-}
-
 /* The work folder, made if missing, as an absolute path (git runs elsewhere). */
 static void work_folder(struct promote *p)
 {

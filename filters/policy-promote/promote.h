@@ -7,6 +7,7 @@
 #include "lib/common.h"
 #include "lib/github.h"
 #include "lib/policy.h"
+#include "lib/sha.h"
 
 #define CANDIDATES_NAME "measurement-policy-candidates.json"
 #define REPORT_NAME "probe-report.md"
@@ -68,11 +69,6 @@ void body_build(struct promote *p);
 /* pull.c */
 void pull_open(struct promote *p);
 
-/* mkdir -p */
-void make_dirs(const char *path);
 /* the GitHub client, set up on first use; with required, no token is 78 */
 struct gh *promote_gh(struct promote *p, int required);
-/* sha256 of a buffer as 64 hex digits */
-void sha256_hex(const void *d, size_t n, char out[65]);
-
 #endif
