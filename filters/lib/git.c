@@ -49,6 +49,15 @@ int git_rev_ok(const char *rev)
 	return 1;
 }
 
+int git_branch_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 200 || strchr("-/.", s[0]) || s[n - 1] == '/' || strstr(s, "..") || strstr(s, "//") ||
+	    (n >= 5 && !strcmp(s + n - 5, ".lock")))
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") == n;
+}
+
 /* One line of hex (a commit id) from git's output; 0 on success. */
 static int one_id(const struct buf *out, char id[65])
 {

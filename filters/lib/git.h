@@ -15,6 +15,10 @@ void git_set_dir(const char *dir);
 /* 1 when rev may be handed to git: 1-255 characters of [A-Za-z0-9._/@{}~^+-],
  * not starting with '-'. */
 int git_rev_ok(const char *rev);
+/* 1 when s is a branch name git and GitHub both take: 1-200 characters of
+ * [A-Za-z0-9._/-], no "..", "//" or leading '-', '/', '.', no trailing '/'
+ * or ".lock". */
+int git_branch_ok(const char *s);
 /* Resolve rev to a commit id (40 or 64 hex digits) in id; 0 on success, else
  * -1 with git's first line of error (or a sentence) in why. Exits 69 when git
  * cannot be run. */

@@ -104,6 +104,15 @@ static void check_origin(const struct gh *g, const char *m, const char *url, con
 	gh_fail(g, EXIT_PROTOCOL, msg);
 }
 
+int gh_pair_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strlen(s) > 200 || s[0] == '.' ||
+	    slash[1] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") == strlen(s);
+}
+
 char *gh_escape(const char *s)
 {
 	struct buf b;

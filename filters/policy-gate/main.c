@@ -45,19 +45,6 @@ static const struct cli_spec spec = {
 		   "75 retry later, 76 protocol error, 77 credentials refused, 78 no token or a bad setting.",
 };
 
-static int slug_ok(const char *s)
-{
-	const char *slash = strchr(s, '/');
-	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strlen(s) > 200 || s[0] == '.' ||
-	    slash[1] == '.')
-		return 0;
-	for (const char *q = s; *q; q++)
-		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
-		      strchr("._-/", *q)))
-			return 0;
-	return 1;
-}
-
 static void check_options(struct cli *cl, struct opts *o)
 {
 	if (!o->pr)
@@ -68,8 +55,8 @@ static void check_options(struct cli *cl, struct opts *o)
 		o->repo = getenv("GITHUB_REPOSITORY");
 	if (!o->repo || !*o->repo)
 		cli_usage(cl, "the repository: --repo OWNER/NAME or GITHUB_REPOSITORY");
-	const char *bad = !slug_ok(o->repo) ? o->repo : !slug_ok(o->security) ? o->security
-						  : !slug_ok(o->architecture) ? o->architecture : NULL;
+	const char *bad = !gh_pair_ok(o->repo) ? o->repo : !gh_pair_ok(o->security) ? o->security
+						  : !gh_pair_ok(o->architecture) ? o->architecture : NULL;
 	if (bad)
 		cli_usage(cl, "a repository or team is OWNER/NAME of letters, digits and . _ - (got '%s')", bad);
 }

@@ -55,32 +55,6 @@ static const struct cli_spec spec = {
 		   "77 credentials refused, 78 --push without a token or a bad setting.",
 };
 
-static int repo_ok(const char *s)
-{
-	const char *slash = strchr(s, '/');
-	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strlen(s) > 200)
-		return 0;
-	for (const char *q = s; *q; q++)
-		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
-		      strchr("._-/", *q)))
-			return 0;
-	return s[0] != '.' && slash[1] != '.';
-}
-
-/* a branch name git and GitHub both take: [A-Za-z0-9._/-], no "..", no
- * leading '-', '/' or '.', no trailing '/' or ".lock" */
-static int branch_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 200 || strchr("-/.", s[0]) || s[n - 1] == '/' || strstr(s, "..") || strstr(s, "//") ||
-	    (n >= 5 && !strcmp(s + n - 5, ".lock")))
-		return 0;
-	for (const char *q = s; *q; q++)
-		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || strchr("._/-", *q)))
-			return 0;
-	return 1;
-}
-
 static void check_options(struct cli *cl, struct opts *o)
 {
 	if (!o->profile)
@@ -95,11 +69,11 @@ static void check_options(struct cli *cl, struct opts *o)
 		cli_usage(cl, "--release-tag must be a KMS version (2.3.40, v2.3.40, mero-kms-v2.3.40; got '%s')", o->tag);
 	if (!o->repo)
 		o->repo = getenv("GITHUB_REPOSITORY");
-	if (o->repo && *o->repo && !repo_ok(o->repo))
+	if (o->repo && *o->repo && !gh_pair_ok(o->repo))
 		cli_usage(cl, "the repository must be OWNER/NAME (got '%s')", o->repo);
 	if (o->repo && !*o->repo)
 		o->repo = NULL;
-	if (!branch_ok(o->base))
+	if (!git_branch_ok(o->base))
 		cli_usage(cl, "--base must be a branch name (letters, digits and . _ / -; got '%s')", o->base);
 	if ((o->run_id || o->push) && !o->repo)
 		cli_usage(cl, "%s needs the repository: --repo OWNER/NAME or GITHUB_REPOSITORY",
