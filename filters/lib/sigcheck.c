@@ -7,10 +7,7 @@
 
 int sig_verify(const char *key, const struct buf *blob, const struct buf *sig, char *why, size_t whylen)
 {
-	const char *prog = getenv("COSIGN_WRAP");
-	if (!prog || !*prog)
-		prog = "cosign-wrap";
-	char *argv[] = {(char *)prog, "verify", "--key", (char *)key, "--signature", "/dev/fd/3", NULL};
+	char *argv[] = {"cosign-wrap", "verify", "--key", (char *)key, "--signature", "/dev/fd/3", NULL};
 	struct buf out, err;
 	int over;
 	int st = run_capture_with(argv, blob, sig, &out, 4096, &over, &err);

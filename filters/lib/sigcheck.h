@@ -8,8 +8,8 @@
 
 #include "common.h"
 
-/* Run `cosign-wrap verify --key KEY --signature /dev/fd/3` (the program
- * named by COSIGN_WRAP, else cosign-wrap on PATH; never a shell) with blob
+/* Run `cosign-wrap verify --key KEY --signature /dev/fd/3` (cosign-wrap
+ * found on PATH; never a shell) with blob
  * on its stdin and sig on descriptor 3, both in memory. Returns 0 when the
  * signature verifies, 1 when it does not, else cosign-wrap's exit code (65 a
  * malformed signature or key, 66 the key missing, 78 a key that is not P-256,

@@ -40,7 +40,7 @@ static const struct cli_spec spec = {
 	.trailer = "stdin: nothing.  stdout: the verdict (every requirement, met or not, with its evidence), canonical\n"
 		   "JSON, also on exit 1; stderr: a short summary.\n"
 		   "environment: GITHUB_TOKEN or GH_TOKEN (reading team members needs read:org), GITHUB_API_URL,\n"
-		   "GITHUB_REPOSITORY, GITHUB_SERVER_URL and GITHUB_RUN_ID (the status's link), COSIGN_WRAP.\n"
+		   "GITHUB_REPOSITORY, GITHUB_SERVER_URL and GITHUB_RUN_ID (the status's link),\n"
 		   "exit: 0 passes, 1 a requirement unmet (each one listed), 2 usage, 69 unreachable, 74 I/O error,\n"
 		   "75 retry later, 76 protocol error, 77 credentials refused, 78 no token or a bad setting.",
 };

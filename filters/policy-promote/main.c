@@ -48,7 +48,7 @@ static const struct cli_spec spec = {
 	.opts = options,
 	.trailer = "stdin: nothing.  stdout: the receipt (branch, commit, files' SHA-256, pull request), canonical JSON.\n"
 		   "environment: GITHUB_TOKEN or GH_TOKEN, GITHUB_API_URL, GITHUB_SERVER_URL (default\n"
-		   "https://github.com), GITHUB_REPOSITORY, COSIGN_WRAP, GIT_AUTHOR_NAME and friends.\n"
+		   "https://github.com), GITHUB_REPOSITORY, GIT_AUTHOR_NAME and friends.\n"
 		   "exit: 0 ok (also when nothing changes), 1 refused (signature, profiles, simulated or unverified\n"
 		   "candidates, lint findings), 2 usage, 65 malformed candidates, 66 a file or artifact missing,\n"
 		   "69 unreachable, 70 git failed, 74 I/O error, 75 retry later, 76 protocol error,\n"
