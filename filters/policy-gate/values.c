@@ -173,4 +173,12 @@ void values_diff(struct gate *g)
 		structural(g, jv_string_value(name), NULL, "a file under policies/ that is not a policy file changes");
 		jv_free(name);
 	}
+	/* in file and path order, whatever order the objects held their keys in */
+	jv keys = jv_array();
+	jv_array_foreach(g->structural, i, c) {
+		jv path = json_get(c, "path");
+		keys = jv_array_append(keys, JV_ARRAY(json_get(c, "file"), jv_get_kind(path) == JV_KIND_STRING ? path : jv_string("")));
+		jv_free(c);
+	}
+	g->structural = jv_sort(g->structural, keys);
 }
