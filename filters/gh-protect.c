@@ -69,7 +69,8 @@ static void parse_options(int argc, char **argv, struct opts *o)
 			o->checks[o->nchecks++] = v;
 			break;
 		case OPT_APPROVALS:
-			if ((o->approvals = (int)parse_uint(v, 6)) < 1)
+			o->approvals = (int)parse_uint(v, 1000);
+			if (o->approvals < 1 || o->approvals > 6)
 				cli_usage(&cl, "--approvals must be 1 to 6 (got '%s')", v);
 			break;
 		case OPT_DRY: o->dry = 1; break;

@@ -78,7 +78,8 @@ static void parse_options(int argc, char **argv, struct opts *o)
 		case OPT_SECURITY: o->security = v; break;
 		case OPT_ARCH: o->architecture = v; break;
 		case OPT_APPROVALS:
-			if ((o->approvals = (int)parse_uint(v, 20)) < 1)
+			o->approvals = (int)parse_uint(v, 1000);
+			if (o->approvals < 1 || o->approvals > 20)
 				cli_usage(&cl, "--approvals must be 1 to 20 (got '%s')", v);
 			break;
 		case OPT_KEY: o->key = v; break;

@@ -48,7 +48,8 @@ Control (no authentication), for the tests:
                        "content" | "content_b64" | "size", "state", "label",
                        "content_type"}], "generate_assets": N}], "pulls": [{"number",
                        "title", "body", "user", "head", "base", "labels", "files",
-                       "reviews", "draft", "state"}], "runs": [{"id", "artifacts":
+                       "reviews" ({"user", "state", "commit_id", "body"}), "comments"
+                       ({"user", "body"}), "draft", "state"}], "runs": [{"id", "artifacts":
                        [{"name", "files": {PATH: TEXT}}]}], "protection": {BRANCH: {...}}}}}
                        -> the state
   GET /_fake/state     releases with their assets (plus "sha256" of the stored bytes),
@@ -251,6 +252,9 @@ class State:
         for rv in spec.get("reviews", []):
             pr["reviews"].append(review_json(self, pr, rv.get("user", "reviewer"), rv.get("state", "APPROVED"),
                                              rv.get("commit_id"), rv.get("body", "")))
+        for c in spec.get("comments", []):
+            pr["comments"].append({"id": self.new_id(), "user": {"login": c.get("user", "commenter")},
+                                   "body": c.get("body", ""), "created_at": c.get("created_at", iso())})
         rp["pulls"][n] = pr
 
     def seed_run(self, rp, spec):
