@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # The promotion flow of the seed, as make targets against the fake GitHub API:
 # make probe (sim, debug) -> make promote PUSH=1 -> two security approvals ->
 # make gate passes and posts the commit status; a later change request makes
@@ -13,7 +14,7 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A"
 setup_file() {
   promote_keys "$BATS_FILE_TMPDIR/keys"
   A="$BATS_FILE_TMPDIR/a"
-  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD= mk probe PROFILE=debug > /dev/null
+  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD='' mk probe PROFILE=debug > /dev/null
 }
 
 setup() {

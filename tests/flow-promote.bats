@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # make promote: a simulated probe's signed candidates promoted into the debug
 # policy on a branch, and with PUSH=1 and a token the pull request opened on
 # the fake GitHub API; the knobs checked before anything runs; the token in
@@ -14,7 +15,7 @@ setup_file() {
   promote_keys "$BATS_FILE_TMPDIR/keys"
   A="$BATS_FILE_TMPDIR/a"
   # one simulated probe of the debug profile, signed with the test key
-  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD= mk probe PROFILE=debug > /dev/null
+  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD='' mk probe PROFILE=debug > /dev/null
 }
 
 setup() {
@@ -61,9 +62,10 @@ teardown() { stop_servers; }
     "$(printf 'true\tpolicy-promotion')" ]
   grep -q 'execve("[^"]*policy-promote"' "$T/execve.log"
   grep -q '"push", "--porcelain"' "$T/execve.log"
-  ! grep -qF "$GH_TOKEN_VALUE" "$T/execve.log"
+  run -1 grep -qF "$GH_TOKEN_VALUE" "$T/execve.log"
   run grep -rlF "$GH_TOKEN_VALUE" "$T/out.json" "$T/err.txt" "$A/promote" "$T/repo" "$GH_LOG" "$T/git"
-  [ "$status" -eq 1 ] && [ -z "$output" ]
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
   # a token on make's command line is refused before anything runs
   run -2 --separate-stderr mk promote PROFILE=debug GITHUB_TOKEN=x
   [[ "$stderr" == *"GITHUB_TOKEN is a secret: give it in the environment, not on make's command line"* ]]

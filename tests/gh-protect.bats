@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # gh-protect against the fake GitHub API: the protection read first, the
 # difference printed, set only when it differs, what it does not manage kept.
 

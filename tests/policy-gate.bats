@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # policy-gate against the fake GitHub API: a promotion pull request opened by
 # policy-promote (or edited by hand), reviews, teams, and every way the gate
 # says no, each naming its reason.
@@ -18,7 +19,7 @@ setup() {
   KEYS="$BATS_FILE_TMPDIR/keys"
   T=$BATS_TEST_TMPDIR
   unset GH_TOKEN GITHUB_WAIT_MAX SOURCE_DATE_EPOCH
-  cd "$T"
+  cd "$T" || return
   promote_fake
   export GITHUB_TOKEN="$GH_TOKEN_VALUE"
   policy_repo repo
@@ -149,7 +150,7 @@ edit_branch() {
 @test "a candidates block edited after signing does not verify: none of its values count" {
   mrtd=$(jq -r '.policy.allowed_mrtd[0]' probe/measurement-policy-candidates.json)
   sed "s/\"$mrtd\"/\"$(hex96 other)\"/" work/pr-body.md > tampered.md
-  ! cmp -s tampered.md work/pr-body.md
+  run -1 cmp -s tampered.md work/pr-body.md
   reseed_pr "$(approved alice bob)" '["policy-promotion"]' tampered.md
   run -1 --separate-stderr gate
   [[ "$(req values)" == "NOT MET 6 of 6 added values are in no verified signed candidates"*"; signed candidates #1: the signature does not verify with $KEYS/test.pub: "* ]]

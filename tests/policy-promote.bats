@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 # policy-promote: signed candidates into the profile's policy file, a branch
 # with one commit in the local repository, and with a token the pull request
 # on the fake GitHub API (tests/lib/fake-github.py).
@@ -17,7 +18,7 @@ setup() {
   policy_repo "$T/repo"
   candidates "$T/probe"
   unset GITHUB_TOKEN GH_TOKEN GITHUB_REPOSITORY GITHUB_SERVER_URL GITHUB_API_URL SOURCE_DATE_EPOCH GITHUB_WAIT_MAX
-  cd "$T"
+  cd "$T" || return
 }
 teardown() { stop_servers; }
 
@@ -337,9 +338,10 @@ promote() {
   jq -e '.pull_request.number == 1' out.json
   # git ran (the push went through git), and no process saw the token in its arguments
   grep -q 'execve("[^"]*git", \["git", "-C", "[^"]*", "-c", "credential.helper=", "-c", "credential.helper=!f()' execve.log
-  ! grep -qF "$GH_TOKEN_VALUE" execve.log
+  run -1 grep -qF "$GH_TOKEN_VALUE" execve.log
   # nothing written anywhere holds it: outputs, the work folder, the repository, the fake's log and repository
   run grep -rlF "$GH_TOKEN_VALUE" out.json err.txt work repo "$GH_LOG" "$T/git"
-  [ "$status" -eq 1 ] && [ -z "$output" ]
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
   grep -qF 'Bearer [redacted]' "$GH_LOG"
 }

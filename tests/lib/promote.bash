@@ -24,13 +24,13 @@ promote_keys() {
   local d=$1 k
   mkdir -p "$d"
   for k in test other; do
-    [ -f "$d/$k.key" ] || COSIGN_PASSWORD= cosign-wrap generate-key-pair --output-key-prefix "$d/$k" >/dev/null 2>&1
+    [ -f "$d/$k.key" ] || COSIGN_PASSWORD='' cosign-wrap generate-key-pair --output-key-prefix "$d/$k" >/dev/null 2>&1
   done
   KEYS=$d
 }
 
 sign() {
-  COSIGN_KEY="${2:-$KEYS/test.key}" COSIGN_PASSWORD= cosign-wrap sign < "$1" > "$1.sig"
+  COSIGN_KEY="${2:-$KEYS/test.key}" COSIGN_PASSWORD='' cosign-wrap sign < "$1" > "$1.sig"
 }
 
 candidates() {
