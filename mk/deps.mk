@@ -4,6 +4,8 @@ DEB_PACKAGES := gcc make pkg-config libc6-dev libjq-dev jq libcurl4-openssl-dev 
   libsodium-dev libmicrohttpd-dev bats bats-assert bats-support valgrind clang libclang-rt-14-dev \
   python3 python3-yaml ca-certificates git curl procps iproute2 xxd hyperfine bsdutils strace util-linux \
   shellcheck libyaml-dev
+# the Actions artifact zip of make promote RUN_ID=n (policy-promote only)
+DEB_PACKAGES += libzip-dev
 # node and npm run the benchmark peers (npm @phala/dcap-qvl): Debian's packages
 # unless a node is already on PATH (a newer one from elsewhere conflicts with them)
 DEB_NODE = $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)

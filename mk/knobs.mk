@@ -9,7 +9,8 @@
 # Another makefile adds its own knobs with one line each, before it uses them:
 #   $(call knob,NAME,KIND)      KIND: path url version image port listen number
 #                               seconds bool word id profile staging simflags
-#                               statuses paths flags; or $(call knob_in,NAME,A B C)
+#                               statuses paths flags rev labels branch pair;
+#                               or $(call knob_in,NAME,A B C)
 # Secrets are never make variables in recipes: see SECRETS below.
 
 empty :=
@@ -86,6 +87,11 @@ TCB_STATUSES := UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndS
 kind_statuses = $(and $(call chars_ok,$(1),$(ALNUM) $(comma),1),$(if $(filter-out $(call lc,$(TCB_STATUSES)),$(call lc,$(subst $(comma), ,$(1)))),,1))
 # a git revision (VERSION_SYNC_BASE: origin/master, HEAD~1, a commit id)
 kind_rev = $(and $(call chars_ok,$(1),$(ALNUM) _ . / @ { } ~ ^ + -),$(if $(filter -%,$(1)),,1))
+# a branch name (BASE_BRANCH, BRANCH): letters, digits and . _ / -, not starting
+# with - / or ., no ".." (policy-promote and gh-protect check the rest)
+kind_branch = $(and $(call chars_ok,$(1),$(ALNUM) . _ / -),$(if $(filter -% /% .%,$(1)),,1),$(if $(findstring ..,$(1)),,1))
+# OWNER/NAME, a repository or a team (GITHUB_REPOSITORY, SECURITY_TEAM)
+kind_pair = $(and $(call chars_ok,$(1),$(ALNUM) . _ / -),$(call eq,$(words $(subst /, ,$(1))),2),$(if $(filter /% %/ .% -%,$(1)),,1),$(if $(findstring //,$(1))$(findstring /.,$(1)),,1))
 # labels separated by commas (VERSION_SYNC_LABELS)
 kind_labels = $(call chars_ok,$(1),$(ALNUM) _ . : / $(comma) -)
 # option words for a test runner (BATS_FLAGS)
@@ -109,6 +115,8 @@ KIND_TEXT_simflags := kms-sim's failure injection: --bad-signature, --debug-td, 
 KIND_TEXT_statuses := TCB statuses separated by spaces or commas, among: $(TCB_STATUSES)
 KIND_TEXT_rev := a git revision (letters, digits and _ . / @ { } ~ ^ + -, not starting with -)
 KIND_TEXT_labels := labels separated by commas (letters, digits and _ . : / -)
+KIND_TEXT_branch := a branch name (letters, digits and . _ / -, not starting with - / or ., no ..)
+KIND_TEXT_pair := OWNER/NAME (letters, digits and . _ -)
 KIND_TEXT_flags := option words (letters, digits and - = _ . / :)
 
 # set (from anywhere): its raw text holds anything, whitespace included
@@ -137,6 +145,11 @@ KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMA
   V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags \
   POLICY:path QUOTES:path LINT_RELEASE:bool VERSION_SYNC_BASE:rev VERSION_SYNC_HEAD:rev \
   VERSION_SYNC_LABELS:labels VERSION_SYNC_COMMENTS:path
+# make promote, make gate, make protect (mk/promote.mk), version-sync --pr
+KNOBS += CANDIDATES:path RUN_ID:number RELEASE_TAG:id PUSH:bool DRAFT:bool ALLOW_SIMULATED:bool BASE_BRANCH:branch \
+  COSIGN_PUB:path REPO_DIR:path PR:number STATUS:bool SECURITY_TEAM:pair ARCHITECTURE_TEAM:pair \
+  REQUIRED_APPROVALS:number BRANCH:branch DRY_RUN:bool REQUIRED_CHECKS:labels GITHUB_REPOSITORY:pair \
+  VERSION_SYNC_PR:number
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
 $(call knob_in,ROLE,node kms)
@@ -154,6 +167,7 @@ $(foreach k,$(.VARIABLES),$(if $(filter command line,$(origin $(k))),$(call no_d
 # Secrets come from the environment and are read by the programs from there.
 # Recipes never expand them (they test "is it set" with the shell's own
 # ${NAME:+...}); the makefiles test it with $(value NAME), which expands nothing.
-SECRETS := COSIGN_KEY COSIGN_PASSWORD PHALA_CLOUD_API_KEY GITHUB_TOKEN GH_RELEASE_TOKEN ITA_API_KEY PCS_API_KEY
+SECRETS := COSIGN_KEY COSIGN_PASSWORD PHALA_CLOUD_API_KEY GITHUB_TOKEN GH_RELEASE_TOKEN ITA_API_KEY PCS_API_KEY \
+  GH_TOKEN
 $(foreach s,$(SECRETS),$(if $(filter command line,$(origin $(s))),\
   $(error $(s) is a secret: give it in the environment, not on make's command line)))

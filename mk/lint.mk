@@ -20,6 +20,9 @@ VERSION_SYNC_BASE ?=
 VERSION_SYNC_HEAD ?=
 VERSION_SYNC_LABELS ?=
 VERSION_SYNC_COMMENTS ?=
+# the pull request whose labels and comments version-sync reads through the
+# GitHub API (instead of the two knobs above)
+VERSION_SYNC_PR ?=
 LINT_CHECKS := policy versions compose shell
 
 LDLIBS_compose-lint = -lyaml
@@ -40,9 +43,10 @@ lint-versions: export VS_BASE = $(value VERSION_SYNC_BASE)
 lint-versions: export VS_HEAD = $(value VERSION_SYNC_HEAD)
 lint-versions: export VS_LABELS = $(value VERSION_SYNC_LABELS)
 lint-versions: export VS_COMMENTS = $(value VERSION_SYNC_COMMENTS)
+lint-versions: export VS_PR = $(value VERSION_SYNC_PR)
 lint-versions: $(BIN)/version-sync
 	$(Q)$(BIN)/version-sync --format $(LINT_FORMAT) $${VS_BASE:+--base "$$VS_BASE"} $${VS_HEAD:+--head "$$VS_HEAD"} \
-	  $${VS_LABELS:+--labels "$$VS_LABELS"} $${VS_COMMENTS:+--comments "$$VS_COMMENTS"}
+	  $${VS_LABELS:+--labels "$$VS_LABELS"} $${VS_COMMENTS:+--comments "$$VS_COMMENTS"} $${VS_PR:+--pr "$$VS_PR"}
 
 lint-compose: $(BIN)/compose-lint
 	$(Q)$(BIN)/compose-lint --format $(LINT_FORMAT)

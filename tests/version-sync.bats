@@ -5,6 +5,7 @@
 # this project's policies/versions.json where a test writes one.
 
 load test_helper
+load lib/fake-github
 
 VS="$FIX/version-sync"
 
@@ -23,7 +24,21 @@ setup() {
   git tag base
 }
 
+teardown() { stop_servers; }
+
 commit() { git add -A && git commit -q -m "$1"; }
+
+# pull_requests: the fake GitHub with o/r's pull requests 42 (skip-version-sync and
+# the justification comment), 43 (the label, no justification), 44 (no label)
+pull_requests() {
+  fake_github_start
+  export GITHUB_TOKEN="$GH_TOKEN_VALUE" GITHUB_REPOSITORY=o/r
+  unset GH_TOKEN
+  gh_seed "$(jq -n --slurpfile c "$VS/comments.json" --slurpfile n "$VS/comments-none.json" '{repos: {"o/r": {pulls: [
+    {number: 42, labels: ["bug", "skip-version-sync"], comments: ($c[0] | map({user: .user.login, body}))},
+    {number: 43, labels: ["skip-version-sync"], comments: ($n[0] | map({user: .user.login, body}))},
+    {number: 44, labels: ["bug"], comments: ($c[0] | map({user: .user.login, body}))}]}}}')"
+}
 
 # set_kms V: the KMS version in Cargo.toml (line 3) and Cargo.lock (line 26)
 set_kms() {
@@ -373,4 +388,42 @@ EOF
 @test "> /dev/full exits 74 after a verdict" {
   run --separate-stderr -74 bash -c 'version-sync > /dev/full'
   one_line
+}
+
+@test "--pr: the label and the justification comment read through the GitHub API" {
+  set_kms 2.3.41
+  commit "kms only"
+  pull_requests
+  run --separate-stderr -0 version-sync --base base --head HEAD --pr 42
+  [ "${lines[2]}" = 'version-sync: NOTICE: skip-version-sync: the findings above are overridden, justified by @release-engineer: "mero-kms 2.3.41 fixes a key-path bug only; the node image is unaffected"' ]
+  [ "${lines[3]}" = "version-sync: OK: kms=2.3.41, node=2.3.40 (overridden by skip-version-sync)" ]
+  [ "$(gh_requests)" = "$(printf 'GET /repos/o/r/issues/42/labels 200\nGET /repos/o/r/issues/42/comments 200')" ]
+  run -1 version-sync --base base --head HEAD --pr 43 --repo o/r
+  [ "${lines[2]}" = "version-sync: ERROR: the skip-version-sync label needs a pull request comment with a line 'version-sync: <justification>', and none has one" ]
+  # without the label the comments are not read, and a justification alone overrides nothing
+  : > "$GH_LOG"
+  run -1 version-sync --base base --head HEAD --pr 44
+  [ "$(errors)" -eq 2 ]
+  [ "$(gh_requests)" = "GET /repos/o/r/issues/44/labels 200" ]
+}
+
+@test "--pr: usage, and GitHub's answers: no such pull request 76, a refused token 77, no API 69" {
+  pull_requests
+  run --separate-stderr -2 version-sync --pr 42 --labels skip-version-sync
+  [[ "$stderr" == "version-sync: --pr reads the labels and comments itself: not with --labels or --comments"* ]]
+  run --separate-stderr -2 version-sync --repo o/r
+  [[ "$stderr" == "version-sync: --repo goes with --pr"* ]]
+  run --separate-stderr -2 version-sync --pr 4x
+  [[ "$stderr" == "version-sync: --pr must be a pull request number (got '4x')"* ]]
+  run --separate-stderr -2 env -u GITHUB_REPOSITORY version-sync --pr 42
+  [[ "$stderr" == "version-sync: --pr needs the repository: --repo OWNER/NAME or GITHUB_REPOSITORY"* ]]
+  run --separate-stderr -2 version-sync --pr 42 --repo 'o/r;x'
+  [[ "$stderr" == "version-sync: the repository must be OWNER/NAME (got 'o/r;x')"* ]]
+  run --separate-stderr -76 version-sync --pr 7
+  [ "$stderr" = "version-sync: GET $GH_URL/repos/o/r/issues/7/labels: HTTP 404: Not Found" ]
+  [ -z "$output" ]
+  run --separate-stderr -77 env -u GITHUB_TOKEN version-sync --pr 42
+  [ "$stderr" = "version-sync: GET $GH_URL/repos/o/r/issues/42/labels: HTTP 401: Requires authentication (no token was sent)" ]
+  run --separate-stderr -69 env GITHUB_API_URL=http://127.0.0.1:9 version-sync --pr 42
+  [[ "$stderr" == "version-sync: GET http://127.0.0.1:9/repos/o/r/issues/42/labels"*"connection refused"* ]]
 }

@@ -14,8 +14,7 @@
 #include "lib/sha.h"
 
 #define POLICY_CAP (16 * MP_MIB)
-#define POLICY_STEM "kms-phala-attestation-policy"
-#define LEGACY_NAME POLICY_STEM ".json"
+#define LEGACY_NAME POLICY_STEM "json" /* POLICY_STEM (lib/policy.h) ends in a dot */
 #define FETCH_TIMEOUT_MS 30000L
 
 int kmspol_usage(const struct kmspol *p, char *msg, size_t msglen)
@@ -137,7 +136,7 @@ static int fetch(const char *base, const char *profile, struct buf *out, char **
 		struct buf u;
 		buf_init(&u);
 		if (k == 0)
-			buf_printf(&u, "%.*s/%s.%s.json", (int)blen, base, POLICY_STEM, profile);
+			buf_printf(&u, "%.*s/%s%s.json", (int)blen, base, POLICY_STEM, profile);
 		else
 			buf_printf(&u, "%.*s/%s", (int)blen, base, LEGACY_NAME);
 		int r = fetch_one((const char *)u.data, out, last, sizeof last, err, errlen);

@@ -578,3 +578,21 @@ long long parse_utc(const char *s)
 		return -1;
 	return (long long)timegm(&tm);
 }
+
+void make_dirs(const char *path)
+{
+	char *d = xstrdup(path);
+	for (char *q = d + 1;; q++) {
+		if (*q != '/' && *q)
+			continue;
+		char c = *q;
+		*q = 0;
+		struct stat st;
+		if (mkdir(d, 0755) != 0 && (errno != EEXIST || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)))
+			fail(EXIT_IOERR, "cannot make the folder '%s': %s", d, strerror(errno == EEXIST ? ENOTDIR : errno));
+		if (!(*q = c))
+			break;
+	}
+	free(d);
+}
+

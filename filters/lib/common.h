@@ -84,6 +84,10 @@ void wfile_abort(struct wfile *w);
 /* The whole file at once. */
 void write_file(const char *path, const void *data, size_t len, int mode);
 
+/* mkdir -p: make each missing folder of path (0755); exit 74 naming the one
+ * that cannot be made. */
+void make_dirs(const char *path);
+
 /* Write bytes to stdout; 74 on failure. */
 void out_write(const void *p, size_t n);
 /* Flush and close stdout; exit 74 with a message when that fails. */

@@ -104,6 +104,15 @@ static void check_origin(const struct gh *g, const char *m, const char *url, con
 	gh_fail(g, EXIT_PROTOCOL, msg);
 }
 
+int gh_pair_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strlen(s) > 200 || s[0] == '.' ||
+	    slash[1] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") == strlen(s);
+}
+
 char *gh_escape(const char *s)
 {
 	struct buf b;
@@ -424,7 +433,8 @@ static long json_request(struct gh *g, enum http_method m, const char *url, jv b
 	http_response_free(&rs);
 	if (st >= 200 && st < 300)
 		return st;
-	if (st == 401 || st == 403 || st >= 500 || st < 200 || !(flags & GH_SOFT))
+	int soft403 = st == 403 && (flags & GH_SOFT_FORBIDDEN);
+	if (st == 401 || (st == 403 && !soft403) || st >= 500 || st < 200 || !(flags & GH_SOFT))
 		gh_fail_answer(g, m, url, st, *out);
 	return st;
 }

@@ -66,6 +66,8 @@ struct gh {
 
 enum {
 	GH_SOFT = 1, /* return 3xx/4xx answers (not 401/403) to the caller */
+	GH_SOFT_FORBIDDEN = 2, /* with GH_SOFT: a 403 that is no rate limit comes back too
+				  ("GitHub Actions is not permitted to create ... pull requests") */
 };
 
 /* Read GITHUB_API_URL, GITHUB_WAIT_MAX and the token (the first of
@@ -76,6 +78,11 @@ void gh_free(struct gh *g);
 /* The API base followed by the formatted path (a new string). Path parts
  * that come from outside go through gh_escape first. */
 char *gh_url(const struct gh *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when s is OWNER/NAME (a repository, or ORG/SLUG, a team): two names of
+ * [A-Za-z0-9._-], neither starting with '.', at most 200 characters; such a
+ * text may go into a URL's path as it is. */
+int gh_pair_ok(const char *s);
+
 /* Percent-encode everything but the unreserved characters (a new string). */
 char *gh_escape(const char *s);
 

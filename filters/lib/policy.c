@@ -338,3 +338,31 @@ void policy_free(struct kms_policy *p)
 	for (int g = 0; g < POLICY_NREG; g++)
 		allow_free(&p->reg[g]);
 }
+
+char *policy_file_path(int i)
+{
+	char *s;
+	if ((i < MP_NPROFILES ? asprintf(&s, "%s/%s%s.json", POLICY_DIR, POLICY_STEM, mp_profiles[i])
+			      : asprintf(&s, "%s", POLICY_LEGACY_PATH)) < 0)
+		fail(EXIT_SOFTWARE, "out of memory");
+	return s;
+}
+
+const char *policy_file_profile(const char *path, int *legacy)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t k = strlen(POLICY_STEM), n = strlen(base);
+	if (legacy)
+		*legacy = 0;
+	if (strncmp(base, POLICY_STEM, k) != 0 || n < k + 4 || strcmp(base + n - 5, ".json") != 0)
+		return NULL;
+	if (n == k + 4) {
+		if (legacy)
+			*legacy = 1;
+		return "locked-read-only";
+	}
+	for (int i = 0; i < MP_NPROFILES; i++)
+		if (n - k - 5 == strlen(mp_profiles[i]) && strncmp(base + k, mp_profiles[i], n - k - 5) == 0)
+			return mp_profiles[i];
+	return NULL;
+}

@@ -79,4 +79,18 @@ int policy_requirements(const struct kms_policy *p, char *err, size_t errlen);
 int policy_allows(const struct policy_allow *a, const char *value, size_t n);
 void policy_free(struct kms_policy *p);
 
+/* The policy files of the repository: policies/kms-phala-attestation-policy.P.json
+ * for each profile, and the legacy policies/kms-phala-attestation-policy.json
+ * (a byte copy of locked-read-only, the name mero-kms falls back to). */
+#define POLICY_DIR "policies"
+#define POLICY_STEM "kms-phala-attestation-policy."
+#define POLICY_LEGACY_PATH POLICY_DIR "/" POLICY_STEM "json"
+#define POLICY_NFILES 4 /* the profiles' files, then the legacy one */
+/* The repository path of file i (0..POLICY_NFILES-1): a new string. */
+char *policy_file_path(int i);
+/* The profile the name of a policy file (a path; its base name is read)
+ * carries: the legacy file's is locked-read-only (*legacy set when legacy is
+ * not NULL); NULL for any other name. */
+const char *policy_file_profile(const char *path, int *legacy);
+
 #endif

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,20 @@ static int drain(int fd, struct buf *b, size_t cap, int *over)
 	return 1;
 }
 
-static pid_t spawn(char *const argv[], int out, int err)
+static pid_t spawn(char *const argv[], int in, int fd3, int out, int err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* out and err first: placing stdin and descriptor 3 must not replace
+	 * a pipe before it was copied */
 	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	if (in >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (fd3 >= 0)
+		posix_spawn_file_actions_adddup2(&fa, fd3, 3);
 	pid_t pid;
 	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -45,12 +53,44 @@ static pid_t spawn(char *const argv[], int out, int err)
 	return pid;
 }
 
+/* An anonymous memory file holding b, at offset 0 (-1 for NULL). */
+static int memory_file(const char *name, const struct buf *b)
+{
+	if (!b)
+		return -1;
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		fail(EXIT_SOFTWARE, "memfd_create: %s", strerror(errno));
+	for (size_t off = 0; off < b->len;) {
+		ssize_t w = write(fd, b->data + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			fail(EXIT_SOFTWARE, "cannot fill a memory file: %s", strerror(errno));
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		fail(EXIT_SOFTWARE, "lseek: %s", strerror(errno));
+	return fd;
+}
+
 int run_capture(char *const argv[], struct buf *out, size_t cap, int *over, struct buf *err)
+{
+	return run_capture_with(argv, NULL, NULL, out, cap, over, err);
+}
+
+int run_capture_with(char *const argv[], const struct buf *in, const struct buf *fd3, struct buf *out, size_t cap,
+		     int *over, struct buf *err)
 {
 	int po[2], pe[2];
 	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
 		fail(EXIT_SOFTWARE, "cannot run %s: pipe: %s", argv[0], strerror(errno));
-	pid_t pid = spawn(argv, po[1], pe[1]);
+	int fi = memory_file("stdin", in), f3 = memory_file("fd3", fd3);
+	pid_t pid = spawn(argv, fi, f3, po[1], pe[1]);
+	if (fi >= 0)
+		close(fi);
+	if (f3 >= 0)
+		close(f3);
 	close(po[1]);
 	close(pe[1]);
 	buf_init(out);

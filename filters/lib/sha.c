@@ -6,6 +6,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "codec.h"
+
 void sha256(const void *p, size_t n, uint8_t out[32])
 {
 	SHA256_CTX c;
@@ -22,4 +24,11 @@ void sha384(const void *p, size_t n, uint8_t out[48])
 	SHA384_Update(&c, p, n);
 	SHA384_Final(out, &c);
 	OPENSSL_cleanse(&c, sizeof c);
+}
+
+void sha256_hex(const void *p, size_t n, char out[65])
+{
+	uint8_t md[32];
+	sha256(p, n, md);
+	hex_encode_to(md, 32, out);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 void sha256(const void *p, size_t n, uint8_t out[32]);
+/* SHA-256 as 64 lower-case hex digits */
+void sha256_hex(const void *p, size_t n, char out[65]);
 void sha384(const void *p, size_t n, uint8_t out[48]);
 
 #endif

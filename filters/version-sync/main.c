@@ -8,17 +8,21 @@
 
 #include "lib/cli.h"
 #include "lib/common.h"
+#include "lib/github.h"
 #include "lib/json.h"
 #include "lib/jsonloc.h"
 #include "lib/lint.h"
 #include "lib/profile.h"
-#include "git.h"
+#include "lib/git.h"
 #include "sources.h"
 
 #define CONFIG_PATH "policies/version-sync.toml"
 #define SKIP_LABEL "skip-version-sync"
 
-enum { OPT_BASE = 'b', OPT_HEAD = 'H', OPT_CONFIG = 'c', OPT_LABELS = 'l', OPT_COMMENTS = 'm', OPT_FORMAT = 'f' };
+enum {
+	OPT_BASE = 'b', OPT_HEAD = 'H', OPT_CONFIG = 'c', OPT_LABELS = 'l', OPT_COMMENTS = 'm', OPT_FORMAT = 'f',
+	OPT_PR = 'p', OPT_REPO = 'R'
+};
 
 static const struct cli_opt options[] = {
 	{"base", OPT_BASE, "REV", "also check the change from the merge base of REV and the head:\n"
@@ -29,22 +33,28 @@ static const struct cli_opt options[] = {
 	{"labels", OPT_LABELS, "L,...", "the pull request's labels; " SKIP_LABEL " asks for the override", 0},
 	{"comments", OPT_COMMENTS, "FILE", "the pull request's comments (GitHub's JSON array): a line\n"
 					   "'version-sync: WHY' justifies the override", 0},
+	{"pr", OPT_PR, "N", "read the labels and comments of pull request N through the GitHub API\n"
+			    "(instead of --labels and --comments)", 0},
+	{"repo", OPT_REPO, "OWNER/NAME", "the repository of --pr (default GITHUB_REPOSITORY)", 0},
 	{"format", OPT_FORMAT, "FORMAT", "text (default), json or github (workflow annotations)", 0},
 	{0}};
 
 static const struct cli_spec spec = {
-	.synopsis = "version-sync [--base REV] [--head REV] [--config FILE] [--labels L,...] [--comments FILE]\n"
-		    "                    [--format FORMAT]",
+	.synopsis = "version-sync [--base REV] [--head REV] [--config FILE]\n"
+		    "                    [--labels L,... [--comments FILE] | --pr N [--repo OWNER/NAME]] [--format FORMAT]",
 	.about = "Check that the KMS and node image versions move together (ADR-0003), in the git repository here.",
 	.opts = options,
 	.trailer = "stdin: nothing.  stdout: 'version-sync: OK: kms=X, node=Y', or one 'version-sync: ERROR: ...'\n"
 		   "line per finding (NOTICE lines for markers and overrides).\n"
+		   "environment (--pr): GITHUB_TOKEN or GH_TOKEN (optional), GITHUB_API_URL, GITHUB_REPOSITORY.\n"
 		   "exit: 0 ok (or overridden), 1 findings, 2 usage, 65 a malformed version file or comments\n"
-		   "file, 66 a revision or file missing, 69 git cannot be run, 74 write error, 78 a bad config.",
+		   "file, 66 a revision or file missing, 69 git or the API cannot be reached, 74 write error,\n"
+		   "75 retry later, 76 an impossible answer (a pull request that does not exist), 77 credentials\n"
+		   "refused, 78 a bad config or GITHUB_API_URL.",
 };
 
 struct opts {
-	const char *base, *head, *config, *labels, *comments;
+	const char *base, *head, *config, *labels, *comments, *pr, *repo;
 	enum lint_format format;
 };
 
@@ -68,6 +78,24 @@ struct run {
 	char *justification, *author;
 };
 
+static void pr_options(struct cli *cl, struct opts *o)
+{
+	if (o->repo && !o->pr)
+		cli_usage(cl, "--repo goes with --pr");
+	if (!o->pr)
+		return;
+	if (o->labels || o->comments)
+		cli_usage(cl, "--pr reads the labels and comments itself: not with --labels or --comments");
+	if (parse_uint(o->pr, 1 << 30) <= 0)
+		cli_usage(cl, "--pr must be a pull request number (got '%s')", o->pr);
+	if (!o->repo || !*o->repo)
+		o->repo = getenv("GITHUB_REPOSITORY");
+	if (!o->repo || !*o->repo)
+		cli_usage(cl, "--pr needs the repository: --repo OWNER/NAME or GITHUB_REPOSITORY");
+	if (!gh_pair_ok(o->repo))
+		cli_usage(cl, "the repository must be OWNER/NAME (got '%s')", o->repo);
+}
+
 static void parse_options(int argc, char **argv, struct opts *o)
 {
 	struct cli cl;
@@ -81,6 +109,8 @@ static void parse_options(int argc, char **argv, struct opts *o)
 		case OPT_CONFIG: o->config = val; break;
 		case OPT_LABELS: o->labels = val; break;
 		case OPT_COMMENTS: o->comments = val; break;
+		case OPT_PR: o->pr = val; break;
+		case OPT_REPO: o->repo = val; break;
 		case OPT_FORMAT: {
 			int f = lint_format_parse(val);
 			if (f < 0)
@@ -90,10 +120,11 @@ static void parse_options(int argc, char **argv, struct opts *o)
 		}
 		}
 	}
-	const char *badrev = o->base && !vs_rev_ok(o->base) ? o->base : o->head && !vs_rev_ok(o->head) ? o->head : NULL;
+	const char *badrev = o->base && !git_rev_ok(o->base) ? o->base : o->head && !git_rev_ok(o->head) ? o->head : NULL;
 	if (badrev)
 		cli_usage(&cl, "a revision is 1-255 characters of [A-Za-z0-9._/@{}~^+-], not starting with '-' (got '%s')",
 			  badrev);
+	pr_options(&cl, o);
 	cli_free(&cl);
 }
 
@@ -101,14 +132,14 @@ static void resolve(struct run *r, const struct opts *o)
 {
 	char why[256];
 	const char *head = o->head ? o->head : "HEAD";
-	if ((o->head || o->base) && vs_git_commit(head, r->head, why, sizeof why))
+	if ((o->head || o->base) && git_commit_id(head, r->head, why, sizeof why))
 		fail(EXIT_NOINPUT, "cannot resolve %s '%s': %s", o->head ? "--head" : "the work tree's", head, why);
 	r->at = o->head ? r->head : NULL;
 	if (!o->base)
 		return;
-	if (vs_git_commit(o->base, r->base, why, sizeof why))
+	if (git_commit_id(o->base, r->base, why, sizeof why))
 		fail(EXIT_NOINPUT, "cannot resolve --base '%s': %s", o->base, why);
-	if (vs_git_merge_base(r->base, r->head, r->mb, why, sizeof why))
+	if (git_merge_base(r->base, r->head, r->mb, why, sizeof why))
 		fail(EXIT_NOINPUT, "no merge base of '%s' and '%s': %s", o->base, o->head, why);
 	r->have_base = 1;
 }
@@ -121,7 +152,7 @@ static void load_config(struct run *r, const struct opts *o)
 		vs_config_parse(&r->cfg, (const char *)b.data, b.len, o->config);
 		buf_free(&b);
 		buf_init(&r->cfg_text);
-	} else if (vs_git_blob(r->at, CONFIG_PATH, MP_MIB, &r->cfg_text) == VS_BLOB_OK) {
+	} else if (git_blob(r->at, CONFIG_PATH, MP_MIB, &r->cfg_text) == GIT_BLOB_OK) {
 		vs_config_parse(&r->cfg, (const char *)r->cfg_text.data, r->cfg_text.len, CONFIG_PATH);
 		r->cfg_from_head = 1;
 	} else {
@@ -285,8 +316,8 @@ static void change_rule(struct run *r)
 	if (!r->cfg_from_head)
 		return;
 	struct buf old;
-	enum vs_blob st = vs_git_blob(r->mb, CONFIG_PATH, MP_MIB, &old);
-	if (st != VS_BLOB_OK || old.len != r->cfg_text.len || memcmp(old.data, r->cfg_text.data, old.len) != 0)
+	enum git_blob st = git_blob(r->mb, CONFIG_PATH, MP_MIB, &old);
+	if (st != GIT_BLOB_OK || old.len != r->cfg_text.len || memcmp(old.data, r->cfg_text.data, old.len) != 0)
 		lint_add(&r->l, "NOTICE", CONFIG_PATH, 0, NULL,
 			 "the version sources changed in this change: the head's were used (review them)");
 	buf_free(&old);
@@ -294,16 +325,20 @@ static void change_rule(struct run *r)
 
 /* ---- the override: the label and a justification comment */
 
+static int is_skip(const char *s, size_t n)
+{
+	while (n && *s == ' ')
+		s++, n--;
+	while (n && s[n - 1] == ' ')
+		n--;
+	return n == strlen(SKIP_LABEL) && memcmp(s, SKIP_LABEL, n) == 0;
+}
+
 static int has_label(const char *labels)
 {
 	for (const char *p = labels; p && *p;) {
 		size_t n = strcspn(p, ",");
-		const char *s = p, *e = p + n;
-		while (s < e && *s == ' ')
-			s++;
-		while (e > s && e[-1] == ' ')
-			e--;
-		if ((size_t)(e - s) == strlen(SKIP_LABEL) && memcmp(s, SKIP_LABEL, (size_t)(e - s)) == 0)
+		if (is_skip(p, n))
 			return 1;
 		p += n + (p[n] == ',');
 	}
@@ -336,6 +371,19 @@ static void find_justification(const char *body, const char *login, struct run *
 	}
 }
 
+static void scan_comments(jv doc, struct run *r)
+{
+	jv_array_foreach(doc, i, c) {
+		const char *body = json_str(c, "body");
+		jv user = json_get(c, "user");
+		if (body)
+			find_justification(body, json_str(user, "login"), r);
+		jv_free(user);
+		jv_free(c);
+	}
+	jv_free(doc);
+}
+
 static void read_comments(const char *path, struct run *r)
 {
 	struct buf b;
@@ -346,28 +394,46 @@ static void read_comments(const char *path, struct run *r)
 		fail(EXIT_DATAERR, "%s:%ld: malformed JSON: %s", path, json_error_line(msg), msg);
 	if (jv_get_kind(doc) != JV_KIND_ARRAY)
 		fail(EXIT_DATAERR, "%s: not a JSON array of comments (GitHub's issue comments)", path);
-	jv_array_foreach(doc, i, c) {
-		const char *body = json_str(c, "body");
-		jv user = json_get(c, "user");
-		if (body)
-			find_justification(body, json_str(user, "login"), r);
-		jv_free(user);
-		jv_free(c);
-	}
-	jv_free(doc);
+	scan_comments(doc, r);
 	buf_free(&b);
+}
+
+/* --pr: the pull request's labels, and its comments when the label is there
+ * (GitHub's issue endpoints: a pull request is an issue). */
+static int pr_override(const struct opts *o, struct run *r)
+{
+	static const char *const vars[] = {"GITHUB_TOKEN", "GH_TOKEN", NULL};
+	struct gh g;
+	gh_init(&g, vars, 0);
+	char *url = gh_url(&g, "/repos/%s/issues/%s/labels", o->repo, o->pr);
+	jv labels = gh_get_all(&g, url, NULL);
+	free(url);
+	int skip = 0;
+	jv_array_foreach(labels, i, l) {
+		const char *n = json_str(l, "name");
+		skip |= n && is_skip(n, strlen(n));
+		jv_free(l);
+	}
+	jv_free(labels);
+	if (skip) {
+		url = gh_url(&g, "/repos/%s/issues/%s/comments", o->repo, o->pr);
+		scan_comments(gh_get_all(&g, url, NULL), r);
+		free(url);
+	}
+	gh_free(&g);
+	return skip;
 }
 
 static void override(struct run *r, const struct opts *o)
 {
-	if (!has_label(o->labels))
+	if (o->pr ? !pr_override(o, r) : !has_label(o->labels))
 		return;
 	if (o->comments)
 		read_comments(o->comments, r);
 	if (!r->justification) {
 		lint_add(&r->l, "ERROR", NULL, 0, NULL,
 			 "the " SKIP_LABEL " label needs a pull request comment with a line 'version-sync: <justification>'"
-			 "%s", o->comments ? ", and none has one" : ", and no comments were given (--comments FILE)");
+			 "%s", o->comments || o->pr ? ", and none has one" : ", and no comments were given (--comments FILE)");
 		return;
 	}
 	size_t errors = 0;

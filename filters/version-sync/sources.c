@@ -7,7 +7,7 @@
 #include "lib/json.h"
 #include "lib/jsonloc.h"
 #include "lib/profile.h"
-#include "git.h"
+#include "lib/git.h"
 #include "toml.h"
 
 #define VS_CAP (4 * MP_MIB)
@@ -427,11 +427,11 @@ int vs_read(const struct vs_source *s, const char *commit, const char *shown, st
 {
 	memset(r, 0, sizeof *r);
 	struct buf b;
-	enum vs_blob st = vs_git_blob(commit, s->file, VS_CAP, &b);
+	enum git_blob st = git_blob(commit, s->file, VS_CAP, &b);
 	int rc = 0;
-	if (st == VS_BLOB_NOT_FILE && l)
+	if (st == GIT_BLOB_NOT_FILE && l)
 		lint_add(l, "ERROR", shown, 0, NULL, "not a regular file (a folder, a link or a submodule)");
-	if (st == VS_BLOB_OK) {
+	if (st == GIT_BLOB_OK) {
 		r->present = 1;
 		switch (s->kind) {
 		case VS_SRC_TOML: rc = read_toml(s, &b, shown, l, r, err, errlen); break;

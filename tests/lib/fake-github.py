@@ -48,7 +48,8 @@ Control (no authentication), for the tests:
                        "content" | "content_b64" | "size", "state", "label",
                        "content_type"}], "generate_assets": N}], "pulls": [{"number",
                        "title", "body", "user", "head", "base", "labels", "files",
-                       "reviews", "draft", "state"}], "runs": [{"id", "artifacts":
+                       "reviews" ({"user", "state", "commit_id", "body"}), "comments"
+                       ({"user", "body"}), "draft", "state"}], "runs": [{"id", "artifacts":
                        [{"name", "files": {PATH: TEXT}}]}], "protection": {BRANCH: {...}}}}}
                        -> the state
   GET /_fake/state     releases with their assets (plus "sha256" of the stored bytes),
@@ -251,6 +252,9 @@ class State:
         for rv in spec.get("reviews", []):
             pr["reviews"].append(review_json(self, pr, rv.get("user", "reviewer"), rv.get("state", "APPROVED"),
                                              rv.get("commit_id"), rv.get("body", "")))
+        for c in spec.get("comments", []):
+            pr["comments"].append({"id": self.new_id(), "user": {"login": c.get("user", "commenter")},
+                                   "body": c.get("body", ""), "created_at": c.get("created_at", iso())})
         rp["pulls"][n] = pr
 
     def seed_run(self, rp, spec):
@@ -1292,19 +1296,57 @@ class ApiHandler(Base):
                       "path": fpath, "sha": blob, "content": base64.encodebytes(p.stdout).decode()})
 
     # ---- branch protection ----
+    # Stored in the shape a PUT sends (seeds too); answered in the shape GitHub's
+    # GET gives: flags as {"enabled": bool}, objects with their url, absent when null.
+    def protection_json(self, rp, branch):
+        p = rp["protection"][branch]
+        url = "%s/repos/%s/branches/%s/protection" % (self.st.api_base, rp["full_name"], branch)
+        j = {"url": url, "enforce_admins": {"url": url + "/enforce_admins", "enabled": bool(p.get("enforce_admins"))}}
+        rsc = p.get("required_status_checks")
+        if rsc:
+            ctx = list(rsc.get("contexts") or []) + [c["context"] for c in rsc.get("checks") or []]
+            j["required_status_checks"] = {"url": url + "/required_status_checks", "strict": bool(rsc.get("strict")),
+                                           "contexts": ctx, "contexts_url": url + "/required_status_checks/contexts",
+                                           "checks": [{"context": c, "app_id": None} for c in ctx]}
+        rev = p.get("required_pull_request_reviews")
+        if rev:
+            j["required_pull_request_reviews"] = dict(
+                {"url": url + "/required_pull_request_reviews", "dismiss_stale_reviews": False,
+                 "require_code_owner_reviews": False, "required_approving_review_count": 0,
+                 "require_last_push_approval": False}, **rev)
+        if p.get("restrictions"):
+            r = p["restrictions"]
+            j["restrictions"] = {"url": url + "/restrictions",
+                                 "users": [{"login": u} for u in r.get("users", [])],
+                                 "teams": [{"slug": t} for t in r.get("teams", [])],
+                                 "apps": [{"slug": a} for a in r.get("apps", [])]}
+        for k in ("required_linear_history", "allow_force_pushes", "allow_deletions", "block_creations",
+                  "required_conversation_resolution", "lock_branch", "allow_fork_syncing"):
+            j[k] = {"enabled": bool(p.get(k, False))}
+        return j
+
     def protection_get(self, rp, query, path, branch):
         if branch not in rp["protection"]:
             raise Fail(404, "Branch not protected")
-        self.ok(200, rp["protection"][branch])
+        self.ok(200, self.protection_json(rp, branch))
 
     def protection_put(self, rp, query, path, branch):
         b = self.json_body()
         for k in ("required_status_checks", "enforce_admins", "required_pull_request_reviews", "restrictions"):
             if k not in b:
                 raise validation("Protection", "missing_field", k)
+        rsc, rev = b["required_status_checks"], b["required_pull_request_reviews"]
+        if rsc is not None and (not isinstance(rsc, dict) or not isinstance(rsc.get("strict"), bool) or
+                                not isinstance(rsc.get("contexts", rsc.get("checks")), list)):
+            raise validation("Protection", "invalid", "required_status_checks")
+        if rev is not None and not (isinstance(rev, dict) and
+                                    0 <= rev.get("required_approving_review_count", 1) <= 6):
+            raise validation("Protection", "invalid", "required_pull_request_reviews")
+        if not isinstance(b["enforce_admins"], (bool, type(None))):
+            raise validation("Protection", "invalid", "enforce_admins")
         with self.st.lock:
             rp["protection"][branch] = b
-        self.ok(200, b)
+        self.ok(200, self.protection_json(rp, branch))
 
     def protection_delete(self, rp, query, path, branch):
         with self.st.lock:

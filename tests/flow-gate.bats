@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
+# The promotion flow of the seed, as make targets against the fake GitHub API:
+# make probe (sim, debug) -> make promote PUSH=1 -> two security approvals ->
+# make gate passes and posts the commit status; a later change request makes
+# it fail; make protect requires it. And the workflows that run these targets.
+
+load test_helper
+load lib/fake-github
+load lib/promote
+
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
+
+setup_file() {
+  promote_keys "$BATS_FILE_TMPDIR/keys"
+  A="$BATS_FILE_TMPDIR/a"
+  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD='' mk probe PROFILE=debug > /dev/null
+}
+
+setup() {
+  KEYS="$BATS_FILE_TMPDIR/keys"
+  A="$BATS_FILE_TMPDIR/a"
+  T=$BATS_TEST_TMPDIR
+  unset GH_TOKEN GITHUB_WAIT_MAX GITHUB_RUN_ID
+  rm -rf "$A/promote" "$A/gate"
+}
+teardown() { stop_servers; }
+
+open_promotion() {
+  promote_fake
+  export GITHUB_TOKEN="$GH_TOKEN_VALUE"
+  policy_repo "$T/repo"
+  remote_push "$T/repo" master
+  mk promote PROFILE=debug ALLOW_SIMULATED=1 COSIGN_PUB="$KEYS/test.pub" REPO_DIR="$T/repo" PUSH=1 > "$T/promote.json" 2>/dev/null
+  BRANCH=$(jq -r .branch "$T/promote.json")
+  HEAD=$(head_of "$BRANCH")
+}
+
+statuses() {
+  gh_state | jq -r --arg h "$HEAD" '.repos["o/r"].statuses[$h] // [] | map("\(.context) \(.state)") | join(",")'
+}
+
+@test "probe (sim, debug) -> promote -> two security approvals -> make gate passes and posts success" {
+  open_promotion
+  [ "$(jq -r .pull_request.number "$T/promote.json")" = 1 ]
+  export GITHUB_STEP_SUMMARY="$T/step-summary.md"
+  # before the reviews: the gate fails, naming what is missing, and says so on the commit
+  run -2 --separate-stderr mk gate PR=1 STATUS=1 COSIGN_PUB="$KEYS/test.pub"
+  [[ "$stderr" == *"policy-gate:   NOT MET approvals: 0 of 2 required approvals"* ]]
+  [[ "$stderr" == *"gate: FAIL (exit 1; the verdict: $A/gate/pr-1/verdict.json)"* ]]
+  [ "$(statuses)" = "policy-gate failure" ]
+  review 1 "$TOK_ALICE" APPROVE
+  review 1 "$TOK_BOB" APPROVE
+  run -0 --separate-stderr mk gate PR=1 STATUS=1 COSIGN_PUB="$KEYS/test.pub"
+  [ "$output" = "gate: PASS (the verdict: $A/gate/pr-1/verdict.json)" ]
+  [ "$(jq -r '[.pass, (.requirements | map(select(.met)) | length)] | @tsv' "$A/gate/pr-1/verdict.json")" = "$(printf 'true\t5')" ]
+  [ "$(statuses)" = "policy-gate success,policy-gate failure" ]
+  # the job summary got both runs' summaries
+  [ "$(grep -c '^## Policy gate: ' "$GITHUB_STEP_SUMMARY")" -eq 2 ]
+  [ "$(grep '^## Policy gate: ' "$GITHUB_STEP_SUMMARY" | paste -sd ,)" = "## Policy gate: FAIL,## Policy gate: PASS" ]
+}
+
+@test "a later change request: make gate fails (exit 2) naming the approvals, and the status says failure" {
+  open_promotion
+  review 1 "$TOK_ALICE" APPROVE
+  review 1 "$TOK_BOB" APPROVE
+  review 1 "$TOK_BOB" REQUEST_CHANGES
+  run -2 --separate-stderr mk gate PR=1 STATUS=1 COSIGN_PUB="$KEYS/test.pub"
+  [[ "$stderr" == *"policy-gate: FAIL: o/r #1 at ${HEAD:0:12}: 4 of 5 requirements met"* ]]
+  [ "$(jq -r '.unmet | length' "$A/gate/pr-1/verdict.json")" -eq 1 ]
+  [ "$(statuses)" = "policy-gate failure" ]
+  # a PR without PR= is refused before anything runs
+  run -2 --separate-stderr mk gate
+  [[ "$stderr" == "gate: PR=n (the pull request's number) is required"* ]]
+}
+
+@test "make protect: the dry run changes nothing; then the gate, CI and reviews are required; again, nothing to change" {
+  promote_fake
+  export GITHUB_TOKEN="$GH_TOKEN_VALUE"
+  run -0 --separate-stderr mk protect DRY_RUN=1
+  [[ "$stderr" == *"gh-protect: required_status_checks.contexts: null -> [\"check\",\"lint\",\"policy-gate\"]"* ]]
+  [ "$(gh_state | jq -c '.repos["o/r"].protection')" = '{}' ]
+  run -0 --separate-stderr mk protect BRANCH=master
+  [ "$(gh_state | jq -c '.repos["o/r"].protection.master | [.required_status_checks.contexts, .required_pull_request_reviews.required_approving_review_count, .required_pull_request_reviews.require_code_owner_reviews, .required_pull_request_reviews.dismiss_stale_reviews, .allow_force_pushes]')" = \
+    '[["check","lint","policy-gate"],2,true,true,false]' ]
+  run -0 --separate-stderr mk protect BRANCH=master
+  [ "$stderr" = "gh-protect: o/r master: the protection is already in place: nothing to change" ]
+}
+
+@test "the workflows: the promotion by hand, the probe's follow-up job, the gate on pull requests and reviews, lint in CI" {
+  run -0 python3 -c '
+import sys, yaml
+W = sys.argv[1] + "/.github/workflows/"
+def load(n):
+    d = yaml.safe_load(open(W + n))
+    return d, d.get("on", d.get(True))
+d, on = load("kms-phala-policy-promotion-pr.yaml")
+inputs = on["workflow_dispatch"]["inputs"]
+assert {"probe_run_id", "profile", "release_tag", "base_branch", "draft_pr"} <= set(inputs), inputs
+assert inputs["base_branch"]["default"] == "master"
+assert inputs["profile"]["options"] == ["debug", "debug-read-only", "locked-read-only"]
+step = d["jobs"]["promote"]["steps"][-2]
+assert step["run"] == "make promote" and step["env"]["RUN_ID"] == "${{ inputs.probe_run_id }}", step
+assert step["env"]["PUSH"] == "1" and "inputs.draft_pr" in step["env"]["DRAFT"]
+assert d["permissions"]["pull-requests"] == "write" and d["permissions"]["actions"] == "read"
+d, on = load("kms-phala-staging-probe.yaml")
+job = d["jobs"]["promote"]
+assert job["needs"] == "probe" and "success()" in job["if"]
+assert job["steps"][-1]["run"] == "make promote" and job["steps"][-1]["env"]["RUN_ID"] == "${{ github.run_id }}"
+d, on = load("kms-policy-gate.yaml")
+assert set(on["pull_request"]["types"]) == {"opened", "synchronize", "reopened", "labeled", "unlabeled", "edited"}
+assert set(on["pull_request_review"]["types"]) == {"submitted", "dismissed"}
+steps = d["jobs"]["gate"]["steps"]
+assert steps[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}", "the base gate judges"
+assert steps[-1]["run"] == "make gate" and steps[-1]["env"]["STATUS"] == "1"
+assert steps[-1]["env"]["PR"] == "${{ github.event.pull_request.number }}"
+assert d["permissions"]["statuses"] == "write" and d["permissions"]["contents"] == "read"
+d, on = load("ci.yaml")
+steps = d["jobs"]["lint"]["steps"]
+assert steps[1]["run"] == "make deps" and steps[2]["with"]["fetch-depth"] == 0
+assert steps[-1]["run"] == "make lint LINT_FORMAT=github"
+print("ok")' "$ROOT"
+  [ "$output" = ok ]
+  # CODEOWNERS routes policies/ to the security team, the gate and the schema to architecture too
+  grep -qx '/policies/ *@calimero-network/security' "$ROOT/.github/CODEOWNERS"
+  grep -qx '/filters/policy-gate/ *@calimero-network/security @calimero-network/architecture' "$ROOT/.github/CODEOWNERS"
+  grep -qx '/filters/lib/policy.h *@calimero-network/security @calimero-network/architecture' "$ROOT/.github/CODEOWNERS"
+  # the project's public key is a P-256 key cosign-wrap reads
+  run -1 --separate-stderr cosign-wrap verify --key "$ROOT/cosign.pub" --signature "$A/probe/debug/probe-report.md.sig" \
+    < "$A/probe/debug/probe-report.md"
+}
