@@ -101,16 +101,16 @@ static int intel_root(jv verification)
 
 /* This project's candidates: role, profile, source and provenance inside.
  * Anything not plainly false counts as simulated or unverified. */
-static void read_ours(jv v, struct cand *c)
+static void read_ours(jv v, const char *who, struct cand *c)
 {
 	jv prov = json_get(v, "provenance"), ver = json_get(prov, "verification");
 	const char *role = json_str(v, "role"), *profile = json_str(v, "profile"), *source = json_str(v, "source");
 	if (!role || (strcmp(role, "kms") != 0 && strcmp(role, "node") != 0))
-		fail(EXIT_DATAERR, "candidates: role must be kms or node");
+		fail(EXIT_DATAERR, "%s: role must be kms or node", who);
 	if (!profile || !(c->profile = profile_lookup(profile)))
-		fail(EXIT_DATAERR, "candidates: profile '%s' is not %s", profile ? profile : "(missing)", profile_choices());
+		fail(EXIT_DATAERR, "%s: profile '%s' is not %s", who, profile ? profile : "(missing)", profile_choices());
 	if (!source || jv_get_kind(prov) != JV_KIND_OBJECT)
-		fail(EXIT_DATAERR, "candidates: source and provenance are required");
+		fail(EXIT_DATAERR, "%s: source and provenance are required", who);
 	c->shape = "mero-policy";
 	c->what = "candidates";
 	c->role = strcmp(role, "kms") == 0 ? "kms" : "node";
@@ -133,7 +133,7 @@ static void read_ours(jv v, struct cand *c)
 	JSET(rec, "image_digest", opt_str(json_str(prov, "image_digest")));
 	c->record = rec;
 	jv policy = json_get(v, "policy");
-	read_lists(policy, "candidates", c);
+	read_lists(policy, who, c);
 	jv_free(policy);
 	jv_free(ver);
 	jv_free(prov);
@@ -174,7 +174,8 @@ static void upstream_verdict(const char *path, struct cand *c)
 
 /* Upstream's extractor: no role, profile or verification inside: the options
  * give them (--verification is the verdict of the quote). */
-static void read_upstream(jv v, const char *role, const char *profile, const char *verification, struct cand *c)
+static void read_upstream(jv v, const char *who, const char *role, const char *profile, const char *verification,
+			  struct cand *c)
 {
 	if (!role)
 		fail(EXIT_USAGE, "upstream candidates carry no role: give --role kms|node");
@@ -196,15 +197,19 @@ static void read_upstream(jv v, const char *role, const char *profile, const cha
 	JSET(rec, "tcb_status", jv_null());
 	c->record = rec;
 	jv policy = json_get(v, "policy");
-	read_lists(policy, "upstream candidates", c);
+	char what[320];
+	snprintf(what, sizeof what, "upstream %s", who);
+	read_lists(policy, what, c);
 	jv_free(policy);
 	if (verification)
 		upstream_verdict(verification, c);
 }
 
-int read_candidates(const struct buf *in, const char *role, const char *profile, const char *verification,
-		    struct cand *c)
+int read_candidates(const struct buf *in, const char *name, const char *role, const char *profile,
+		    const char *verification, struct cand *c)
 {
+	char who[300];
+	snprintf(who, sizeof who, name ? "candidates '%.250s'" : "candidates", name);
 	char err[512];
 	uint8_t md[32];
 	memset(c, 0, sizeof *c);
@@ -212,21 +217,21 @@ int read_candidates(const struct buf *in, const char *role, const char *profile,
 		return 0;
 	jv v = json_parse((const char *)in->data, in->len, err, sizeof err);
 	if (!jv_is_valid(v))
-		fail(EXIT_DATAERR, "cannot parse the candidates: %s", err);
+		fail(EXIT_DATAERR, "cannot parse the %s: %s", who, err);
 	jv sv = json_get(v, "schema_version");
 	int one = jv_get_kind(sv) == JV_KIND_NUMBER && jv_number_value(sv) == 1;
 	jv_free(sv);
 	if (jv_get_kind(v) != JV_KIND_OBJECT || !one)
-		fail(EXIT_DATAERR, "candidates: not a candidates file of schema_version 1");
+		fail(EXIT_DATAERR, "%s: not a candidates file of schema_version 1", who);
 	jv has_role = json_get(v, "role");
 	int ours = jv_is_valid(has_role);
 	jv_free(has_role);
 	if (ours && verification)
 		fail(EXIT_USAGE, "--verification is for upstream candidates (these carry their own verification)");
 	if (ours)
-		read_ours(v, c);
+		read_ours(v, who, c);
 	else
-		read_upstream(v, role, profile, verification, c);
+		read_upstream(v, who, role, profile, verification, c);
 	sha256(in->data, in->len, md);
 	JSET(c->record, "candidates_sha256", jv_hex(md, 32));
 	JSET(c->record, "shape", jv_string(c->shape));

@@ -32,13 +32,13 @@ struct cand {
 };
 
 /* Read candidates of either shape from in; 0 when in is empty (only white
- * space). Upstream candidates take their role and profile from the
+ * space). name, when not NULL, is quoted in messages ("candidates 'NAME'"). Upstream candidates take their role and profile from the
  * arguments (NULL: a usage error, exit 2) and are verified only by the
  * verdict at verification (quote-verify's, of the quote they came from:
  * it must hold exactly their values, else exit 1); that path with this
  * project's candidates is a usage error. Malformed input exits 65. */
-int read_candidates(const struct buf *in, const char *role, const char *profile, const char *verification,
-		    struct cand *c);
+int read_candidates(const struct buf *in, const char *name, const char *role, const char *profile,
+		    const char *verification, struct cand *c);
 /* Read .profiles[profile] of a published-mrtds.json (a file marked
  * simulated, at the top or in the profile, gives simulated values). */
 void read_published(const char *path, const char *profile, struct cand *c);
