@@ -1,12 +1,13 @@
 /* release-upload: the parts (main.c the command line and the receipt,
- * release.c the release and its assets, upload.c the plan and the uploads,
- * hash.c SHA-256 of files and streams). */
+ * release.c the release and its assets, upload.c the plan and the uploads;
+ * lib/hasher.c SHA-256 of files and streams). */
 #ifndef RU_H
 #define RU_H
 
 #include <jv.h>
 
 #include "lib/github.h"
+#include "lib/hasher.h"
 
 enum result { R_NONE, R_UPLOADED, R_IDENTICAL, R_REPLACED };
 
@@ -47,18 +48,5 @@ long long member_id(jv obj, const char *key);
 /* upload.c */
 void plan(struct run *r);
 void upload_all(struct run *r);
-
-/* hash.c */
-struct hasher {
-	void *ctx;
-};
-void hasher_init(struct hasher *h);
-void hasher_restart(struct hasher *h);
-void hasher_add(struct hasher *h, const void *p, size_t n);
-void hasher_hex(struct hasher *h, char out[65]); /* the digest so far */
-void hasher_free(struct hasher *h);
-/* SHA-256 of the first len bytes of a file; 0, errno of a failed read, or
- * -1 when the file is shorter. */
-int hash_fd(int fd, long long len, char out[65]);
 
 #endif
