@@ -6,7 +6,7 @@
 
 #include <jv.h>
 
-#include "lib/github.h"
+#include "lib/ghrelease.h"
 #include "lib/hasher.h"
 
 enum result { R_NONE, R_UPLOADED, R_IDENTICAL, R_REPLACED };
@@ -26,7 +26,7 @@ struct file {
 
 struct run {
 	struct gh g;
-	const char *repo, *tag, *label;
+	const char *repo, *tag, *label, *notes_path;
 	int create_draft, publish, clobber, progress;
 	struct file *files;
 	int n;
@@ -34,16 +34,18 @@ struct run {
 	long long rid;
 	char *upload_base;     /* upload_url without its {?name,label} template */
 	int created, published;
+	const struct buf *notes; /* --notes: the release's notes to have */
+	const char *notes_result; /* "created", "updated", "unchanged", or NULL */
 };
 
 /* release.c */
 void release_find(struct run *r);
 jv release_assets(struct run *r);
 void release_publish(struct run *r);
+/* Set the release's notes to r->notes unless they are those already. */
+void release_notes(struct run *r);
 void asset_delete(struct run *r, long long id, const char *name);
 int release_immutable(const struct run *r);
-/* A number member of an object, or -1. */
-long long member_id(jv obj, const char *key);
 
 /* upload.c */
 void plan(struct run *r);
