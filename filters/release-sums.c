@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/assetname.h"
 #include "lib/cli.h"
 #include "lib/hasher.h"
 
@@ -23,17 +24,6 @@ struct sums {
 	struct entry *e;
 	int n, cap;
 };
-
-static int name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 255 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
 
 static struct entry *find(const struct sums *s, const char *name)
 {
@@ -75,7 +65,7 @@ static int parse_line(const char *l, size_t n, struct sums *s, const char **why)
 	const char *name = l + 66;
 	size_t len = n - 66;
 	*why = "the name is not an asset name (letters, digits, '.', '_', '-')";
-	if (!name_ok(name, len))
+	if (!asset_name_ok(name, len))
 		return -1;
 	char tmp[256];
 	snprintf(tmp, sizeof tmp, "%.*s", (int)len, name);
@@ -169,7 +159,7 @@ static int cmd_update(int argc, char **argv)
 	for (int i = 0; i < cl.noperands; i++) {
 		const char *path = cl.operands[i], *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
 		char why[600];
-		if (!name_ok(name, strlen(name)))
+		if (!asset_name_ok(name, strlen(name)))
 			cli_usage(&cl, "'%s': '%s' is not an asset name (letters, digits, '.', '_', '-')", path, name);
 		struct entry *e = find(&s, name);
 		if (!e)
@@ -247,7 +237,7 @@ static int cmd_check(int argc, char **argv)
 	for (int c; (c = cli_next(&cl, &v));)
 		if (c == OPT_DIR)
 			dir = v;
-		else if (!name_ok(v, strlen(v)))
+		else if (!asset_name_ok(v, strlen(v)))
 			cli_usage(&cl, "--name '%s' is not an asset name (letters, digits, '.', '_', '-')", v);
 		else
 			names[n++] = v;

@@ -18,7 +18,8 @@ int ghr_true(jv obj, const char *key);
 int ghr_find(struct gh *g, const char *repo, const char *tag, jv *out);
 /* Every asset of a release (all pages). */
 jv ghr_assets(struct gh *g, const char *repo, long long rid);
-/* The asset of this name in a list (a new reference), or invalid. */
+/* The asset of this name in a list (borrowed: not consumed), as a new
+ * reference, or invalid. */
 jv ghr_asset_named(jv assets, const char *name);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/assetname.h"
 #include "lib/cli.h"
 #include "lib/json.h"
 #include "ru.h"
@@ -40,23 +41,13 @@ static const struct cli_spec spec = {
 		   "GITHUB_API_URL (default " GH_API_DEFAULT "); GITHUB_WAIT_MAX (seconds of rate-limit\n"
 		   "waits allowed, default 600).\n"
 		   "exit: 0 ok, 1 different content without --clobber, an immutable release, several drafts,\n"
-		   "2 usage, 65 notes over 125000 bytes, 66 a FILE missing, 69 no such release, 74 read error, 75 rate limit or retries\n"
-		   "exhausted, 76 an impossible answer, 77 token refused, 78 no token or a bad setting.",
+		   "2 usage, 65 notes over 125000 bytes, 66 a FILE missing, 69 no such release, 74 read error,\n"
+		   "75 rate limit or retries exhausted, 76 an impossible answer, 77 token refused, 78 no token\n"
+		   "or a bad setting.",
 	.max_operands = -1,
 };
 
 static const char *const token_vars[] = {"GH_RELEASE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", NULL};
-
-static int name_ok(const char *s, const char *extra)
-{
-	if (!*s)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      strchr("._-", *p) || (extra && strchr(extra, *p))))
-			return 0;
-	return 1;
-}
 
 static int printable(const char *s)
 {
@@ -96,12 +87,9 @@ static void parse_args(struct run *r, struct cli *cl, int argc, char **argv)
 		case OPT_NOTES: r->notes_path = v; break;
 		}
 	}
-	const char *slash = r->repo ? strchr(r->repo, '/') : NULL;
 	if (!r->repo || !r->tag)
 		cli_usage(cl, "--repo and --tag are required");
-	char owner[256];
-	snprintf(owner, sizeof owner, "%.*s", slash ? (int)(slash - r->repo) : 0, r->repo);
-	if (!slash || !name_ok(owner, NULL) || !name_ok(slash + 1, NULL) || strlen(r->repo) > 200)
+	if (!repo_name_ok(r->repo))
 		cli_usage(cl, "--repo needs OWNER/NAME (letters, digits, '.', '_', '-'), not '%s'", r->repo);
 	if (!*r->tag || strlen(r->tag) > 255 || !printable(r->tag) || strchr(r->tag, ' '))
 		cli_usage(cl, "--tag needs a tag name without spaces or control characters");
@@ -123,7 +111,7 @@ static void open_files(struct run *r, struct cli *cl)
 		f->asset = jv_null();
 		const char *slash = strrchr(f->path, '/');
 		f->name = slash ? slash + 1 : f->path;
-		if (!name_ok(f->name, NULL) || !strcmp(f->name, ".") || !strcmp(f->name, "..") || strlen(f->name) > 255)
+		if (!asset_name_ok(f->name, strlen(f->name)))
 			cli_usage(cl, "the asset name '%s' (of '%s') may hold only letters, digits, '.', '_' and '-'",
 				  f->name, f->path);
 		for (int j = 0; j < i; j++)
