@@ -24,7 +24,8 @@ static const struct cli_opt options[] = {
 					 "whose tag starts with PREFIX (mero-kms-v)", 0},
 	{"dir", OPT_DIR, "DIR", "where the assets go (default .; made when missing)", 0},
 	{"asset", OPT_ASSET, "NAME", "fetch this asset only (default: every asset)", CLI_REPEAT},
-	{"if-exists", OPT_IF, NULL, "an --asset the release lacks is \"absent\" in the receipt, not an error", 0},
+	{"if-exists", OPT_IF, NULL, "a missing release (with --tag) or an --asset the release lacks is not\n"
+				    "an error: the receipt says so (release_id null, \"absent\")", 0},
 	{"list", OPT_LIST, "N", "print the tags of the N most recently published releases instead, one a line", 0},
 	{"prefix", OPT_PREFIX, "PREFIX", "with --list: only tags that start with PREFIX", 0},
 	{0}};
@@ -162,7 +163,7 @@ static int run_list(struct run *r)
 static void find_release(struct run *r)
 {
 	if (r->tag) {
-		if (!ghr_find(&r->g, r->repo, r->tag, &r->release))
+		if (!ghr_find(&r->g, r->repo, r->tag, &r->release) && !r->if_exists)
 			fail(EXIT_UNAVAILABLE, "%s has no release with the tag '%s', published or draft", r->repo, r->tag);
 		return;
 	}
@@ -311,14 +312,16 @@ int main(int argc, char **argv)
 		run_list(&r);
 	} else {
 		find_release(&r);
+		int none = jv_get_kind(r.release) == JV_KIND_NULL; /* --if-exists: no such release */
 		long long rid = ghr_id(r.release, "id");
-		if (rid < 0)
+		if (rid < 0 && !none)
 			fail(EXIT_PROTOCOL, "a release of %s without a numeric id", r.repo);
 		make_dir(r.dir);
-		jv list = fetch_all(&r, ghr_assets(&r.g, r.repo, rid));
-		jv out = JV_OBJECT(jv_string("repo"), jv_string(r.repo), jv_string("release_id"), jv_number((double)rid),
-				   jv_string("assets"), list, jv_string("dir"), jv_string(r.dir));
-		JSET(out, "tag", opt_str(json_str(r.release, "tag_name")));
+		jv list = fetch_all(&r, none ? jv_array() : ghr_assets(&r.g, r.repo, rid));
+		jv out = JV_OBJECT(jv_string("repo"), jv_string(r.repo), jv_string("release_id"),
+				   none ? jv_null() : jv_number((double)rid), jv_string("assets"), list, jv_string("dir"),
+				   jv_string(r.dir));
+		JSET(out, "tag", opt_str(none ? r.tag : json_str(r.release, "tag_name")));
 		JSET(out, "draft", jv_bool(ghr_true(r.release, "draft")));
 		JSET(out, "immutable", jv_bool(ghr_true(r.release, "immutable") && !ghr_true(r.release, "draft")));
 		JSET(out, "published_at", opt_str(json_str(r.release, "published_at")));

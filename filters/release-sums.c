@@ -264,14 +264,45 @@ static int cmd_check(int argc, char **argv)
 	return bad ? EXIT_NO : EXIT_OK;
 }
 
+/* ---- names ---- */
+
+static const struct cli_spec names_spec = {
+	.synopsis = "release-sums names CHECKSUMS",
+	.about = "Print the names a checksums file lists, one a line, once the file is checked to be well formed.",
+	.trailer = "exit: 0 ok, 2 usage, 65 a malformed checksums file, 66 it is missing, 74 write error.",
+	.max_operands = 1,
+};
+
+static int cmd_names(int argc, char **argv)
+{
+	struct cli cl;
+	cli_parse(&cl, &names_spec, argc, argv);
+	if (cl.noperands != 1)
+		cli_usage(&cl, "no CHECKSUMS file given");
+	struct sums s = {0};
+	read_sums(cl.operands[0], &s);
+	struct buf out;
+	buf_init(&out);
+	for (int i = 0; i < s.n; i++)
+		buf_printf(&out, "%s\n", s.e[i].name);
+	out_write(out.data, out.len);
+	close_stdout();
+	buf_free(&out);
+	sums_free(&s);
+	cli_free(&cl);
+	return 0;
+}
+
 static const struct cli_cmd commands[] = {
 	{"update", "write a checksums file: another's lines with the FILEs' replaced or added", cmd_update},
 	{"check", "check files against a checksums file", cmd_check},
+	{"names", "print the names a checksums file lists", cmd_names},
 	{0}};
 
 static const struct cli_spec spec = {
 	.synopsis = "release-sums update [--base FILE] [--output FILE] FILE... > CHECKSUMS\n"
-		    "       release-sums check [--dir DIR] [--name NAME]... CHECKSUMS",
+		    "       release-sums check [--dir DIR] [--name NAME]... CHECKSUMS\n"
+		    "       release-sums names CHECKSUMS",
 	.about = "Write and check a release's checksums file (sha256sum's format, asset names only).",
 	.trailer = "exit: 0 ok, 1 a file does not match, 2 usage, 65 a malformed checksums file, 66 a file\n"
 		   "missing, 74 read or write error.",

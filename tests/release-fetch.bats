@@ -158,3 +158,12 @@ mero-kms-v2.3.39" ]
   run -74 --separate-stderr release-fetch --repo o/r --tag v1 --dir "$BATS_TEST_TMPDIR/file"
   [ "$stderr" = "release-fetch: '$BATS_TEST_TMPDIR/file' is not a folder" ]
 }
+
+@test "--if-exists: no release at all is a receipt without a release, not an error" {
+  gh_seed '{"repos": {"o/r": {}}}'
+  run -0 --separate-stderr release-fetch --repo o/r --tag mero-tee-v1.0.0 --dir "$D" --asset published-mrtds.json --if-exists
+  [ "$(jq -c '[.release_id, .tag, .assets]' <<<"$output")" = '[null,"mero-tee-v1.0.0",[{"name":"published-mrtds.json","path":null,"result":"absent","sha256":null,"size":null}]]' ]
+  [ -z "$(ls -A "$D")" ]
+  # --latest finds nothing: still 69
+  run -69 release-fetch --repo o/r --latest mero-kms-v --if-exists
+}

@@ -127,3 +127,17 @@ other.json: NOT LISTED" ]
   run -74 --separate-stderr release-sums update --output /dev/full "$W/image.tar.gz"
   run -74 --separate-stderr bash -c 'release-sums update "$1" > /dev/full' _ "$W/image.tar.gz"
 }
+
+@test "names: the listed names, once the file is well formed" {
+  release-sums update --output "$W/sums.txt" "$W"/*.json "$W/image.tar.gz"
+  run -0 --separate-stderr release-sums names "$W/sums.txt"
+  [ "$output" = "image.tar.gz
+published-mrtds.json
+release-provenance.json" ]
+  printf '%s  ../x\n' "$(sha "$W/image.tar.gz")" >> "$W/sums.txt"
+  run -65 --separate-stderr release-sums names "$W/sums.txt"
+  [ "$stderr" = "release-sums: '$W/sums.txt' line 4: the name is not an asset name (letters, digits, '.', '_', '-')" ]
+  [ -z "$output" ]
+  run -2 --separate-stderr release-sums names
+  [ "${stderr_lines[0]}" = "release-sums: no CHECKSUMS file given" ]
+}
