@@ -9,7 +9,8 @@
 # Another makefile adds its own knobs with one line each, before it uses them:
 #   $(call knob,NAME,KIND)      KIND: path url version image port listen number
 #                               seconds bool word id profile staging simflags
-#                               statuses paths flags; or $(call knob_in,NAME,A B C)
+#                               statuses paths flags repo families; or
+#                               $(call knob_in,NAME,A B C)
 # Secrets are never make variables in recipes: see SECRETS below.
 
 empty :=
@@ -137,6 +138,18 @@ KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMA
   V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags \
   POLICY:path QUOTES:path LINT_RELEASE:bool VERSION_SYNC_BASE:rev VERSION_SYNC_HEAD:rev \
   VERSION_SYNC_LABELS:labels VERSION_SYNC_COMMENTS:path
+# releases (mk/release.mk): make publish, release-policy, verify-release, verify-node,
+# verify-releases, and the probe's POLICY_SOURCE=release
+kind_repo = $(and $(call chars_ok,$(1),$(ALNUM) . _ / -),$(call eq,$(words $(subst /, ,$(1))),2),$(filter-out /% %/,$(1)),$(if $(findstring //,$(1)),,1),$(if $(filter -%,$(1)),,1))
+KIND_TEXT_repo := OWNER/NAME (letters, digits, . _ -)
+# GCP image families: a prefix, or PROFILE=FAMILY words (mrtd-publish checks each)
+kind_families = $(call chars_ok,$(1),$(LOWER) $(DIGITS) - =,1)
+KIND_TEXT_families := a family prefix or PROFILE=FAMILY words (a-z, 0-9, -)
+KNOBS += RELEASE_REPO:repo RELEASE_TAG:id CANDIDATES:path IMAGE_FAMILY:families ALLOW_SIMULATED:bool \
+  CHECKSUMS:id DRY_RUN:bool REPLACE:bool PUBLISH_RELEASE:bool RELEASE_BRANCH:rev COSIGN_PUB:path QUOTE:path \
+  VERIFY_AT:number AUDIT_LAST:number AUDIT_PREFIX:id POLICY_RELEASE:id
+$(call knob_in,POLICY_SOURCE,repo release)
+
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
 $(call knob_in,ROLE,node kms)
