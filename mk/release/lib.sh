@@ -95,7 +95,7 @@ new_checksums() {
         > "$cur/kept.json" || rc=$?
       [ "$rc" -eq 0 ] || die "$rc" "cannot read the assets $name lists"
       "$bin/release-sums" check --dir "$cur/kept" "${check[@]}" "$cur/$name" > "$cur/kept.check" ||
-        die 1 "the release's $name lists files that are not on the release as listed ($(grep -v ': OK$' "$cur/kept.check" | tr '\n' ' ')): fix the release first"
+        die 1 "the release's $name lists files that are not on the release as listed ($(grep -v ': OK$' "$cur/kept.check" | paste -sd ';' -)): fix the release first"
     fi
     base=(--base "$cur/$name")
   fi
