@@ -21,6 +21,10 @@ release_setup() {
   [ -z "${1:-}" ] || gh_seed "$1"
   export GH_RELEASE_TOKEN="$GH_TOKEN_VALUE"
   unset GITHUB_TOKEN GH_TOKEN GITHUB_WAIT_MAX
+  # under make check the outer make exports its knobs (KMS_VERSION=2.3.40 among them):
+  # a knob a test does not give must not be given
+  unset KMS_VERSION RELEASE_TAG CANDIDATES IMAGE_FAMILY CHECKSUMS POLICY_DIR PROFILE QUOTE COLLATERAL ROOT_CA \
+    VERIFY_AT DRY_RUN REPLACE PUBLISH_RELEASE ALLOW_SIMULATED RELEASE_BRANCH AUDIT_LAST AUDIT_PREFIX RELEASE_REPO
   A="$BATS_TEST_TMPDIR/artifacts"
   KEYS="$BATS_TEST_TMPDIR/keys"
   mkdir -p "$KEYS"
