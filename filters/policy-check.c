@@ -7,26 +7,31 @@
 #include "lib/json.h"
 #include "lib/jw.h"
 #include "lib/policy.h"
+#include "lib/profile.h"
 #include "lib/sha.h"
 
-enum { OPT_POLICY = 'p', OPT_ROLE = 'r', OPT_LINES = 'l' };
+enum { OPT_POLICY = 'p', OPT_ROLE = 'r', OPT_LINES = 'l', OPT_PUBLISHED = 'u', OPT_PROFILE = 'P' };
 
 static const struct cli_opt options[] = {
 	{"policy", OPT_POLICY, "FILE", "the policy file (kms-phala-attestation-policy.*.json); required", 0},
 	{"role", OPT_ROLE, "ROLE", "node (default): node_allowed_*, as mero-kms decides /get-key;\n"
 				   "kms: kms_allowed_*, as a client checks a KMS", 0},
+	{"published", OPT_PUBLISHED, "FILE", "a node image release's published-mrtds.json instead of a policy file:\n"
+					     "its .profiles[P].allowed_* decide, as node_allowed_* would (role node)", 0},
+	{"profile", OPT_PROFILE, "P", "the profile of --published to decide against (required with it)", 0},
 	{"lines", OPT_LINES, NULL, "one verdict per input line, one compact decision per output line,\n"
 				   "a summary on stderr", 0},
 	{0}};
 
 static const struct cli_spec spec = {
-	.synopsis = "policy-check --policy FILE [--role node|kms] [--lines] < VERDICT_JSON > DECISION_JSON",
+	.synopsis = "policy-check --policy FILE [--role node|kms] [--lines] < VERDICT_JSON > DECISION_JSON\n"
+		    "       policy-check --published FILE --profile P [--lines] < VERDICT_JSON > DECISION_JSON",
 	.about = "Decide a quote-verify verdict against a policy file as mero-kms decides it.",
 	.opts = options,
 	.trailer = "stdin: quote-verify's verdict (verified, status, measurements, quote_sha256).\n"
 		   "stdout: the decision, canonical JSON (also on exit 1).\n"
 		   "exit: 0 allowed, 1 refused (one stderr line naming every failing check), 2 usage, 65 a verdict\n"
-		   "or policy that cannot be read, 66 the policy file missing, 74 write error.",
+		   "or policy that cannot be read, 66 the policy (or published) file missing, 74 write error.",
 };
 
 struct ctx {
@@ -197,19 +202,65 @@ static jv decide(const struct ctx *c, const struct verdict *d, int *allowed, str
 	return o;
 }
 
-static void load_policy(struct ctx *c, const char *path)
+/* A policy file standing for .profiles[profile] of a published-mrtds.json:
+ * its allowed_* lists as node_allowed_*, so that the policy file's rules
+ * (normalisation, the missing TCB list's default) decide. */
+static jv published_as_policy(jv doc, const char *path, const char *profile, jv about)
+{
+	jv profiles = json_get(doc, "profiles"), p = json_get(profiles, profile);
+	const char *role = json_str(doc, "role");
+	if ((role && strcmp(role, "node") != 0) || jv_get_kind(p) != JV_KIND_OBJECT)
+		fail(EXIT_DATAERR, "'%s' is not a published-mrtds.json with profiles.%s", path, profile);
+	jv lists = jv_object();
+	for (int g = -1; g < POLICY_NREG; g++) {
+		char key[64], node[80];
+		snprintf(key, sizeof key, "allowed_%s", g < 0 ? "tcb_statuses" : policy_regs[g]);
+		snprintf(node, sizeof node, "node_%s", key);
+		jv v = json_get(p, key);
+		if (jv_is_valid(v))
+			JSET(lists, node, v);
+		else
+			jv_free(v);
+	}
+	jv sim = json_get(doc, "simulated"), psim = json_get(p, "simulated");
+	JSET(about, "release_tag", opt_str(json_str(doc, "release_tag")));
+	JSET(about, "simulated", jv_bool(jv_get_kind(sim) == JV_KIND_TRUE || jv_get_kind(psim) == JV_KIND_TRUE));
+	jv_free(sim);
+	jv_free(psim);
+	jv root = JV_OBJECT(jv_string("role"), jv_string("kms"), jv_string("profile"), jv_string(profile),
+			    jv_string("policy"), lists);
+	jv tag = json_get(doc, "tag");
+	if (jv_is_valid(tag))
+		JSET(root, "tag", tag);
+	else
+		jv_free(tag);
+	jv_free(p);
+	jv_free(profiles);
+	jv_free(doc);
+	return JV_OBJECT(jv_string("root"), root, jv_string("about"), about);
+}
+
+/* The policy file, or with profile set the published file's profile. */
+static void load_policy(struct ctx *c, const char *path, const char *profile)
 {
 	struct buf b;
 	char err[512];
 	uint8_t md[32];
+	const char *what = profile ? "published measurements" : "policy";
 	read_file_capped(path, 16 * MP_MIB, &b, 0);
 	jv root = json_parse((const char *)b.data, b.len, err, sizeof err);
 	if (!jv_is_valid(root))
-		fail(EXIT_DATAERR, "cannot parse policy '%s': %s", path, err);
-	if (policy_from_json(root, c->role, NULL, NULL, 1, &c->p, err, sizeof err))
-		fail(EXIT_DATAERR, "cannot load policy '%s': %s", path, err);
-	sha256(b.data, b.len, md);
+		fail(EXIT_DATAERR, "cannot parse %s '%s': %s", what, path, err);
 	c->about = jv_object();
+	if (profile) {
+		jv both = published_as_policy(root, path, profile, c->about);
+		root = json_get(both, "root");
+		c->about = json_get(both, "about");
+		jv_free(both);
+	}
+	if (policy_from_json(root, c->role, NULL, NULL, 1, &c->p, err, sizeof err))
+		fail(EXIT_DATAERR, "cannot load %s '%s': %s", what, path, err);
+	sha256(b.data, b.len, md);
 	JSET(c->about, "file", jv_string(path));
 	JSET(c->about, "profile", opt_str(json_str(root, "profile")));
 	JSET(c->about, "tag", opt_str(json_str(root, "tag")));
@@ -282,8 +333,8 @@ int main(int argc, char **argv)
 {
 	prog_init(argv[0]);
 	struct ctx c = {.role = POLICY_NODE};
-	const char *policy = NULL;
-	int lines = 0;
+	const char *policy = NULL, *published = NULL, *profile = NULL;
+	int lines = 0, role_given = 0;
 	struct cli cl;
 	cli_parse(&cl, &spec, argc, argv);
 	const char *val;
@@ -291,17 +342,29 @@ int main(int argc, char **argv)
 		switch (o) {
 		case OPT_POLICY: policy = val; break;
 		case OPT_LINES: lines = 1; break;
+		case OPT_PUBLISHED: published = val; break;
+		case OPT_PROFILE:
+			if (!(profile = profile_lookup(val)))
+				cli_usage(&cl, "--profile must be %s (got '%s')", profile_choices(), val);
+			break;
 		case OPT_ROLE:
+			role_given = 1;
 			if (strcmp(val, "node") != 0 && strcmp(val, "kms") != 0)
 				cli_usage(&cl, "--role must be node or kms (got '%s')", val);
 			c.role = strcmp(val, "kms") == 0 ? POLICY_KMS : POLICY_NODE;
 			break;
 		}
 	}
-	if (!policy)
+	if (!policy && !published)
 		cli_usage(&cl, "--policy FILE is required");
+	if (policy && published)
+		cli_usage(&cl, "--policy and --published exclude each other");
+	if (published && (!profile || role_given))
+		cli_usage(&cl, "--published needs --profile P and decides role node only (no --role)");
+	if (profile && !published)
+		cli_usage(&cl, "--profile is for --published (a policy file names its own profile)");
 	cli_free(&cl);
-	load_policy(&c, policy);
+	load_policy(&c, published ? published : policy, published ? profile : NULL);
 	int rc;
 	if (lines) {
 		rc = run_lines(&c);

@@ -15,7 +15,7 @@
 
 enum {
 	OPT_DIR = 'd', OPT_STEPS = 's', OPT_PROFILE = 'p', OPT_BACKEND = 'b', OPT_POLICY = 'P',
-	OPT_IMAGE = 'i', OPT_KMS_VERSION = 'v', OPT_KMS_URL = 'u', OPT_INTERRUPTED = 'I'
+	OPT_IMAGE = 'i', OPT_KMS_VERSION = 'v', OPT_KMS_URL = 'u', OPT_INTERRUPTED = 'I', OPT_POLICY_SOURCE = 'S'
 };
 
 static const struct cli_opt options[] = {
@@ -25,6 +25,8 @@ static const struct cli_opt options[] = {
 	{"profile", OPT_PROFILE, "P", "the profile probed", 0},
 	{"backend", OPT_BACKEND, "B", "sim, url or phala", 0},
 	{"policy", OPT_POLICY, "FILE", "the profile's current policy file, to compare measurements with", 0},
+	{"policy-source", OPT_POLICY_SOURCE, "TEXT", "where --policy came from, named in the report instead of its\n"
+						    "path (the release it was fetched from: POLICY_SOURCE=release)", 0},
 	{"image", OPT_IMAGE, "REF", "the KMS image (name@sha256:...)", 0},
 	{"kms-version", OPT_KMS_VERSION, "V", "the KMS version", 0},
 	{"kms-url", OPT_KMS_URL, "URL", "the KMS probed (STAGING=url)", 0},
@@ -33,7 +35,7 @@ static const struct cli_opt options[] = {
 
 static const struct cli_spec spec = {
 	.synopsis = "probe-report --dir DIR --steps FILE --profile P --backend B [--policy FILE]\n"
-		    "                    [--image REF] [--kms-version V] [--kms-url URL] [--interrupted SIGNAL]\n"
+		    "                    [--policy-source TEXT] [--image REF] [--kms-version V] [--kms-url URL] [--interrupted SIGNAL]\n"
 		    "                    > probe-report.md",
 	.about = "Summarise a staging probe's artifact folder as Markdown.",
 	.opts = options,
@@ -57,6 +59,7 @@ struct step {
 
 struct run {
 	const char *dir, *steps_path, *profile, *backend, *policy_path, *image, *version, *kms_url, *interrupted;
+	const char *policy_source; /* --policy-source: where the policy came from */
 	struct buf steps_text;
 	struct step *steps;
 	size_t nsteps;
@@ -82,10 +85,13 @@ static void parse_options(struct run *r, int argc, char **argv)
 		case OPT_KMS_VERSION: r->version = v; break;
 		case OPT_KMS_URL: r->kms_url = v; break;
 		case OPT_INTERRUPTED: r->interrupted = v; break;
+		case OPT_POLICY_SOURCE: r->policy_source = v; break;
 		}
 	}
 	if (!r->dir || !r->steps_path || !r->profile || !r->backend)
 		cli_usage(&cl, "--dir, --steps, --profile and --backend are required");
+	if (r->policy_source && !r->policy_path)
+		cli_usage(&cl, "--policy-source names where --policy came from: give --policy FILE too");
 	cli_free(&cl);
 }
 
@@ -434,8 +440,12 @@ static void emit_registers(struct buf *o, const struct run *r)
 
 static void emit_measurements(struct buf *o, const struct run *r)
 {
-	buf_printf(o, "## Measurements\n\nCompared with `%s` (`policy.kms_allowed_*`).\n\n",
-		   r->policy_path ? r->policy_path : "(no policy file)");
+	if (r->policy_source)
+		buf_printf(o, "## Measurements\n\nCompared with the policy of %s (`policy.kms_allowed_*`).\n\n",
+			   r->policy_source);
+	else
+		buf_printf(o, "## Measurements\n\nCompared with `%s` (`policy.kms_allowed_*`).\n\n",
+			   r->policy_path ? r->policy_path : "(no policy file)");
 	buf_printf(o, "| register | value | replayed from the event log | policy |\n| --- | --- | --- | --- |\n");
 	emit_registers(o, r);
 	const char *status = json_str(r->verification, "status");

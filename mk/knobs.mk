@@ -9,8 +9,8 @@
 # Another makefile adds its own knobs with one line each, before it uses them:
 #   $(call knob,NAME,KIND)      KIND: path url version image port listen number
 #                               seconds bool word id profile staging simflags
-#                               statuses paths flags rev labels branch pair;
-#                               or $(call knob_in,NAME,A B C)
+#                               statuses paths flags rev labels branch pair
+#                               families; or $(call knob_in,NAME,A B C)
 # Secrets are never make variables in recipes: see SECRETS below.
 
 empty :=
@@ -150,6 +150,15 @@ KNOBS += CANDIDATES:path RUN_ID:number RELEASE_TAG:id PUSH:bool DRAFT:bool ALLOW
   COSIGN_PUB:path REPO_DIR:path PR:number STATUS:bool SECURITY_TEAM:pair ARCHITECTURE_TEAM:pair \
   REQUIRED_APPROVALS:number BRANCH:branch DRY_RUN:bool REQUIRED_CHECKS:labels GITHUB_REPOSITORY:pair \
   VERSION_SYNC_PR:number
+# releases (mk/release.mk): make publish, release-policy, verify-release, verify-node,
+# verify-releases, and the probe's POLICY_SOURCE=release
+# GCP image families: a prefix, or PROFILE=FAMILY words (mrtd-publish checks each)
+kind_families = $(call chars_ok,$(1),$(LOWER) $(DIGITS) - =,1)
+KIND_TEXT_families := a family prefix or PROFILE=FAMILY words (a-z, 0-9, -)
+KNOBS += RELEASE_REPO:pair IMAGE_FAMILY:families \
+  CHECKSUMS:id REPLACE:bool PUBLISH_RELEASE:bool RELEASE_BRANCH:rev QUOTE:path \
+  VERIFY_AT:number AUDIT_LAST:number AUDIT_PREFIX:id POLICY_RELEASE:id
+$(call knob_in,POLICY_SOURCE,repo release)
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
 $(call knob_in,ROLE,node kms)

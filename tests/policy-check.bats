@@ -284,3 +284,58 @@ decide() {
   assert_equal "${stderr_lines[0]}" "policy-check: --role must be node or kms (got 'agent')"
   assert_equal "${stderr_lines[1]%% *}" "usage:"
 }
+
+# ---- --published: a node image release's published-mrtds.json instead of a policy file
+
+@test "--published: the release's allowed_* lists of the profile decide, with the policy file's rules" {
+  local G="$FIX/mrtd-publish/published-mrtds.golden.json"
+  # the golden's locked-read-only measurements are the dcap-qvl sample quote's
+  run -0 --separate-stderr policy-check --published "$G" --profile locked-read-only < "$UPTODATE"
+  [ -z "$stderr" ]
+  assert_equal "$(jq -c '[.allowed, .role, .policy.profile, .policy.tag, .policy.release_tag, .policy.simulated, .registers.mrtd.list]' <<<"$output")" \
+    '[true,"node","locked-read-only","2.3.40","mero-tee-v2.3.40",false,"node_allowed_mrtd"]'
+  assert_equal "$(jq -r .policy.sha256 <<<"$output")" "$(sha256sum < "$G" | cut -d' ' -f1)"
+  # another profile's measurements refuse it, register by register, in mero-kms's words
+  run -1 --separate-stderr policy-check --published "$G" --profile debug < "$UPTODATE"
+  assert_equal "$stderr" "policy-check: refused: mrtd not in node_allowed_mrtd (1 entry); rtmr0 not in node_allowed_rtmr0 (1 entry); rtmr1 not in node_allowed_rtmr1 (1 entry); rtmr2 not in node_allowed_rtmr2 (1 entry)"
+  assert_equal "$(jq -c .mero_kms <<<"$output")" '{"details":"MRTD '"'$(expected dcap-qvl/sample/tdx_quote .mr_td)'"' is not in allowlist","error":"measurement_policy_rejected","status":403}'
+  # normalised as mero-kms normalises; the TCB list of the profile applies
+  jq '.profiles["locked-read-only"].allowed_mrtd = [" 0x" + (.profiles["locked-read-only"].allowed_mrtd[0] | ascii_upcase)]' "$G" > "$T/p.json"
+  run -0 --separate-stderr policy-check --published "$T/p.json" --profile locked-read-only < "$UPTODATE"
+  jq '.profiles["locked-read-only"].allowed_tcb_statuses = ["outofdate"]' "$G" > "$T/p.json"
+  run -1 --separate-stderr policy-check --published "$T/p.json" --profile locked-read-only < "$UPTODATE"
+  assert_equal "$stderr" "policy-check: refused: tcb_status 'UpToDate' not in node_allowed_tcb_statuses (1 entry)"
+  # no TCB list: mero-kms's default ["uptodate"]; a marked release says so in the decision
+  jq 'del(.profiles["locked-read-only"].allowed_tcb_statuses) | .simulated = true' "$G" > "$T/p.json"
+  run -0 --separate-stderr policy-check --published "$T/p.json" --profile locked-read-only < "$UPTODATE"
+  assert_equal "$(jq -c '[.tcb_status.default, .policy.simulated]' <<<"$output")" '[true,true]'
+  # --lines works the same
+  jq -c . "$UPTODATE" > "$T/in"
+  run -0 --separate-stderr policy-check --published "$G" --profile LOCKED-READ-ONLY --lines < "$T/in"
+  assert_equal "$(jq -c '[.line, .allowed]' <<<"$output")" '[1,true]'
+}
+
+@test "--published: usage, a file that is not a published-mrtds.json, a missing one" {
+  local G="$FIX/mrtd-publish/published-mrtds.golden.json"
+  run -2 --separate-stderr policy-check --published "$G" < "$UPTODATE"
+  assert_equal "${stderr_lines[0]}" "policy-check: --published needs --profile P and decides role node only (no --role)"
+  run -2 --separate-stderr policy-check --published "$G" --profile debug --role kms < "$UPTODATE"
+  assert_equal "${stderr_lines[0]}" "policy-check: --published needs --profile P and decides role node only (no --role)"
+  run -2 --separate-stderr policy-check --published "$G" --policy "$BASE" --profile debug < "$UPTODATE"
+  assert_equal "${stderr_lines[0]}" "policy-check: --policy and --published exclude each other"
+  run -2 --separate-stderr policy-check --policy "$BASE" --profile debug < "$UPTODATE"
+  assert_equal "${stderr_lines[0]}" "policy-check: --profile is for --published (a policy file names its own profile)"
+  run -2 --separate-stderr policy-check --published "$G" --profile staging < "$UPTODATE"
+  assert_equal "${stderr_lines[0]}" "policy-check: --profile must be debug, debug-read-only or locked-read-only (got 'staging')"
+  run -65 --separate-stderr policy-check --published "$BASE" --profile debug < "$UPTODATE"
+  assert_equal "$stderr" "policy-check: '$BASE' is not a published-mrtds.json with profiles.debug"
+  [ -z "$output" ]
+  jq '.profiles.debug.allowed_rtmr1 = ["abc"]' "$G" > "$T/p.json"
+  run -65 --separate-stderr policy-check --published "$T/p.json" --profile debug < "$UPTODATE"
+  [[ "$stderr" == "policy-check: cannot load published measurements '$T/p.json': "* ]]
+  echo '{' > "$T/p.json"
+  run -65 --separate-stderr policy-check --published "$T/p.json" --profile debug < "$UPTODATE"
+  [[ "$stderr" == "policy-check: cannot parse published measurements '$T/p.json': "* ]]
+  run -66 --separate-stderr policy-check --published "$T/none.json" --profile debug < "$UPTODATE"
+  assert_equal "$stderr" "policy-check: cannot open '$T/none.json': No such file or directory"
+}

@@ -493,3 +493,40 @@ stored_is() { cmp <(gh_ctl GET "/_fake/asset/$1") "$2"; }
   run -74 --separate-stderr bash -c "release-upload --repo o/r --tag v1 '$W/a.json' > /dev/full"
   [ "$stderr" = "release-upload: cannot write to standard output: No space left on device" ]
 }
+
+@test "--notes: set on the new draft, updated when they differ, left alone when equal, also on an immutable release" {
+  printf '# v9\n\nfirst\n' > "$W/notes.md"
+  gh_seed '{"repos": {"o/r": {"immutable_releases": true}}}'
+  run -0 --separate-stderr release-upload --repo o/r --tag v9 --create-draft --notes "$W/notes.md" "$W/a.json"
+  [ "$(jq -r '[.created, .notes] | join(" ")' <<<"$output")" = "true created" ]
+  [ "$(gh_state | jq -r '.repos["o/r"].releases[] | select(.tag_name == "v9") | .body')" = "$(cat "$W/notes.md")" ]
+  # the same notes: no PATCH
+  : > "$GH_LOG"
+  run -0 release-upload --repo o/r --tag v9 --notes "$W/notes.md" "$W/a.json"
+  [ "$(jq -r '[.notes, .assets[0].result] | join(" ")' <<<"$output")" = "unchanged identical" ]
+  ! gh_requests | grep -q '^PATCH'
+  # other notes: one PATCH of the body, before the uploads; then publish
+  printf '# v9\n\nsecond\n' > "$W/notes.md"
+  : > "$GH_LOG"
+  run -0 release-upload --repo o/r --tag v9 --notes "$W/notes.md" --publish "$W/a.json" "$W/b.txt"
+  [ "$(jq -r '[.notes, .published, .immutable] | join(" ")' <<<"$output")" = "updated true true" ]
+  run -0 gh_requests
+  local patch upload
+  patch=$(grep -n '^PATCH /repos/o/r/releases/[0-9]* 200' <<<"$output" | head -n 1 | cut -d: -f1)
+  upload=$(grep -n '^POST /uploads/' <<<"$output" | head -n 1 | cut -d: -f1)
+  [ -n "$patch" ] && [ "$patch" -lt "$upload" ]
+  [ "$(gh_state | jq -r '.repos["o/r"].releases[] | select(.tag_name == "v9") | .body')" = "$(cat "$W/notes.md")" ]
+  # published and immutable: the notes can still change, the assets cannot
+  printf '# v9\n\nthird\n' > "$W/notes.md"
+  run -0 release-upload --repo o/r --tag v9 --notes "$W/notes.md"
+  [ "$(jq -r '[.notes, (.assets | length)] | join(" ")' <<<"$output")" = "updated 0" ]
+  printf 'changed\n' > "$W/b.txt"
+  printf '# v9\n\nfourth\n' > "$W/notes.md"
+  run -1 --separate-stderr release-upload --repo o/r --tag v9 --notes "$W/notes.md" "$W/b.txt"
+  [[ "$stderr" == *"is published and immutable"* ]]
+  # a refused run changes nothing, notes included
+  [ "$(gh_state | jq -r '.repos["o/r"].releases[] | select(.tag_name == "v9") | .body')" = "$(printf '# v9\n\nthird')" ]
+  head -c 125001 /dev/zero | tr '\0' x > "$W/big.md"
+  run -65 --separate-stderr release-upload --repo o/r --tag v9 --notes "$W/big.md"
+  [[ "$stderr" == "release-upload: "*"exceeds"* ]]
+}

@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 	jv root = read_policy(&o, &profile);
 	struct buf in;
 	read_capped(stdin, 16 * MP_MIB, "the candidates", &in);
-	if (read_candidates(&in, &o, &src[n])) {
+	if (read_candidates(&in, NULL, o.role, o.profile, o.verification, &src[n])) {
 		if (o.signature)
 			add_signature(&src[n], o.signature);
 		n++;

@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/assetname.h"
 #include "lib/cli.h"
 #include "lib/json.h"
 #include "ru.h"
 
-enum { OPT_REPO = 'r', OPT_TAG = 't', OPT_LABEL = 'l', OPT_DRAFT = 'd', OPT_PUBLISH = 'p', OPT_CLOBBER = 'c' };
+enum { OPT_REPO = 'r', OPT_TAG = 't', OPT_LABEL = 'l', OPT_DRAFT = 'd', OPT_PUBLISH = 'p', OPT_CLOBBER = 'c',
+       OPT_NOTES = 'n' };
 
 static const struct cli_opt options[] = {
 	{"repo", OPT_REPO, "REPO", "the repository, OWNER/NAME", 0},
@@ -19,40 +21,33 @@ static const struct cli_opt options[] = {
 	{"label", OPT_LABEL, "TEXT", "the label shown for every uploaded asset", 0},
 	{"create-draft", OPT_DRAFT, NULL, "create the release as a draft when there is none", 0},
 	{"publish", OPT_PUBLISH, NULL, "publish a draft release once every upload succeeded", 0},
+	{"notes", OPT_NOTES, "FILE", "the release's notes (markdown): set when they differ, before the uploads\n"
+				     "(also on a published immutable release: GitHub lets notes change)", 0},
 	{"clobber", OPT_CLOBBER, NULL, "replace (delete, upload) an asset of the same name that differs\n"
 				       "(refused on a published immutable release)", 0},
 	{0}};
 
 static const struct cli_spec spec = {
 	.synopsis = "release-upload --repo OWNER/NAME --tag TAG [--label TEXT] [--create-draft] [--publish]\n"
-		    "                      [--clobber] FILE... > RECEIPT",
+		    "                      [--clobber] [--notes FILE] FILE... > RECEIPT",
 	.about = "Upload files as the assets of a GitHub release, idempotently, and print a receipt.",
 	.opts = options,
 	.trailer = "FILE: uploaded under its base name (letters, digits, '.', '_', '-'), streamed from disk.\n"
 		   "An asset of the same name with the same content is left alone (identical); different\n"
 		   "content is an error unless --clobber (replaced).\n"
-		   "stdout: the receipt JSON (per asset: name, id, size, sha256, download_url, result).\n"
+		   "stdout: the receipt JSON (per asset: name, id, size, sha256, download_url, result; notes:\n"
+		   "created, updated, unchanged or null).\n"
 		   "environment: GH_RELEASE_TOKEN, else GITHUB_TOKEN, else GH_TOKEN (the token);\n"
 		   "GITHUB_API_URL (default " GH_API_DEFAULT "); GITHUB_WAIT_MAX (seconds of rate-limit\n"
 		   "waits allowed, default 600).\n"
 		   "exit: 0 ok, 1 different content without --clobber, an immutable release, several drafts,\n"
-		   "2 usage, 66 a FILE missing, 69 no such release, 74 read error, 75 rate limit or retries\n"
-		   "exhausted, 76 an impossible answer, 77 token refused, 78 no token or a bad setting.",
+		   "2 usage, 65 notes over 125000 bytes, 66 a FILE missing, 69 no such release, 74 read error,\n"
+		   "75 rate limit or retries exhausted, 76 an impossible answer, 77 token refused, 78 no token\n"
+		   "or a bad setting.",
 	.max_operands = -1,
 };
 
 static const char *const token_vars[] = {"GH_RELEASE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", NULL};
-
-static int name_ok(const char *s, const char *extra)
-{
-	if (!*s)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      strchr("._-", *p) || (extra && strchr(extra, *p))))
-			return 0;
-	return 1;
-}
 
 static int printable(const char *s)
 {
@@ -89,20 +84,18 @@ static void parse_args(struct run *r, struct cli *cl, int argc, char **argv)
 		case OPT_DRAFT: r->create_draft = 1; break;
 		case OPT_PUBLISH: r->publish = 1; break;
 		case OPT_CLOBBER: r->clobber = 1; break;
+		case OPT_NOTES: r->notes_path = v; break;
 		}
 	}
-	const char *slash = r->repo ? strchr(r->repo, '/') : NULL;
 	if (!r->repo || !r->tag)
 		cli_usage(cl, "--repo and --tag are required");
-	char owner[256];
-	snprintf(owner, sizeof owner, "%.*s", slash ? (int)(slash - r->repo) : 0, r->repo);
-	if (!slash || !name_ok(owner, NULL) || !name_ok(slash + 1, NULL) || strlen(r->repo) > 200)
+	if (!repo_name_ok(r->repo))
 		cli_usage(cl, "--repo needs OWNER/NAME (letters, digits, '.', '_', '-'), not '%s'", r->repo);
 	if (!*r->tag || strlen(r->tag) > 255 || !printable(r->tag) || strchr(r->tag, ' '))
 		cli_usage(cl, "--tag needs a tag name without spaces or control characters");
 	if (r->label && (strlen(r->label) > 255 || !printable(r->label)))
 		cli_usage(cl, "--label needs printable text of at most 255 bytes");
-	if (cl->noperands == 0)
+	if (cl->noperands == 0 && !r->notes_path)
 		cli_usage(cl, "no FILE given");
 }
 
@@ -118,7 +111,7 @@ static void open_files(struct run *r, struct cli *cl)
 		f->asset = jv_null();
 		const char *slash = strrchr(f->path, '/');
 		f->name = slash ? slash + 1 : f->path;
-		if (!name_ok(f->name, NULL) || !strcmp(f->name, ".") || !strcmp(f->name, "..") || strlen(f->name) > 255)
+		if (!asset_name_ok(f->name, strlen(f->name)))
 			cli_usage(cl, "the asset name '%s' (of '%s') may hold only letters, digits, '.', '_' and '-'",
 				  f->name, f->path);
 		for (int j = 0; j < i; j++)
@@ -146,9 +139,9 @@ static void refresh_assets(struct run *r)
 {
 	jv assets = release_assets(r);
 	for (int i = 0; i < r->n; i++) {
-		long long id = member_id(r->files[i].asset, "id");
+		long long id = ghr_id(r->files[i].asset, "id");
 		jv_array_foreach(assets, k, a) {
-			if (member_id(a, "id") == id) {
+			if (ghr_id(a, "id") == id) {
 				jv_free(r->files[i].asset);
 				r->files[i].asset = jv_copy(a);
 			}
@@ -166,7 +159,7 @@ static void emit_receipt(struct run *r)
 		struct file *f = &r->files[i];
 		jv a = JV_OBJECT(jv_string("name"), jv_string(f->name), jv_string("size"), jv_number((double)f->size),
 				 jv_string("sha256"), jv_string(f->sha), jv_string("result"), jv_string(results[f->result]));
-		JSET(a, "id", jv_number((double)member_id(f->asset, "id")));
+		JSET(a, "id", jv_number((double)ghr_id(f->asset, "id")));
 		const char *url = json_str(f->asset, "browser_download_url");
 		JSET(a, "download_url", url ? jv_string(url) : jv_null());
 		JSET(a, "content_type", jv_string(f->ctype));
@@ -180,6 +173,7 @@ static void emit_receipt(struct run *r)
 	JSET(out, "created", jv_bool(r->created));
 	JSET(out, "published", jv_bool(r->published));
 	JSET(out, "html_url", html ? jv_string(html) : jv_null());
+	JSET(out, "notes", r->notes_result ? jv_string(r->notes_result) : jv_null());
 	json_emit(out);
 }
 
@@ -192,10 +186,16 @@ int main(int argc, char **argv)
 	struct cli cl;
 	parse_args(&r, &cl, argc, argv);
 	open_files(&r, &cl);
+	struct buf notes;
+	if (r.notes_path) {
+		read_file_capped(r.notes_path, 125000, &notes, 0); /* GitHub's limit of a release body */
+		r.notes = &notes;
+	}
 	gh_init(&r.g, token_vars, 1);
 	r.progress = isatty(2);
 	release_find(&r);
 	plan(&r);
+	release_notes(&r);
 	upload_all(&r);
 	if (r.publish) {
 		release_publish(&r);
@@ -209,6 +209,8 @@ int main(int argc, char **argv)
 		close(r.files[i].fd);
 	}
 	free(r.files);
+	if (r.notes)
+		buf_free(&notes);
 	free(r.upload_base);
 	jv_free(r.release);
 	gh_free(&r.g);

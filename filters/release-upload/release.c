@@ -6,14 +6,6 @@
 #include "lib/json.h"
 #include "ru.h"
 
-long long member_id(jv obj, const char *key)
-{
-	jv v = json_get(obj, key);
-	long long id = jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) >= 1 ? (long long)jv_number_value(v) : -1;
-	jv_free(v);
-	return id;
-}
-
 int release_immutable(const struct run *r)
 {
 	return json_bool(r->release, "immutable") == 1 && json_bool(r->release, "draft") != 1;
@@ -23,7 +15,7 @@ int release_immutable(const struct run *r)
 static void take_release(struct run *r, jv rel, const char *url)
 {
 	const char *up = json_str(rel, "upload_url");
-	long long id = member_id(rel, "id");
+	long long id = ghr_id(rel, "id");
 	if (id < 0 || !up || !*up)
 		fail(EXIT_PROTOCOL, "%s: a release without a numeric id or an upload_url", url);
 	jv_free(r->release);
@@ -33,74 +25,52 @@ static void take_release(struct run *r, jv rel, const char *url)
 	r->release = rel;
 }
 
-/* The draft releases among all releases that carry the tag. */
-static jv drafts_with_tag(struct run *r)
-{
-	char *url = gh_url(&r->g, "/repos/%s/releases", r->repo);
-	jv all = gh_get_all(&r->g, url, NULL), found = jv_array();
-	free(url);
-	jv_array_foreach(all, i, rel) {
-		const char *t = json_str(rel, "tag_name");
-		if (t && !strcmp(t, r->tag) && json_bool(rel, "draft") == 1)
-			found = jv_array_append(found, jv_copy(rel));
-		jv_free(rel);
-	}
-	jv_free(all);
-	return found;
-}
-
 static void create_draft(struct run *r)
 {
 	char *url = gh_url(&r->g, "/repos/%s/releases", r->repo);
 	jv body = JV_OBJECT(jv_string("tag_name"), jv_string(r->tag), jv_string("name"), jv_string(r->tag),
 			    jv_string("draft"), jv_true());
+	if (r->notes)
+		JSET(body, "body", jv_string_sized((const char *)r->notes->data, (int)r->notes->len));
 	jv rel;
 	gh_json(&r->g, HTTP_POST, url, body, 0, &rel);
 	take_release(r, rel, url);
 	r->created = 1;
+	r->notes_result = r->notes ? "created" : NULL;
 	free(url);
+}
+
+void release_notes(struct run *r)
+{
+	if (!r->notes || r->notes_result)
+		return;
+	const char *body = json_str(r->release, "body");
+	if (body && strlen(body) == r->notes->len && memcmp(body, r->notes->data, r->notes->len) == 0) {
+		r->notes_result = "unchanged";
+		return;
+	}
+	char *url = gh_url(&r->g, "/repos/%s/releases/%lld", r->repo, r->rid);
+	jv rel;
+	gh_json(&r->g, HTTP_PATCH, url,
+		JV_OBJECT(jv_string("body"), jv_string_sized((const char *)r->notes->data, (int)r->notes->len)), 0, &rel);
+	take_release(r, rel, url);
+	free(url);
+	r->notes_result = "updated";
 }
 
 void release_find(struct run *r)
 {
-	char *tag = gh_escape(r->tag);
-	char *url = gh_url(&r->g, "/repos/%s/releases/tags/%s", r->repo, tag);
-	free(tag);
 	jv rel;
-	long st = gh_json(&r->g, HTTP_GET, url, jv_invalid(), GH_SOFT, &rel);
-	if (st == 200) {
-		take_release(r, rel, url);
-		free(url);
-		return;
-	}
-	if (st != 404)
-		gh_fail_answer(&r->g, HTTP_GET, url, st, rel);
-	jv_free(rel);
-	free(url);
-	jv drafts = drafts_with_tag(r);
-	int n = jv_array_length(jv_copy(drafts));
-	if (n == 1) {
-		take_release(r, jv_array_get(jv_copy(drafts), 0), "the release list");
-	} else if (n > 1) {
-		jv_free(drafts);
-		fail(EXIT_NO, "%d draft releases of %s carry the tag '%s': delete all but one", n, r->repo, r->tag);
-	} else if (r->create_draft) {
+	if (ghr_find(&r->g, r->repo, r->tag, &rel))
+		take_release(r, rel, "the release");
+	else if (r->create_draft)
 		create_draft(r);
-	} else {
-		jv_free(drafts);
+	else
 		fail(EXIT_UNAVAILABLE, "%s has no release with the tag '%s', published or draft (--create-draft makes one)",
 		     r->repo, r->tag);
-	}
-	jv_free(drafts);
 }
 
-jv release_assets(struct run *r)
-{
-	char *url = gh_url(&r->g, "/repos/%s/releases/%lld/assets", r->repo, r->rid);
-	jv all = gh_get_all(&r->g, url, NULL);
-	free(url);
-	return all;
-}
+jv release_assets(struct run *r) { return ghr_assets(&r->g, r->repo, r->rid); }
 
 void asset_delete(struct run *r, long long id, const char *name)
 {

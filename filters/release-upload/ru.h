@@ -1,12 +1,13 @@
 /* release-upload: the parts (main.c the command line and the receipt,
- * release.c the release and its assets, upload.c the plan and the uploads,
- * hash.c SHA-256 of files and streams). */
+ * release.c the release and its assets, upload.c the plan and the uploads;
+ * lib/hasher.c SHA-256 of files and streams). */
 #ifndef RU_H
 #define RU_H
 
 #include <jv.h>
 
-#include "lib/github.h"
+#include "lib/ghrelease.h"
+#include "lib/hasher.h"
 
 enum result { R_NONE, R_UPLOADED, R_IDENTICAL, R_REPLACED };
 
@@ -25,7 +26,7 @@ struct file {
 
 struct run {
 	struct gh g;
-	const char *repo, *tag, *label;
+	const char *repo, *tag, *label, *notes_path;
 	int create_draft, publish, clobber, progress;
 	struct file *files;
 	int n;
@@ -33,32 +34,21 @@ struct run {
 	long long rid;
 	char *upload_base;     /* upload_url without its {?name,label} template */
 	int created, published;
+	const struct buf *notes; /* --notes: the release's notes to have */
+	const char *notes_result; /* "created", "updated", "unchanged", or NULL */
 };
 
 /* release.c */
 void release_find(struct run *r);
 jv release_assets(struct run *r);
 void release_publish(struct run *r);
+/* Set the release's notes to r->notes unless they are those already. */
+void release_notes(struct run *r);
 void asset_delete(struct run *r, long long id, const char *name);
 int release_immutable(const struct run *r);
-/* A number member of an object, or -1. */
-long long member_id(jv obj, const char *key);
 
 /* upload.c */
 void plan(struct run *r);
 void upload_all(struct run *r);
-
-/* hash.c */
-struct hasher {
-	void *ctx;
-};
-void hasher_init(struct hasher *h);
-void hasher_restart(struct hasher *h);
-void hasher_add(struct hasher *h, const void *p, size_t n);
-void hasher_hex(struct hasher *h, char out[65]); /* the digest so far */
-void hasher_free(struct hasher *h);
-/* SHA-256 of the first len bytes of a file; 0, errno of a failed read, or
- * -1 when the file is shorter. */
-int hash_fd(int fd, long long len, char out[65]);
 
 #endif

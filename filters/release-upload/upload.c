@@ -9,19 +9,6 @@
 #include "lib/json.h"
 #include "ru.h"
 
-/* The asset of this name in a list (a new reference), or invalid. */
-static jv by_name(jv assets, const char *name)
-{
-	jv found = jv_invalid();
-	jv_array_foreach(assets, i, a) {
-		const char *n = json_str(a, "name");
-		if (n && !strcmp(n, name) && !jv_is_valid(found))
-			found = jv_copy(a);
-		jv_free(a);
-	}
-	return found;
-}
-
 static int hash_sink_write(void *arg, const void *p, size_t n)
 {
 	hasher_add(arg, p, n);
@@ -46,7 +33,7 @@ static int same_content(struct run *r, const struct file *f, jv a)
 	const char *digest = json_str(a, "digest");
 	if (digest && !strncmp(digest, "sha256:", 7))
 		return !strcmp(digest + 7, f->sha);
-	char *url = gh_url(&r->g, "/repos/%s/releases/assets/%lld", r->repo, member_id(a, "id"));
+	char *url = gh_url(&r->g, "/repos/%s/releases/assets/%lld", r->repo, ghr_id(a, "id"));
 	struct hasher h;
 	hasher_init(&h);
 	struct http_sink sink = {hash_sink_write, hash_sink_restart, &h};
@@ -62,11 +49,11 @@ static int same_content(struct run *r, const struct file *f, jv a)
  * conflicts when the contents differ. */
 static void plan_file(struct run *r, struct file *f, jv assets, struct buf *conflicts)
 {
-	jv a = by_name(assets, f->name);
+	jv a = ghr_asset_named(assets, f->name);
 	if (!jv_is_valid(a))
 		return;
 	const char *state = json_str(a, "state");
-	f->existing = member_id(a, "id");
+	f->existing = ghr_id(a, "id");
 	if (f->existing < 0)
 		fail(EXIT_PROTOCOL, "the release %s lists an asset '%s' without a numeric id", r->tag, f->name);
 	if (state && strcmp(state, "uploaded") != 0) {
@@ -146,7 +133,7 @@ static void verify(struct run *r, struct file *f, struct sending *s, jv a)
 {
 	char why[300] = "", sent[65];
 	const char *name = json_str(a, "name"), *state = json_str(a, "state"), *digest = json_str(a, "digest");
-	long long id = member_id(a, "id");
+	long long id = ghr_id(a, "id");
 	jv size = json_get(a, "size");
 	long long got = jv_get_kind(size) == JV_KIND_NUMBER ? (long long)jv_number_value(size) : -1;
 	jv_free(size);
@@ -179,12 +166,12 @@ static void verify(struct run *r, struct file *f, struct sending *s, jv a)
 static int settle(struct run *r, struct file *f, long long *other)
 {
 	jv assets = release_assets(r);
-	jv a = by_name(assets, f->name);
+	jv a = ghr_asset_named(assets, f->name);
 	jv_free(assets);
 	if (!jv_is_valid(a))
 		return 0;
 	const char *state = json_str(a, "state");
-	long long id = member_id(a, "id");
+	long long id = ghr_id(a, "id");
 	int complete = !state || !strcmp(state, "uploaded");
 	if (complete && same_content(r, f, a)) {
 		jv_free(f->asset);

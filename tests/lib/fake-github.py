@@ -68,7 +68,10 @@ Control (no authentication), for the tests:
                        upload stored, its answer reporting another size or digest); race
                        (another writer's asset of the name, holding "content", lands
                        first: 422 already_exists);
-                       link-elsewhere (the answer's Link rel="next" points at another host)
+                       link-elsewhere (the answer's Link rel="next" points at another host);
+                       on the asset host (releases: downloads) also corrupt (the bytes served
+                       with the first one flipped) and short (the first half served, a
+                       Content-Length that says so)
   DELETE /_fake/faults remove the faults not yet used
   GET /_fake/log       the request log: [{"host", "method", "path", "status", "auth"
                        ("ok", "bad", "none"), "headers"}]: every header, the
@@ -555,6 +558,7 @@ class AssetHandler(Base):
             f = self.st.take_fault("assets", method, path)
             if f and self.fault_answer(f):
                 return
+            self.download_fault = f["action"] if f and f["action"] in ("corrupt", "short") else None
             if method not in ("GET", "HEAD"):
                 raise Fail(405, "Method Not Allowed")
             m = re.fullmatch(r"/(asset|artifact)/([0-9a-f]+)", path)
@@ -582,6 +586,11 @@ class AssetHandler(Base):
     def send_file(self, path, ctype):
         with open(path, "rb") as f:
             data = f.read()
+        fault = getattr(self, "download_fault", None)
+        if fault == "corrupt" and data:  # a download damaged on the way (releases)
+            data = bytes([data[0] ^ 1]) + data[1:]
+        elif fault == "short":
+            data = data[:len(data) // 2]
         self.send(200, data, ctype)
 
 

@@ -1,15 +1,15 @@
-/* policy-merge: the sources of values. This project's candidates (mrtd-extract's
+/* The sources of measurement values: this project's candidates (mrtd-extract's
  * measurement-policy-candidates.json), the upstream extractor's
  * (extract_tdx_policy_candidates.py: no role, profile or verification inside),
  * and a node image release's published-mrtds.json. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/intel_root_ca.h"
-#include "lib/json.h"
-#include "lib/profile.h"
-#include "lib/sha.h"
-#include "merge.h"
+#include "candidates.h"
+#include "intel_root_ca.h"
+#include "json.h"
+#include "profile.h"
+#include "sha.h"
 
 void read_values(jv arr, size_t bytes, const char *what, struct values *out)
 {
@@ -85,16 +85,16 @@ static int intel_root(jv verification)
 
 /* This project's candidates: role, profile, source and provenance inside.
  * Anything not plainly false counts as simulated or unverified. */
-static void read_ours(jv v, struct cand *c)
+static void read_ours(jv v, const char *who, struct cand *c)
 {
 	jv prov = json_get(v, "provenance"), ver = json_get(prov, "verification");
 	const char *role = json_str(v, "role"), *profile = json_str(v, "profile"), *source = json_str(v, "source");
 	if (!role || (strcmp(role, "kms") != 0 && strcmp(role, "node") != 0))
-		fail(EXIT_DATAERR, "candidates: role must be kms or node");
+		fail(EXIT_DATAERR, "%s: role must be kms or node", who);
 	if (!profile || !(c->profile = profile_lookup(profile)))
-		fail(EXIT_DATAERR, "candidates: profile '%s' is not %s", profile ? profile : "(missing)", profile_choices());
+		fail(EXIT_DATAERR, "%s: profile '%s' is not %s", who, profile ? profile : "(missing)", profile_choices());
 	if (!source || jv_get_kind(prov) != JV_KIND_OBJECT)
-		fail(EXIT_DATAERR, "candidates: source and provenance are required");
+		fail(EXIT_DATAERR, "%s: source and provenance are required", who);
 	c->shape = "mero-policy";
 	c->what = "candidates";
 	c->role = strcmp(role, "kms") == 0 ? "kms" : "node";
@@ -117,7 +117,7 @@ static void read_ours(jv v, struct cand *c)
 	JSET(rec, "image_digest", opt_str(json_str(prov, "image_digest")));
 	c->record = rec;
 	jv policy = json_get(v, "policy");
-	read_lists(policy, "candidates", c);
+	read_lists(policy, who, c);
 	jv_free(policy);
 	jv_free(ver);
 	jv_free(prov);
@@ -158,16 +158,17 @@ static void upstream_verdict(const char *path, struct cand *c)
 
 /* Upstream's extractor: no role, profile or verification inside: the options
  * give them (--verification is the verdict of the quote). */
-static void read_upstream(jv v, const struct opts *o, struct cand *c)
+static void read_upstream(jv v, const char *who, const char *role, const char *profile, const char *verification,
+			  struct cand *c)
 {
-	if (!o->role)
+	if (!role)
 		fail(EXIT_USAGE, "upstream candidates carry no role: give --role kms|node");
-	if (!o->profile)
+	if (!profile)
 		fail(EXIT_USAGE, "upstream candidates carry no profile: give --profile P");
 	c->shape = "upstream-extractor";
 	c->what = "upstream candidates";
-	c->role = strcmp(o->role, "kms") == 0 ? "kms" : "node";
-	c->profile = profile_lookup(o->profile);
+	c->role = strcmp(role, "kms") == 0 ? "kms" : "node";
+	c->profile = profile_lookup(profile);
 	c->source = xstrdup("upstream-extractor");
 	c->unverified = 1;
 	c->why_unverified = xstrdup("upstream candidates carry no verification: give --verification VERDICT");
@@ -180,14 +181,19 @@ static void read_upstream(jv v, const struct opts *o, struct cand *c)
 	JSET(rec, "tcb_status", jv_null());
 	c->record = rec;
 	jv policy = json_get(v, "policy");
-	read_lists(policy, "upstream candidates", c);
+	char what[320];
+	snprintf(what, sizeof what, "upstream %s", who);
+	read_lists(policy, what, c);
 	jv_free(policy);
-	if (o->verification)
-		upstream_verdict(o->verification, c);
+	if (verification)
+		upstream_verdict(verification, c);
 }
 
-int read_candidates(const struct buf *in, const struct opts *o, struct cand *c)
+int read_candidates(const struct buf *in, const char *name, const char *role, const char *profile,
+		    const char *verification, struct cand *c)
 {
+	char who[300];
+	snprintf(who, sizeof who, name ? "candidates '%.250s'" : "candidates", name);
 	char err[512];
 	uint8_t md[32];
 	memset(c, 0, sizeof *c);
@@ -195,21 +201,21 @@ int read_candidates(const struct buf *in, const struct opts *o, struct cand *c)
 		return 0;
 	jv v = json_parse((const char *)in->data, in->len, err, sizeof err);
 	if (!jv_is_valid(v))
-		fail(EXIT_DATAERR, "cannot parse the candidates: %s", err);
+		fail(EXIT_DATAERR, "cannot parse the %s: %s", who, err);
 	jv sv = json_get(v, "schema_version");
 	int one = jv_get_kind(sv) == JV_KIND_NUMBER && jv_number_value(sv) == 1;
 	jv_free(sv);
 	if (jv_get_kind(v) != JV_KIND_OBJECT || !one)
-		fail(EXIT_DATAERR, "candidates: not a candidates file of schema_version 1");
-	jv role = json_get(v, "role");
-	int ours = jv_is_valid(role);
-	jv_free(role);
-	if (ours && o->verification)
+		fail(EXIT_DATAERR, "%s: not a candidates file of schema_version 1", who);
+	jv has_role = json_get(v, "role");
+	int ours = jv_is_valid(has_role);
+	jv_free(has_role);
+	if (ours && verification)
 		fail(EXIT_USAGE, "--verification is for upstream candidates (these carry their own verification)");
 	if (ours)
-		read_ours(v, c);
+		read_ours(v, who, c);
 	else
-		read_upstream(v, o, c);
+		read_upstream(v, who, role, profile, verification, c);
 	sha256(in->data, in->len, md);
 	JSET(c->record, "candidates_sha256", jv_hex(md, 32));
 	JSET(c->record, "shape", jv_string(c->shape));
@@ -246,6 +252,8 @@ void read_published(const char *path, const char *profile, struct cand *c)
 		snprintf(what, sizeof what, "%s: profiles.%s.%s", path, profile, key);
 		read_values(json_get(p, key), POLICY_MEASUREMENT_BYTES, what, &c->reg[g]);
 	}
+	/* a release published with ALLOW_SIMULATED says so (mrtd-publish) */
+	c->simulated = json_bool(v, "simulated") == 1 || json_bool(p, "simulated") == 1;
 	sha256(b.data, b.len, md);
 	jv rec = jv_object();
 	JSET(rec, "source", jv_string("published-mrtds"));
@@ -253,7 +261,7 @@ void read_published(const char *path, const char *profile, struct cand *c)
 	JSET(rec, "tag", opt_str(json_str(v, "tag")));
 	JSET(rec, "generated_at", opt_str(json_str(v, "generated_at")));
 	JSET(rec, "published_sha256", jv_hex(md, 32));
-	JSET(rec, "simulated", jv_false());
+	JSET(rec, "simulated", jv_bool(c->simulated));
 	JSET(rec, "unverified", jv_false());
 	c->record = rec;
 	jv_free(p);

@@ -4,8 +4,8 @@
 
 #include <openssl/evp.h>
 
-#include "lib/codec.h"
-#include "ru.h"
+#include "codec.h"
+#include "hasher.h"
 
 void hasher_init(struct hasher *h)
 {
