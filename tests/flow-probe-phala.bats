@@ -45,7 +45,8 @@ fake() {
     kill -0 "$FAKE_PID" 2>/dev/null || break
     sleep 0.01
   done
-  export PHALA_API_BASE_URL=$(head -n 1 "$out")
+  PHALA_API_BASE_URL=$(head -n 1 "$out")
+  export PHALA_API_BASE_URL
   [ -n "$PHALA_API_BASE_URL" ] || { cat "$out.err"; false; }
 }
 

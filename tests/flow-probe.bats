@@ -136,7 +136,7 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   run -0 mk -j3 probe-all
   for r in mrtd rtmr0 rtmr3; do
     n=$(for p in debug debug-read-only locked-read-only; do
-          jq -r ".policy.allowed_$r[0]" "$A/probe/$p/measurement-policy-candidates.json"; done | sort -u | wc -l)
+          jq -r ".policy.allowed_${r}[0]" "$A/probe/$p/measurement-policy-candidates.json"; done | sort -u | wc -l)
     [ "$n" -eq 3 ] || { echo "allowed_$r repeats across profiles"; false; }
   done
   [ "$(jq -r '.runtime.kms_profile' "$A/probe/debug/event-log-replay.json")" = debug ]

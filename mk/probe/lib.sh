@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Probe bookkeeping, sourced by the scripts of mk/probe/ and by mk/probe.mk's recipes.
 # The steps are those of mk/probe/steps (PROBE_STEPS_FILE), in its order. Each step
 # leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message", read by

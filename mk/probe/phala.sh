@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # D, tmp and BIN are mk/probe/attest's
 # STAGING=phala for mk/probe/attest (sourced): a staging CVM on Phala Cloud through
 # phala-cvm, tracked by its CVM JSON ($tmp/cvm.json), or by its name while its
 # deploy has not finished (a commit that went through before the deploy failed is

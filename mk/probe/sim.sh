@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # D, tmp and BIN are mk/probe/attest's
 # STAGING=sim for mk/probe/attest (sourced): kms-sim on loopback, started with the
 # probe's compose file and profile, its state (the simulated PKI, the pinned
 # profile) in DIR/sim-state, tracked by its process id. Environment: SIM_LISTEN

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # D, tmp and BIN are mk/probe/attest's
 # STAGING=url for mk/probe/attest (sourced): the KMS at KMS_URL runs already; it
 # is neither deployed nor torn down here.
 backend_deploy() { step_record "$D" deploy skip 0 "STAGING=url: reusing the KMS at $KMS_URL"; }
