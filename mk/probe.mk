@@ -70,7 +70,7 @@ step_files = $(addprefix $(PD)/,$(filter-out -,$(subst ^, ,$(foreach s,$(1),$(wo
 PROBE_OUTPUTS := $(call step_files,$(PROBE_STEPS))
 PROBE_ARTIFACTS := $(foreach f,$(PROBE_OUTPUTS),$(if $(filter .%,$(notdir $(f))),,$(f)))
 
-.PHONY: probe probe-all probe-all-summary probe-results probe-check probe-knobs probe-run probe-finish \
+.PHONY: probe probe-all probe-all-summary probe-results probe-check probe-knobs probe-profile probe-run probe-finish \
   $(addprefix probe-,$(PROFILES))
 
 probe-knobs:
@@ -79,11 +79,13 @@ probe-knobs:
 	  phala) [ -n "$${PHALA_CLOUD_API_KEY:+set}" ] || { echo "probe: STAGING=phala needs PHALA_CLOUD_API_KEY (the Phala Cloud API key) in the environment" >&2; exit 2; };; esac
 	@[ -z "$$STAGING_CVM_ID" ] || [ "$$STAGING" = phala ] || { echo "probe: STAGING_CVM_ID (the reuse of a staging CVM) is for STAGING=phala; to probe a KMS that runs elsewhere use STAGING=url KMS_URL=..." >&2; exit 2; }
 	@[ -n "$$KMS_IMAGE_DIGEST" ] || [ "$$STAGING" = sim ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$$STAGING" >&2; exit 2; }
-	@[ "$${HOLD%%.*}" -le $(HOLD_MAX) ] || { echo "probe: HOLD must be at most $(HOLD_MAX) seconds (got '$$HOLD')" >&2; exit 2; }
+	@h=$${HOLD:-0}; [ "$${h%%.*}" -le $(HOLD_MAX) ] || { echo "probe: HOLD must be at most $(HOLD_MAX) seconds (got '$$HOLD')" >&2; exit 2; }
 	@[ -n "$${COSIGN_KEY:+set}" ] || [ "$$STAGING" = sim ] || { echo "probe: COSIGN_KEY is required to sign a STAGING=$$STAGING probe (the development key signs simulated probes only)" >&2; exit 2; }
 
-probe-check: probe-knobs
+probe-profile:
 	@[ -n "$(PROFILE)" ] || { echo "probe: PROFILE must be one of: $(PROFILES) (got '')" >&2; exit 2; }
+
+probe-check: probe-knobs probe-profile
 
 # the development key signs simulated probes without COSIGN_KEY
 PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
@@ -106,7 +108,7 @@ $(addprefix probe-,$(PROFILES)): probe-%: probe-knobs $(BINS) $(PROBE_KEYS)
 
 # The workflow's "Probe Results" step: the report's headline and steps, and the
 # whole report appended to $$GITHUB_STEP_SUMMARY when that is set (GitHub Actions)
-probe-results: probe-check
+probe-results: probe-profile
 	$(Q)source mk/probe/lib.sh && probe_results $(PD)
 
 # the inner make of mk/probe/run: the steps one after the other, in the file's order
