@@ -52,14 +52,22 @@ rm_signed() {
   [ ${#list[@]} = 0 ] || rm -f -- "${list[@]}"
 }
 
-# A unique new file beside FILE (mode from the umask), printed
-probe_mktemp() { # FILE
-  local t
-  local d=.
+# probe_mktemp FILE: a new empty file of a unique name beside FILE, in PROBE_TMP
+# (bash's noclobber opens it O_CREAT|O_EXCL: a link planted at the name is never
+# followed, and a name that is not then a plain file of ours is passed over;
+# mode from the umask; no process)
+probe_mktemp() {
+  local -
+  local d=. i
   [[ $1 != */* ]] || d=${1%/*}
-  t=$(mktemp --suffix=.tmp "$d/.${1##*/}.XXXXXX") || return 74
-  chmod "$(printf '%o' $((0666 & ~8#$(umask))))" "$t"
-  printf '%s\n' "$t"
+  set -C
+  for ((i = 0; i < 100; i++)); do
+    PROBE_TMP="$d/.${1##*/}.$SRANDOM$SRANDOM.tmp"
+    { : > "$PROBE_TMP"; } 2> /dev/null && [ -f "$PROBE_TMP" ] && [ ! -L "$PROBE_TMP" ] && return 0
+  done
+  PROBE_TMP=
+  echo "probe: cannot create a file beside '$1'" >&2
+  return 74
 }
 
 # put [-c] [--drop OTHER] FILE CMD...: CMD's stdout becomes FILE, or nothing changes
@@ -71,7 +79,8 @@ put() {
   [ "$1" = --drop ] && { drop=$2; shift 2; }
   f=$1
   shift
-  tmp=$(probe_mktemp "$f") || return 74
+  probe_mktemp "$f" || return 74
+  tmp=$PROBE_TMP
   "$@" > "$tmp" && rc=0 || rc=$?
   if [ $rc != 0 ]; then rm -f "$tmp"; return $rc; fi
   if [ $same = 1 ] && [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$tmp" "$f"; then
@@ -136,7 +145,12 @@ step_run() {
     esac
   done
   steps_forget_from "$dir" "$name"
-  PROBE_STEP_ERR=$(mktemp) && PROBE_STEP_TMP=${out:+$(probe_mktemp "$out")} || return 74
+  probe_mktemp "${TMPDIR:-/tmp}/probe-step" || return 74
+  PROBE_STEP_ERR=$PROBE_TMP PROBE_STEP_TMP=
+  if [ -n "$out" ]; then
+    probe_mktemp "$out" || { rm -f "$PROBE_STEP_ERR"; return 74; }
+    PROBE_STEP_TMP=$PROBE_TMP
+  fi
   t0=$(now_ms)
   PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
   "$@" < "$in" > "${PROBE_STEP_TMP:-/dev/stdout}" 2> "$PROBE_STEP_ERR" && rc=0 || rc=$?
