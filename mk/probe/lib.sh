@@ -225,7 +225,7 @@ probe_all_summary() { # ROOT T0 PROFILE...
     sum=$((sum + total))
     [ "$total" -le "$slowest" ] || slowest=$total
   done
-  printf 'probe-all: %d profiles in %s s (the slowest took %s s of steps; one after the other, %s s)\n' $# \
+  printf 'probe-all: %d profiles in %s s (their recorded steps: the slowest %s s, together %s s)\n' $# \
     "$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')" \
     "$(awk -v ms="$slowest" 'BEGIN { printf "%.1f", ms / 1000 }')" "$(awk -v ms="$sum" 'BEGIN { printf "%.1f", ms / 1000 }')"
 }
