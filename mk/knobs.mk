@@ -140,7 +140,7 @@ KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMA
 # the Phala Cloud probe (mk/probe.mk): phala-cvm's and ita-appraise's settings, the
 # hold window and the waits, the workflow's summary file
 KNOBS += HOLD:seconds BOOT_TIMEOUT:seconds PHALA_INSTANCE_TYPE:id PHALA_REGION:id PHALA_API_VERSION:id \
-  PHALA_API_BASE_URL:url PHALA_CLOUD_API_PREFIX:url ITA_URL:url ITA_JWKS_URL:url PROBE_ALL_T0:number \
+  PHALA_API_BASE_URL:url PHALA_CLOUD_API_PREFIX:url ITA_URL:url ITA_JWKS_URL:url \
   GITHUB_STEP_SUMMARY:path
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)

@@ -70,7 +70,7 @@ step_files = $(addprefix $(PD)/,$(filter-out -,$(subst ^, ,$(foreach s,$(1),$(wo
 PROBE_OUTPUTS := $(call step_files,$(PROBE_STEPS))
 PROBE_ARTIFACTS := $(foreach f,$(PROBE_OUTPUTS),$(if $(filter .%,$(notdir $(f))),,$(f)))
 
-.PHONY: probe probe-all probe-all-summary probe-results probe-check probe-knobs probe-profile probe-run probe-finish \
+.PHONY: probe probe-all probe-results probe-check probe-knobs probe-profile probe-run probe-finish \
   $(addprefix probe-,$(PROFILES))
 
 probe-knobs:
@@ -93,14 +93,17 @@ PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
 probe: probe-check $(BINS) $(PROBE_KEYS)
 	$(Q)mk/probe/run $(MAKE) $(PROFILE) $(PD)
 
-# The three profiles at once, whatever make was given (unless -jN or -j: then
-# make's own): one sub-make with a job per profile, so that the wall time is the
-# slowest profile's, not the sum; distinct folders, distinct CVM names
-# (mero-kms-<profile>-<version>), one KMS each.
-probe-all: probe-knobs $(BINS) $(PROBE_KEYS)
-	$(Q)$(MAKE) $(if $(filter -j%,$(MAKEFLAGS)),,-j$(words $(PROFILES))) probe-all-summary PROBE_ALL_T0=$$(date +%s%N)
-
-probe-all-summary: $(addprefix probe-,$(PROFILES))
+# The three profiles at once: make runs probe-all with a job per profile unless it
+# was given its own -j (and not with deps, which must finish first), so that the
+# wall time is the slowest profile's, not the sum; distinct folders, distinct CVM
+# names (mero-kms-<profile>-<version>), one KMS each. A last line gives the time.
+ifneq ($(filter probe-all,$(MAKECMDGOALS)),)
+ifeq ($(filter deps,$(MAKECMDGOALS)),)
+MAKEFLAGS += -j$(words $(PROFILES))
+endif
+PROBE_ALL_T0 := $(shell date +%s%N)
+endif
+probe-all: $(addprefix probe-,$(PROFILES))
 	$(Q)source mk/probe/lib.sh && probe_all_summary "$(ARTIFACTS)/probe" "$(PROBE_ALL_T0)" $(PROFILES)
 
 $(addprefix probe-,$(PROFILES)): probe-%: probe-knobs $(BINS) $(PROBE_KEYS)
