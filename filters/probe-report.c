@@ -1,8 +1,10 @@
 /* probe-report: write probe-report.md from the artifacts of one staging probe:
  * each step of the probe's steps file with its result and time, the backend,
- * image and version, the verification verdict with the checks that failed,
- * each measurement against the profile's current policy (new, unchanged,
- * changed), the compose hash and the commands that verify the signatures. */
+ * image and version, the staging CVM (its identifiers, timings, teardown), the
+ * verification verdict with the checks that failed, Intel Trust Authority's
+ * verdict beside it, each measurement against the profile's current policy
+ * (new, unchanged, changed), the compose hashes and the commands that verify
+ * the signatures. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,10 @@
 #include <sys/stat.h>
 
 #include "lib/cli.h"
+#include "lib/codec.h"
 #include "lib/common.h"
 #include "lib/json.h"
+#include "lib/sha.h"
 
 enum {
 	OPT_DIR = 'd', OPT_STEPS = 's', OPT_PROFILE = 'p', OPT_BACKEND = 'b', OPT_POLICY = 'P',
@@ -40,8 +44,8 @@ static const struct cli_spec spec = {
 	.about = "Summarise a staging probe's artifact folder as Markdown.",
 	.opts = options,
 	.trailer = "Reads DIR/.steps/NAME (one record per step), verification.json, attestation-quote.json,\n"
-		   "event-log-replay.json, compose-hash.txt and measurement-policy-candidates.json, whichever\n"
-		   "exist. stdout: the report.\n"
+		   "event-log-replay.json, compose.yaml, compose-hash.txt, staging.json, ita-appraisal.json and\n"
+		   "measurement-policy-candidates.json, whichever exist. stdout: the report.\n"
 		   "exit: 0 ok, 2 usage, 65 the steps file or an artifact that exists but cannot be read,\n"
 		   "is a directory, over its cap or not JSON, 66 no such folder, steps file or policy file,\n"
 		   "74 write error.",
@@ -63,10 +67,11 @@ struct run {
 	struct buf steps_text;
 	struct step *steps;
 	size_t nsteps;
-	int failed, ran, sim, complete;
+	int failed, ran, skipped, sim, complete;
 	long total_ms;
-	jv verification, quote, replay, cand, policy;
+	jv verification, quote, replay, cand, policy, staging, ita;
 	char *compose_hash;
+	char yaml_sha256[65]; /* of compose.yaml; "" when there is none */
 };
 
 static void parse_options(struct run *r, int argc, char **argv)
@@ -221,6 +226,7 @@ static void load_run(struct run *r)
 		if (!s->present)
 			continue;
 		r->ran++;
+		r->skipped += strcmp(s->status, "skip") == 0;
 		r->total_ms += s->ms;
 		if (r->failed < 0 && strcmp(s->status, "fail") == 0)
 			r->failed = (int)i;
@@ -230,6 +236,15 @@ static void load_run(struct run *r)
 	r->replay = load_json(r->dir, "event-log-replay.json");
 	r->cand = load_json(r->dir, "measurement-policy-candidates.json");
 	r->compose_hash = load_text(r->dir, "compose-hash.txt");
+	r->staging = load_json(r->dir, "staging.json");
+	r->ita = load_json(r->dir, "ita-appraisal.json");
+	struct buf y;
+	if (read_artifact(r->dir, "compose.yaml", ARTIFACT_CAP, &y)) {
+		uint8_t md[32];
+		sha256(y.data, y.len, md);
+		hex_encode_to(md, 32, r->yaml_sha256);
+		buf_free(&y);
+	}
 	r->policy = jv_null();
 	if (r->policy_path) {
 		struct buf b;
@@ -281,10 +296,14 @@ static void emit_header(struct buf *o, const struct run *r)
 
 	buf_printf(o, "| | |\n| --- | --- |\n");
 	buf_printf(o, "| backend | %s%s |\n", r->backend,
-		   r->sim ? " (kms-sim on loopback)" : strcmp(r->backend, "url") == 0 ? " (a KMS that already runs)" : "");
-	if (r->kms_url && *r->kms_url) {
+		   r->sim				   ? " (kms-sim on loopback)"
+		   : strcmp(r->backend, "url") == 0	   ? " (a KMS that already runs)"
+		   : strcmp(r->backend, "phala") == 0 ? " (a staging CVM on Phala Cloud)"
+						   : "");
+	const char *url = r->kms_url && *r->kms_url ? r->kms_url : json_str(r->staging, "kms_url");
+	if (url) {
 		buf_printf(o, "| KMS URL | ");
-		cell(o, r->kms_url);
+		cell(o, url);
 		buf_printf(o, " |\n");
 	}
 	char when[32];
@@ -313,8 +332,82 @@ static void emit_steps(struct buf *o, const struct run *r)
 		else
 			buf_printf(o, " | |\n");
 	}
-	buf_printf(o, "\n%d of %zu steps ran, %ld.%03ld s in all.\n\n", r->ran, r->nsteps, r->total_ms / 1000,
-		   r->total_ms % 1000);
+	buf_printf(o, "\n%d of %zu steps ran", r->ran - r->skipped, r->nsteps);
+	if (r->skipped)
+		buf_printf(o, " (%d skipped)", r->skipped);
+	buf_printf(o, ", %ld.%03ld s in all.\n\n", r->total_ms / 1000, r->total_ms % 1000);
+}
+
+static const struct step *find_step(const struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].name, name) == 0)
+			return r->steps[i].present ? &r->steps[i] : NULL;
+	return NULL;
+}
+
+/* a table row: the step's time, or what became of it */
+static void step_row(struct buf *o, const struct run *r, const char *name, const char *what)
+{
+	const struct step *s = find_step(r, name);
+	buf_printf(o, "| %s | ", name);
+	if (!s)
+		buf_printf(o, "not run");
+	else if (strcmp(s->status, "pass") == 0)
+		buf_printf(o, "%ld.%03ld s%s", s->ms / 1000, s->ms % 1000, what);
+	else {
+		buf_printf(o, "%s after %ld.%03ld s: ", strcmp(s->status, "fail") == 0 ? "FAILED" : s->status,
+			   s->ms / 1000, s->ms % 1000);
+		cell(o, s->msg);
+	}
+	buf_printf(o, " |\n");
+}
+
+static void cvm_row(struct buf *o, jv cvm, const char *label, const char *key)
+{
+	const char *v = json_str(cvm, key);
+	buf_printf(o, "| %s | ", label);
+	cell(o, v ? v : "-");
+	buf_printf(o, " |\n");
+}
+
+/* The staging CVM of STAGING=phala: what it was, how long it took, its end. */
+static void emit_staging(struct buf *o, const struct run *r)
+{
+	if (strcmp(r->backend, "phala") != 0)
+		return;
+	buf_printf(o, "## Staging CVM (Phala Cloud)\n\n| | |\n| --- | --- |\n");
+	jv cvm = json_get(r->staging, "cvm");
+	if (jv_get_kind(cvm) != JV_KIND_OBJECT) {
+		const char *name = json_str(r->staging, "cvm_name");
+		buf_printf(o, "| CVM | none was deployed%s%s%s |\n", name ? " (name `" : "", name ? name : "",
+			   name ? "`)" : "");
+	} else {
+		jv reused = json_get(r->staging, "reused");
+		cvm_row(o, cvm, "name", "name");
+		cvm_row(o, cvm, "CVM id", "id");
+		cvm_row(o, cvm, "app id", "app_id");
+		cvm_row(o, cvm, "vm uuid", "vm_uuid");
+		buf_printf(o, "| reused | %s |\n", jv_get_kind(reused) == JV_KIND_TRUE
+							  ? "yes (STAGING_CVM_ID): kept at the end"
+							  : "no: deployed for this probe, deleted at the end");
+		jv_free(reused);
+	}
+	jv_free(cvm);
+	step_row(o, r, "deploy", " (provision and commit)");
+	step_row(o, r, "boot", " (until running)");
+	step_row(o, r, "health", " (until /health said alive)");
+	const struct step *t = find_step(r, "teardown");
+	int failed = t && strcmp(t->status, "fail") == 0;
+	buf_printf(o, "| teardown | %s", !t ? "not run" : strcmp(t->status, "pass") == 0 ? "done: " : failed ? "FAILED: " : "");
+	if (t)
+		cell(o, t->msg);
+	buf_printf(o, " |\n\n");
+	jv c = json_get(r->staging, "cvm");
+	const char *id = json_str(c, "id") ? json_str(c, "id") : json_str(r->staging, "cvm_name");
+	if (failed && id)
+		buf_printf(o, "**The CVM may still run.** Delete it by hand: `phala-cvm delete --id %s --wait 300`.\n\n", id);
+	jv_free(c);
 }
 
 static void emit_checks(struct buf *o, jv verification)
@@ -466,6 +559,79 @@ static void emit_measurements(struct buf *o, const struct run *r)
 	}
 }
 
+/* The compose file's SHA-256, the hash the CVM measured (the RTMR3 event) and,
+ * for phala, the API's: Phala Cloud measures the app-compose JSON it builds
+ * around the YAML, so the first differs from the others there. */
+static void emit_compose(struct buf *o, const struct run *r)
+{
+	jv runtime = json_get(r->replay, "runtime");
+	const char *measured = json_str(runtime, "compose_hash");
+	jv cvm = json_get(r->staging, "cvm");
+	const char *api = json_str(cvm, "compose_hash");
+	buf_printf(o, "## Compose\n\n");
+	buf_printf(o, "- `compose.yaml`, the YAML deployed: SHA-256 `%s`\n", r->yaml_sha256[0] ? r->yaml_sha256 : "(no file)");
+	buf_printf(o, "- measured (the RTMR3 `compose-hash` event, replayed against the quote): `%s`", measured ? measured : "(not replayed)");
+	if (measured && r->yaml_sha256[0] && strcmp(measured, r->yaml_sha256) == 0)
+		buf_printf(o, ": the YAML's own");
+	buf_printf(o, "\n");
+	if (strcmp(r->backend, "phala") == 0)
+		buf_printf(o, "- Phala Cloud's (the app-compose JSON it built around the YAML): `%s`%s\n",
+			   api ? api : "(none)",
+			   !api || !measured ? "" : strcasecmp(api, measured) == 0 ? ": the measured one" : ": DIFFERS from the measured one");
+	buf_printf(o, "- checked (`compose-hash.txt`, the candidates' event payload): `%s`\n\n",
+		   r->compose_hash ? r->compose_hash : "(none: the check did not pass)");
+	jv_free(cvm);
+	jv_free(runtime);
+}
+
+/* One row of ITA's verdict beside ours: the quote's value, and ITA's when it differs. */
+static void ita_row(struct buf *o, const char *label, const char *ours, const char *theirs)
+{
+	buf_printf(o, "| %s | `%s` | ", label, ours ? ours : "-");
+	if (!theirs)
+		buf_printf(o, "- |\n");
+	else if (ours && strcasecmp(ours, theirs) == 0)
+		buf_printf(o, "same |\n");
+	else
+		buf_printf(o, "`%s` DIFFERS |\n", theirs);
+}
+
+/* Intel Trust Authority's appraisal beside quote-verify's verdict. */
+static void emit_ita(struct buf *o, const struct run *r)
+{
+	const struct step *s = find_step(r, "ita");
+	const char *skipped = json_str(r->ita, "skipped");
+	buf_printf(o, "## Intel Trust Authority\n\n");
+	if (skipped || (s && strcmp(s->status, "skip") == 0)) {
+		buf_printf(o, "Skipped: %s (no second opinion on the quote).\n\n", skipped ? skipped : s->msg);
+		return;
+	}
+	if (jv_get_kind(r->ita) != JV_KIND_OBJECT) {
+		buf_printf(o, "No appraisal%s", s ? ": " : " in this run.");
+		if (s)
+			cell(o, s->msg);
+		buf_printf(o, "\n\n");
+		return;
+	}
+	jv td = json_get(r->quote, "td_report"), ver = json_get(r->verification, "verified");
+	const char *alg = json_str(r->ita, "algorithm"), *kid = json_str(r->ita, "key_id"), *api = json_str(r->ita, "api");
+	buf_printf(o, "| | quote-verify, and the quote | Intel Trust Authority |\n| --- | --- | --- |\n");
+	buf_printf(o, "| verdict | %s | token signature verified (%s, key `%s`, API %s) |\n",
+		   jv_get_kind(ver) == JV_KIND_TRUE ? "verified" : "NOT verified", alg ? alg : "?", kid ? kid : "?",
+		   api ? api : "?");
+	const char *ours = json_str(r->verification, "status"), *theirs = json_str(r->ita, "tcb_status");
+	buf_printf(o, "| TCB status | %s | %s%s |\n", ours ? ours : "-", theirs ? theirs : "-",
+		   ours && theirs && strcasecmp(ours, theirs) != 0 ? " DIFFERS" : "");
+	static const char *const Q[] = {"mr_td", "rt_mr0", "rt_mr1", "rt_mr2", "rt_mr3", "report_data"};
+	static const char *const I[] = {"mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "report_data"};
+	static const char *const L[] = {"MRTD", "RTMR0", "RTMR1", "RTMR2", "RTMR3", "report data"};
+	for (int i = 0; i < 6; i++)
+		ita_row(o, L[i], json_str(td, Q[i]), json_str(r->ita, I[i]));
+	buf_printf(o, "\nITA's claims: `ita-appraisal.json`.\n\n");
+	jv_free(ver);
+	jv_free(td);
+}
+
 static void emit_runtime(struct buf *o, jv replay)
 {
 	jv runtime = json_get(replay, "runtime");
@@ -515,6 +681,8 @@ static void emit_signatures(struct buf *o, int sim)
 static void free_run(struct run *r)
 {
 	free(r->compose_hash);
+	jv_free(r->staging);
+	jv_free(r->ita);
 	jv_free(r->policy);
 	jv_free(r->verification);
 	jv_free(r->quote);
@@ -535,8 +703,11 @@ int main(int argc, char **argv)
 	buf_init(&o);
 	emit_header(&o, &r);
 	emit_steps(&o, &r);
+	emit_staging(&o, &r);
 	emit_verification(&o, r.verification);
+	emit_ita(&o, &r);
 	emit_measurements(&o, &r);
+	emit_compose(&o, &r);
 	emit_runtime(&o, r.replay);
 	emit_signatures(&o, r.sim);
 	out_write(o.data, o.len);

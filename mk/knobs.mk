@@ -159,6 +159,11 @@ KNOBS += RELEASE_REPO:pair IMAGE_FAMILY:families \
   CHECKSUMS:id REPLACE:bool PUBLISH_RELEASE:bool RELEASE_BRANCH:rev QUOTE:path \
   VERIFY_AT:number AUDIT_LAST:number AUDIT_PREFIX:id POLICY_RELEASE:id
 $(call knob_in,POLICY_SOURCE,repo release)
+# the Phala Cloud probe (mk/probe.mk): phala-cvm's and ita-appraise's settings, the
+# hold window and the waits, the workflow's summary file
+KNOBS += HOLD:seconds BOOT_TIMEOUT:seconds PHALA_INSTANCE_TYPE:id PHALA_REGION:id PHALA_API_VERSION:id \
+  PHALA_API_BASE_URL:url PHALA_CLOUD_API_PREFIX:url ITA_URL:url ITA_JWKS_URL:url \
+  GITHUB_STEP_SUMMARY:path
 $(foreach k,$(KNOBS),$(call knob,$(firstword $(subst :, ,$(k))),$(lastword $(subst :, ,$(k)))))
 $(call knob_in,PROBE_INTERRUPTED,SIGINT SIGTERM SIGHUP)
 $(call knob_in,ROLE,node kms)

@@ -1,8 +1,8 @@
-# make probe PROFILE=p [STAGING=sim|url] [KMS_URL=...] [KMS_VERSION=...] [KMS_IMAGE_DIGEST=...]
+# make probe PROFILE=p [STAGING=sim|phala|url] [KMS_URL=...] [KMS_VERSION=...] [KMS_IMAGE_DIGEST=...]
 # The staging probe of the seed document as file targets under artifacts/probe/<p>/:
-# the steps of mk/probe/steps (render, deploy, attest, collateral, teardown, decode,
-# parse, verify, replay, compose-hash, extract), then the log, the report
-# and the signatures. A second run with nothing changed does nothing.
+# the steps of mk/probe/steps (render, deploy, boot, health, attest, collateral,
+# teardown, decode, parse, verify, ita, replay, compose-hash, extract), then the
+# log, the report and the signatures. A second run with nothing changed does nothing.
 #
 # `make probe` runs mk/probe/run, which locks the folder, runs the steps in an inner
 # make (probe-run) and, when a step fails or the run is interrupted, writes the record
@@ -14,6 +14,7 @@ STAGING ?= sim
 KMS_URL ?=
 KMS_VERSION ?= 2.3.40
 # empty for STAGING=sim: mk/probe/run derives a stable stand-in from the version
+# and the profile (one image per profile, as ADR-0001 has it)
 KMS_IMAGE_DIGEST ?=
 SERVICE_PORT ?= 8080
 SIM_LISTEN ?= 127.0.0.1:0
@@ -21,19 +22,33 @@ SIM_FLAGS ?=
 COLLATERAL ?=
 ROOT_CA ?=
 PCCS_URL ?=
-# reuse of a staging CVM (STAGING=phala, with the Phala Cloud backend)
+# STAGING=phala: a CVM on Phala Cloud (PHALA_CLOUD_API_KEY in the environment;
+# PHALA_API_BASE_URL and PHALA_API_VERSION, when set, are phala-cvm's); the reuse of a
+# staging CVM (STAGING_CVM_ID: it is not deleted at the end); BOOT_TIMEOUT bounds the
+# wait for it to run; HOLD keeps the staging KMS up that long after it attested
 STAGING_CVM_ID ?=
+PHALA_INSTANCE_TYPE ?= tdx.small
+PHALA_REGION ?=
+BOOT_TIMEOUT ?= 1200
+HOLD ?= 0
+HOLD_MAX := 3600
+# the optional ita step (ITA_API_KEY in the environment): ita-appraise's defaults
+# (Intel's service) unless these name another
+ITA_URL ?=
+ITA_JWKS_URL ?=
 # where the quote comes from, recorded in the candidates (a KMS at KMS_URL that is itself
 # a simulator, trusted with ROOT_CA=its simulated root, is SOURCE=sim)
 SOURCE ?= $(STAGING)
 # TCB statuses a probe accepts (mero-kms's own default allowlist is uptodate)
 ALLOWED_TCB_STATUSES ?= UpToDate
-HEALTH_TIMEOUT ?= 300
+# a CVM's KMS pulls its image and starts after the CVM runs: upstream waits 20 minutes
+HEALTH_TIMEOUT ?= $(if $(filter phala,$(STAGING)),1200,300)
 HEALTH_INTERVAL ?= 0.2
 COMPOSE_TEMPLATE ?= policies/kms-compose.template.yaml
 POLICY_DIR ?= policies
 export PROFILE STAGING KMS_URL KMS_VERSION KMS_IMAGE_DIGEST SERVICE_PORT SIM_LISTEN SIM_FLAGS COLLATERAL \
-  ROOT_CA PCCS_URL SOURCE ALLOWED_TCB_STATUSES HEALTH_TIMEOUT HEALTH_INTERVAL COMPOSE_TEMPLATE STAGING_CVM_ID
+  ROOT_CA PCCS_URL SOURCE ALLOWED_TCB_STATUSES HEALTH_TIMEOUT HEALTH_INTERVAL COMPOSE_TEMPLATE STAGING_CVM_ID \
+  PHALA_INSTANCE_TYPE PHALA_REGION BOOT_TIMEOUT HOLD ITA_URL ITA_JWKS_URL
 
 # The compose renderer (compose-render once it lands: one line)
 RENDER := compose-render
@@ -55,18 +70,22 @@ step_files = $(addprefix $(PD)/,$(filter-out -,$(subst ^, ,$(foreach s,$(1),$(wo
 PROBE_OUTPUTS := $(call step_files,$(PROBE_STEPS))
 PROBE_ARTIFACTS := $(foreach f,$(PROBE_OUTPUTS),$(if $(filter .%,$(notdir $(f))),,$(f)))
 
-.PHONY: probe probe-all probe-check probe-knobs probe-run probe-finish $(addprefix probe-,$(PROFILES))
+.PHONY: probe probe-all probe-results probe-check probe-knobs probe-profile probe-run probe-finish \
+  $(addprefix probe-,$(PROFILES))
 
 probe-knobs:
 	@case "$$STAGING" in sim) ;; \
 	  url) [ -n "$$KMS_URL" ] || { echo "probe: STAGING=url needs KMS_URL=http(s)://..." >&2; exit 2; };; \
-	  *) echo "probe: STAGING=phala needs the Phala Cloud backend, which is not built yet; use STAGING=sim or STAGING=url" >&2; exit 2;; esac
-	@[ -z "$$STAGING_CVM_ID" ] || { echo "probe: STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend, which is not built yet; to reuse a running KMS use STAGING=url KMS_URL=..." >&2; exit 2; }
+	  phala) [ -n "$${PHALA_CLOUD_API_KEY:+set}" ] || { echo "probe: STAGING=phala needs PHALA_CLOUD_API_KEY (the Phala Cloud API key) in the environment" >&2; exit 2; };; esac
+	@[ -z "$$STAGING_CVM_ID" ] || [ "$$STAGING" = phala ] || { echo "probe: STAGING_CVM_ID (the reuse of a staging CVM) is for STAGING=phala; to probe a KMS that runs elsewhere use STAGING=url KMS_URL=..." >&2; exit 2; }
 	@[ -n "$$KMS_IMAGE_DIGEST" ] || [ "$$STAGING" = sim ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$$STAGING" >&2; exit 2; }
+	@h=$${HOLD:-0}; [ "$${h%%.*}" -le $(HOLD_MAX) ] || { echo "probe: HOLD must be at most $(HOLD_MAX) seconds (got '$$HOLD')" >&2; exit 2; }
 	@[ -n "$${COSIGN_KEY:+set}" ] || [ "$$STAGING" = sim ] || { echo "probe: COSIGN_KEY is required to sign a STAGING=$$STAGING probe (the development key signs simulated probes only)" >&2; exit 2; }
 
-probe-check: probe-knobs
+probe-profile:
 	@[ -n "$(PROFILE)" ] || { echo "probe: PROFILE must be one of: $(PROFILES) (got '')" >&2; exit 2; }
+
+probe-check: probe-knobs probe-profile
 
 # the development key signs simulated probes without COSIGN_KEY
 PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
@@ -74,10 +93,26 @@ PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
 probe: probe-check $(BINS) $(PROBE_KEYS)
 	$(Q)mk/probe/run $(MAKE) $(PROFILE) $(PD)
 
+# The three profiles at once: make runs probe-all with a job per profile unless it
+# was given its own -j (and not with deps, which must finish first), so that the
+# wall time is the slowest profile's, not the sum; distinct folders, distinct CVM
+# names (mero-kms-<profile>-<version>), one KMS each. A last line gives the time.
+ifneq ($(filter probe-all,$(MAKECMDGOALS)),)
+ifeq ($(filter deps,$(MAKECMDGOALS)),)
+MAKEFLAGS += -j$(words $(PROFILES))
+endif
+PROBE_ALL_T0 := $(shell date +%s%N)
+endif
 probe-all: $(addprefix probe-,$(PROFILES))
+	$(Q)source mk/probe/lib.sh && probe_all_summary "$(ARTIFACTS)/probe" "$(PROBE_ALL_T0)" $(PROFILES)
 
 $(addprefix probe-,$(PROFILES)): probe-%: probe-knobs $(BINS) $(PROBE_KEYS)
 	$(Q)mk/probe/run $(MAKE) $* $(ARTIFACTS)/probe/$*
+
+# The workflow's "Probe Results" step: the report's headline and steps, and the
+# whole report appended to $$GITHUB_STEP_SUMMARY when that is set (GitHub Actions)
+probe-results: probe-profile
+	$(Q)source mk/probe/lib.sh && probe_results $(PD)
 
 # the inner make of mk/probe/run: the steps one after the other, in the file's order
 ifneq ($(filter probe-run probe-finish,$(MAKECMDGOALS)),)
@@ -90,11 +125,15 @@ probe-run: $(PD)/.config $(PD)/cosign.pub $(PROBE_OUTPUTS) $(PD)/probe.log $(PD)
 $(PD) $(PD)/.steps:
 	$(Q)mkdir -p $@
 
-$(PD)/.config: FORCE | $(PD)
-	$(Q)$(PUT) -c $@ printf '%s\n' "PROFILE=$$PROFILE" "STAGING=$$STAGING" "SOURCE=$$SOURCE" "KMS_URL=$$KMS_URL" \
-	  "KMS_VERSION=$$KMS_VERSION" "KMS_IMAGE_DIGEST=$$KMS_IMAGE_DIGEST" "SERVICE_PORT=$$SERVICE_PORT" \
-	  "SIM_FLAGS=$$SIM_FLAGS" "ALLOWED_TCB_STATUSES=$$ALLOWED_TCB_STATUSES" "COLLATERAL=$$COLLATERAL" \
-	  "ROOT_CA=$$ROOT_CA" "PCCS_URL=$$PCCS_URL"
+# (the record of a failed run, PROBE_FAILED=1, keeps the .config of the run: a run
+# interrupted before it rewrote it leaves the previous run as it was)
+$(PD)/.config: $(if $(PROBE_FAILED),,FORCE) | $(PD)
+	$(Q)$(PUT) -c --drop $(PD)/$(PROBE_REPORT) $@ printf '%s\n' "PROFILE=$$PROFILE" "STAGING=$$STAGING" \
+	  "SOURCE=$$SOURCE" "KMS_URL=$$KMS_URL" "KMS_VERSION=$$KMS_VERSION" "KMS_IMAGE_DIGEST=$$KMS_IMAGE_DIGEST" \
+	  "SERVICE_PORT=$$SERVICE_PORT" "SIM_FLAGS=$$SIM_FLAGS" "ALLOWED_TCB_STATUSES=$$ALLOWED_TCB_STATUSES" \
+	  "COLLATERAL=$$COLLATERAL" "ROOT_CA=$$ROOT_CA" "PCCS_URL=$$PCCS_URL" "STAGING_CVM_ID=$$STAGING_CVM_ID" \
+	  "PHALA_API_BASE_URL=$${PHALA_API_BASE_URL-}" "PHALA_INSTANCE_TYPE=$$PHALA_INSTANCE_TYPE" \
+	  "PHALA_REGION=$$PHALA_REGION" "ITA=$${ITA_API_KEY:+on}" "ITA_URL=$$ITA_URL" "ITA_JWKS_URL=$$ITA_JWKS_URL"
 
 .PHONY: FORCE
 FORCE:
@@ -107,9 +146,11 @@ $(call step_files,render): $(COMPOSE_TEMPLATE) $(BIN)/$(firstword $(RENDER)) $(P
 	$(Q)$(STEP) render --out $@ -- $(BIN)/$(RENDER) --template "$$COMPOSE_TEMPLATE" \
 	  --image-ref "$$KMS_IMAGE_DIGEST" --port "$$SERVICE_PORT" --kms-version "$$KMS_VERSION" --profile "$$PROFILE"
 
-# deploy, attest, collateral, teardown: one script (the KMS lives only this long)
-$(call step_files,deploy attest collateral teardown) &: $(call step_files,render) $(BIN)/kms-attest \
-    $(if $(filter sim,$(STAGING)),$(BIN)/kms-sim) $(PD)/.config $(COLLATERAL)
+# deploy, boot, health, attest, collateral, teardown: one script (the KMS lives only
+# this long), with the backend's part (mk/probe/STAGING.sh)
+$(call step_files,deploy boot health attest collateral teardown) &: $(call step_files,render) $(BIN)/kms-attest \
+    $(if $(filter sim,$(STAGING)),$(BIN)/kms-sim) $(if $(filter phala,$(STAGING)),$(BIN)/phala-cvm) \
+    mk/probe/attest mk/probe/$(STAGING).sh $(PD)/.config $(COLLATERAL)
 	$(call say,PROBE,$(PD)/attest-response.json)
 	$(Q)BIN=$(BIN) mk/probe/attest $(PD)
 
@@ -124,7 +165,7 @@ $(call step_files,parse): $(PD)/attestation-quote.bin $(BIN)/quote2json
 # evidence when it says no; the probe stops there
 # (the expected report data is the response's reportDataHex, which kms-attest checked
 # equals the nonce it drew || the binding it sent)
-.PRECIOUS: $(call step_files,verify)
+.PRECIOUS: $(call step_files,deploy verify ita)
 PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
 $(call step_files,verify): $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json \
     $(BIN)/quote-verify $(PD)/.config
@@ -133,17 +174,25 @@ $(call step_files,verify): $(PD)/attestation-quote.bin $(PD)/collateral.json $(P
 	  $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) --allow-status "$${ALLOWED_TCB_STATUSES// /,}" \
 	  --expect-report-data "$$(jq -er .reportDataHex $(PD)/attest-response.json)"
 
+# the optional second opinion of Intel Trust Authority (ITA_API_KEY), kept as
+# evidence when it says no
+$(call step_files,ita): $(PD)/attestation-quote.bin $(PD)/attestation-quote.json $(call step_files,verify) \
+    $(BIN)/ita-appraise mk/probe/ita $(PD)/.config
+	$(call say,PROBE,$@)
+	$(Q)BIN=$(BIN) mk/probe/ita $(PD)
+
 # replay the event log against the quote
 $(call step_files,replay): $(PD)/attest-response.json $(PD)/attestation-quote.json $(BIN)/rtmr-replay \
-    $(call step_files,verify)
+    $(call step_files,verify ita)
 	$(call say,PROBE,$@)
 	$(Q)$(STEP) replay --in $< --out $@ -- $(BIN)/rtmr-replay --quote $(PD)/attestation-quote.json
 
-# the compose hash of the deployed bytes, checked against the event log
+# the compose hash the KMS measured, checked against the event log: that of the
+# deployed bytes, or for phala Phala Cloud's (mk/probe/compose-check)
 $(call step_files,compose-hash): $(PD)/compose.yaml $(PD)/attest-response.json $(PD)/event-log-replay.json \
-    $(BIN)/compose-hash
+    $(PD)/staging.json $(BIN)/compose-hash mk/probe/compose-check
 	$(call say,PROBE,$@)
-	$(Q)$(STEP) compose-hash --in $< --out $@ -- $(BIN)/compose-hash --event-log $(PD)/attest-response.json
+	$(Q)BIN=$(BIN) $(STEP) compose-hash --in $< --out $@ -- mk/probe/compose-check $(PD)
 
 $(call step_files,extract): $(PD)/attestation-quote.json $(PD)/verification.json \
     $(PD)/event-log-replay.json $(PD)/compose-hash.txt $(BIN)/mrtd-extract $(PD)/.config
@@ -183,7 +232,8 @@ $(PD)/$(PROBE_REPORT): $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/probe.log $(PD)
 probe-finish: $(PD)/probe.log $(PD)/$(PROBE_REPORT)
 
 help-extra::
-	@echo "  probe           PROFILE=p [STAGING=sim|url] [KMS_URL=] [KMS_VERSION=] [KMS_IMAGE_DIGEST=]"
-	@echo "                  the staging probe; artifacts in artifacts/probe/<p>/"
-	@echo "  probe-all       the three profiles (make -j3 probe-all runs them in parallel)"
+	@echo "  probe           PROFILE=p [STAGING=sim|phala|url] [KMS_URL=] [KMS_VERSION=] [KMS_IMAGE_DIGEST=]"
+	@echo "                  [STAGING_CVM_ID=] [HOLD=s] the staging probe; artifacts in artifacts/probe/<p>/"
+	@echo "  probe-all       the three profiles at once"
+	@echo "  probe-results   PROFILE=p: the report's summary (and \$$GITHUB_STEP_SUMMARY)"
 	@echo "  keys            a development cosign key pair in artifacts/keys/ (simulated probes)"

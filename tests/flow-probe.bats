@@ -10,6 +10,8 @@ load test_helper
 
 setup() {
   A="$BATS_TEST_TMPDIR/artifacts"
+  # (make check exports the knobs of its own make; the ita step runs only with a key)
+  unset ITA_API_KEY ITA_URL ITA_JWKS_URL
 }
 teardown() {
   stop_servers
@@ -77,8 +79,8 @@ complete_record() {
   local d=$1 f
   [ -f "$d/probe-report.md" ] || { echo "no report in $d"; return 1; }
   for f in probe-report.md probe.log $(cd "$d" && ls attest-request.json attest-response.json collateral.json \
-      compose.yaml attestation-quote.bin attestation-quote.json verification.json event-log-replay.json \
-      compose-hash.txt measurement-policy-candidates.json 2>/dev/null); do
+      compose.yaml staging.json attestation-quote.bin attestation-quote.json verification.json ita-appraisal.json \
+      event-log-replay.json compose-hash.txt measurement-policy-candidates.json 2>/dev/null); do
     verified "$d" "$f" || { echo "not signed: $f"; return 1; }
   done
   [ -z "$(find "$d" -name '*.tmp' -o -name '.attest.*')" ] || { echo "temporaries left: $(find "$d" -name '*.tmp')"; return 1; }
@@ -108,10 +110,15 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
     [ "$(jq -r '.policy.allowed_tcb_statuses | join(",")' "$d/measurement-policy-candidates.json")" = uptodate ]
     grep -q '^# Staging probe '"$p"': PASS (SIMULATED: local kms-sim, not TDX hardware)$' "$d/probe-report.md"
     grep -q 'source `sim`' "$d/probe-report.md"
-    # every step of mk/probe/steps passed, in the file's order
-    [ "$(awk 'NR > 1 && $2 == "pass" { print $1 }' "$d/probe.log" | paste -sd ' ')" = \
-      "$(grep -v '^#' "$ROOT/mk/probe/steps" | cut -f1 | paste -sd ' ')" ]
-    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 11 ]
+    # every step of mk/probe/steps passed, in the file's order, but boot (no CVM) and ita
+    # (no ITA_API_KEY), skipped
+    [ "$(awk 'NR > 1 && $1 != "total" { print $1 "=" $2 }' "$d/probe.log" | paste -sd ' ')" = \
+      "$(grep -v '^#' "$ROOT/mk/probe/steps" | cut -f1 | sed 's/^\(boot\|ita\)$/&=skip/; /=/!s/$/=pass/' | paste -sd ' ')" ]
+    [ "$(grep -c '^[a-z-]* *pass ' "$d/probe.log")" -eq 12 ]
+    grep -q '^boot  *skip  *skip  *0  kms-sim runs on loopback: no CVM to boot$' "$d/probe.log"
+    grep -q "Skipped: ITA_API_KEY is not set (no second opinion on the quote)." "$d/probe-report.md"
+    [ "$(jq -r .backend "$d/staging.json")" = sim ]
+    [ "$(jq -r .kms_url "$d/staging.json")" = "$(sed -n 's/.* on \(http:.*\)$/\1/p' "$d/.steps/deploy")" ]
     [ "$(jq -r .td_report.mr_td "$d/attestation-quote.json")" = "$(jq -r '.policy.allowed_mrtd[0]' "$d/measurement-policy-candidates.json")" ]
     # the quote the report is about is the one in the response
     cmp "$d/attestation-quote.bin" <(jq -r .quoteB64 "$d/attest-response.json" | base64 -d)
@@ -125,11 +132,12 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   run -0 openssl dgst -sha256 -verify "$d/cosign.pub" -signature "$BATS_TEST_TMPDIR/c.der" "$d/measurement-policy-candidates.json"
 }
 
-@test "the three profiles measure differently; make -j3 probe-all gives what a sequential run gives" {
-  run -0 mk -j3 probe-all
+@test "the three profiles measure differently; make probe-all (all at once) gives what one after the other gives" {
+  run -0 mk probe-all
+  [[ "$output" =~ probe-all:\ 3\ profiles\ in\ [0-9.]+\ s ]]
   for r in mrtd rtmr0 rtmr3; do
     n=$(for p in debug debug-read-only locked-read-only; do
-          jq -r ".policy.allowed_$r[0]" "$A/probe/$p/measurement-policy-candidates.json"; done | sort -u | wc -l)
+          jq -r ".policy.allowed_${r}[0]" "$A/probe/$p/measurement-policy-candidates.json"; done | sort -u | wc -l)
     [ "$n" -eq 3 ] || { echo "allowed_$r repeats across profiles"; false; }
   done
   [ "$(jq -r '.runtime.kms_profile' "$A/probe/debug/event-log-replay.json")" = debug ]
@@ -139,10 +147,14 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
     jq -S .policy "$A/probe/$p/measurement-policy-candidates.json" > "$BATS_TEST_TMPDIR/$p.parallel"
   done
   rm -rf "$A/probe"
-  run -0 mk probe-all
   for p in debug debug-read-only locked-read-only; do
+    run -0 mk probe PROFILE=$p
     diff <(jq -S .policy "$A/probe/$p/measurement-policy-candidates.json") "$BATS_TEST_TMPDIR/$p.parallel"
   done
+  # make -j3 probe-all, as before: make's own jobs
+  rm -rf "$A/probe"
+  run -0 mk -j3 probe-all
+  for p in debug debug-read-only locked-read-only; do complete_record "$A/probe/$p"; done
 }
 
 @test "a second run with nothing changed does nothing; a changed knob reruns what depends on it" {
@@ -218,7 +230,7 @@ print(s.getsockname()[1], flush=True); time.sleep(120)'
   verified "$A/probe/debug" probe-report.md
 }
 
-# interrupted SIGNAL HOW: a run held at the attest step (a KMS that boots for 30 s)
+# interrupted SIGNAL HOW: a run held at the health step (a KMS that boots for 30 s)
 # ended by SIGNAL, sent to the process group as a terminal does (HOW=group) or to
 # make alone as a CI cancel does (HOW=make); sets d and the exit status of make
 interrupted() {
@@ -240,7 +252,7 @@ check_interrupted() { # SIGNAL
   [ "$(sims)" -eq 0 ]
   ! pgrep -f -- "kms-attest --url .*$BATS_TEST_TMPDIR" > /dev/null
   grep -q '^teardown  *pass .*stopped' "$d/probe.log"
-  grep -q '^\*\*Failed at step `attest`\*\*: interrupted by SIG'"$1" "$d/probe-report.md"
+  grep -q '^\*\*Failed at step `health`\*\*: interrupted by SIG'"$1" "$d/probe-report.md"
   grep -q '^# Staging probe debug: FAIL' "$d/probe-report.md"
   complete_record "$d"
 }
@@ -373,19 +385,108 @@ key_pair() {
   body=$(sed -n 2p "$BATS_TEST_TMPDIR/release.key")
   pw='pw with spaces, $dollars and "quotes"'
   run -0 mk keys
+  # the ita step runs with ITA_API_KEY: against a fake ITA that knows this key
+  ITA_API_KEY=ita-SECRET-1414 fake_ita
   # strace can fail to attach where ptrace is not allowed: that is a failure, not a skip
   # (LeakSanitizer cannot run under a tracer: the SAN=1 build runs without it here)
-  run -0 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" COSIGN_KEY="$key" COSIGN_PASSWORD="$pw" PHALA_CLOUD_API_KEY=phala-SECRET-3141 GITHUB_TOKEN=ghp_SECRET2718 \
+  run -0 --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" COSIGN_KEY="$key" COSIGN_PASSWORD="$pw" PHALA_CLOUD_API_KEY=phala-SECRET-3141 GITHUB_TOKEN=ghp_SECRET2718 \
     GH_RELEASE_TOKEN=ghr_SECRET1618 ITA_API_KEY=ita-SECRET-1414 PCS_API_KEY=pcs-SECRET-1732 \
     strace -f -qq -e trace=execve -s 65536 -o "$BATS_TEST_TMPDIR/trace" \
-    make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug
+    make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug ITA_URL="$ITA_URL"
   # the trace saw the programs that use the secrets
   grep -q 'execve("[^"]*cosign-wrap", \["[^"]*cosign-wrap", "sign"' "$BATS_TEST_TMPDIR/trace"
   grep -q 'execve("[^"]*kms-attest"' "$BATS_TEST_TMPDIR/trace"
+  grep -q 'execve("[^"]*ita-appraise"' "$BATS_TEST_TMPDIR/trace"
+  grep -q '^ita  *pass ' "$A/probe/debug/probe.log"
   for s in "$body" "$pw" 'pw with spaces' phala-SECRET-3141 ghp_SECRET2718 ghr_SECRET1618 ita-SECRET-1414 pcs-SECRET-1732; do
     ! grep -qF -- "$s" "$BATS_TEST_TMPDIR/trace" || { echo "in an argv: $s"; grep -F -- "$s" "$BATS_TEST_TMPDIR/trace" | head -3; false; }
   done
   cmp "$A/probe/debug/cosign.pub" "$BATS_TEST_TMPDIR/release.pub"
+}
+
+# ---- the ita step: Intel Trust Authority's second opinion (tests/lib/fake-ita.py)
+
+ITA_KEY="ita-probe-key-Zw5tR1pL"
+# fake_ita [OPTIONS]: a fake ITA knowing ITA_API_KEY (default ITA_KEY), signing with
+# a key made here; sets ITA_URL
+fake_ita() {
+  local k="$BATS_TEST_TMPDIR/ita-keys"
+  if [ ! -d "$k" ]; then
+    mkdir -p "$k"
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/rsa.pem" 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/other.pem" 2>/dev/null
+    openssl req -x509 -key "$k/rsa.pem" -subj "/CN=fake ITA signing" -days 3650 -out "$k/rsa.crt" 2>/dev/null
+  fi
+  ITA_API_KEY="${ITA_API_KEY:-$ITA_KEY}" start_server ITA python3 "$BATS_TEST_DIRNAME/lib/fake-ita.py" \
+    --key "$k/rsa.pem" --cert "$k/rsa.crt" --other-key "$k/other.pem" --log "$BATS_TEST_TMPDIR/ita.log" "$@"
+  [ -n "$ITA_URL" ]
+}
+# ita_probe ARGS...: a simulated probe of debug with the ita step
+ita_probe() { ITA_API_KEY="$ITA_KEY" mk probe PROFILE=debug ITA_URL="$ITA_URL" "$@"; }
+
+@test "the ita step: ITA's verdict beside quote-verify's in the report; without ITA_API_KEY, skipped and said so" {
+  fake_ita
+  run -0 --separate-stderr ita_probe
+  d="$A/probe/debug"
+  grep -q '^ita  *pass  *0 .*ita: ITA agrees: TCB status UpToDate, MRTD, RTMR0-3 and report data as in the quote' "$d/probe.log"
+  grep -qx '| verdict | verified | token signature verified (PS384, key `fake-ita-signing-key-1`, API v2) |' "$d/probe-report.md"
+  grep -qx '| TCB status | UpToDate | UpToDate |' "$d/probe-report.md"
+  mrtd=$(jq -r .td_report.mr_td "$d/attestation-quote.json")
+  grep -qx "| MRTD | \`$mrtd\` | same |" "$d/probe-report.md"
+  [ "$(grep -c '^| \(RTMR[0-3]\|report data\) | `[0-9a-f]*` | same |$' "$d/probe-report.md")" -eq 5 ]
+  [ "$(jq -r '[.signature_verified, .tcb_status, .mrtd, .quote_comparison.matches] | @tsv' "$d/ita-appraisal.json")" = \
+    "true	UpToDate	$mrtd	true" ]
+  verified "$d" ita-appraisal.json
+  grep -q '^# Staging probe debug: PASS' "$d/probe-report.md"
+  # the quote went to ITA with the key, which is in no artifact and no output
+  grep -q '^POST /appraisal/v2/attest 200 key=ok$' "$BATS_TEST_TMPDIR/ita.log"
+  ! grep -rqF "$ITA_KEY" "$A" || { grep -rlF "$ITA_KEY" "$A"; false; }
+  [[ "$output$stderr" != *"$ITA_KEY"* ]]
+  # the key gone: the step is skipped (the knobs changed: it runs again) and the report says so
+  run -0 mk probe PROFILE=debug ITA_URL="$ITA_URL"
+  grep -q '^ita  *skip  *skip  *0  ITA_API_KEY is not set' "$d/probe.log"
+  [ "$(jq -r .skipped "$d/ita-appraisal.json")" = "ITA_API_KEY is not set" ]
+  grep -qx 'Skipped: ITA_API_KEY is not set (no second opinion on the quote).' "$d/probe-report.md"
+}
+
+@test "the ita step: a token signed by another key, an expired one, or a key ITA refuses fails the probe" {
+  for mode in wrong-key:"refused the ITA token: the PS384 signature does not verify" \
+      expired:"refused the ITA token: the token expired at "; do
+    fake_ita --mode "${mode%%:*}"
+    run -2 --separate-stderr ita_probe
+    d="$A/probe/debug"
+    grep -q '^\*\*Failed at step `ita`\*\*: ita-appraise: '"${mode#*:}" "$d/probe-report.md" || { grep '^\*\*' "$d/probe-report.md"; false; }
+    grep -q '^No appraisal: ita-appraise: '"${mode#*:}" "$d/probe-report.md"
+    [ ! -e "$d/ita-appraisal.json" ]
+    [ ! -e "$d/measurement-policy-candidates.json" ]
+    complete_record "$d"
+    stop_servers
+  done
+  fake_ita
+  ITA_API_KEY=another-key run -2 --separate-stderr mk probe PROFILE=debug ITA_URL="$ITA_URL"
+  grep -q '^\*\*Failed at step `ita`\*\*: ita-appraise: POST .*: HTTP 401.*(ITA refused ITA_API_KEY)' "$A/probe/debug/probe-report.md"
+  [ ! -e "$A/probe/debug/measurement-policy-candidates.json" ]
+}
+
+@test "the ita step: an MRTD or a TCB status of ITA's that differs fails the probe, the appraisal kept as evidence" {
+  fake_ita --mode mrtd-mismatch
+  run -2 --separate-stderr ita_probe
+  d="$A/probe/debug"
+  grep -q '^\*\*Failed at step `ita`\*\*: ita-appraise: ITA.s mrtd differs from the quote.s' "$d/probe-report.md"
+  [ "$(jq -c .quote_comparison "$d/ita-appraisal.json")" = '{"differs":["mrtd"],"matches":false}' ]
+  grep -q '^| MRTD | `[0-9a-f]*` | `[0-9a-f]*` DIFFERS |$' "$d/probe-report.md"
+  [ ! -e "$d/measurement-policy-candidates.json" ]
+  complete_record "$d"
+  # the evidence of a "no" is never taken for a finished step: the same run refuses again
+  run -2 --separate-stderr ita_probe
+  grep -q '^\*\*Failed at step `ita`\*\*' "$d/probe-report.md"
+  stop_servers
+  fake_ita --tcb-status OutOfDate
+  run -2 --separate-stderr ita_probe
+  grep -q "^\*\*Failed at step \`ita\`\*\*: ita: ITA's TCB status OutOfDate is not quote-verify's UpToDate" "$d/probe-report.md"
+  grep -qx '| TCB status | UpToDate | OutOfDate DIFFERS |' "$d/probe-report.md"
+  [ "$(jq -r .tcb_status "$d/ita-appraisal.json")" = OutOfDate ]
+  complete_record "$d"
 }
 
 @test "a secret on make's command line is refused before anything runs" {
@@ -447,10 +548,11 @@ key_pair() {
   [[ "$stderr" == *"PROFILE must be one of: debug debug-read-only locked-read-only (got '')"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug STAGING=aws
   [[ "$stderr" == *"STAGING must be sim, url or phala (got 'aws')"* ]]
-  run -2 --separate-stderr mk probe PROFILE=debug STAGING=phala KMS_IMAGE_DIGEST="$DIGEST3"
-  [[ "$stderr" == *"STAGING=phala needs the Phala Cloud backend"* ]]
+  run -2 --separate-stderr env -u PHALA_CLOUD_API_KEY make -C "$ROOT" -s ARTIFACTS="$A" probe PROFILE=debug \
+    STAGING=phala KMS_IMAGE_DIGEST="$DIGEST3"
+  [[ "$stderr" == *"STAGING=phala needs PHALA_CLOUD_API_KEY (the Phala Cloud API key) in the environment"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug STAGING_CVM_ID=app_0123
-  [[ "$stderr" == *"STAGING_CVM_ID (reuse of a staging CVM) needs the Phala Cloud backend"* ]]
+  [[ "$stderr" == *"STAGING_CVM_ID (the reuse of a staging CVM) is for STAGING=phala"* ]]
   run -2 --separate-stderr mk probe PROFILE=debug SIM_FLAGS=--pid-file=/etc/passwd
   [[ "$stderr" == *"SIM_FLAGS must be kms-sim's failure injection"* ]]
   [ ! -e "$A/probe" ]

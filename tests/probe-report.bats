@@ -8,11 +8,13 @@ load test_helper
 F="$FIX/probe-report"
 STEPS="$ROOT/mk/probe/steps"
 IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:1ba138daecb2752e65fb42d03879ad1a6d1cf06863a0c4f89ddc0e1387eadec1
+PHALA_IMG=ghcr.io/calimero-network/mero-kms-phala@sha256:5555555555555555555555555555555555555555555555555555555555555555
 
-report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/steps
+report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/steps; BACKEND, IMAGE
   local d=$1 p=$2
   shift 2
-  SOURCE_DATE_EPOCH=1764360000 probe-report --steps "${STEPS_FILE:-$STEPS}" --profile debug-read-only --backend sim --image "$IMG" \
+  SOURCE_DATE_EPOCH=1764360000 probe-report --steps "${STEPS_FILE:-$STEPS}" --profile debug-read-only \
+    --backend "${BACKEND:-sim}" --image "${IMAGE:-$IMG}" \
     --kms-version 2.3.40 --dir "$d" --policy "$p" "$@"
 }
 
@@ -37,6 +39,80 @@ report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/
   diff -u "$F/fail-verify.golden.md" <(printf '%s\n' "$output")
 }
 
+@test "a passing STAGING=phala probe with the ita step: golden report" {
+  cd "$ROOT"
+  BACKEND=phala IMAGE=$PHALA_IMG run -0 --separate-stderr report tests/fixtures/probe-report/phala \
+    policies/kms-phala-attestation-policy.debug-read-only.json
+  diff -u "$F/phala.golden.md" <(printf '%s\n' "$output")
+}
+
+@test "a STAGING=phala probe whose teardown failed: golden report, the CVM named for a delete by hand" {
+  cd "$ROOT"
+  BACKEND=phala IMAGE=$PHALA_IMG run -0 --separate-stderr report tests/fixtures/probe-report/phala-teardown-fail \
+    policies/kms-phala-attestation-policy.debug-read-only.json
+  diff -u "$F/phala-teardown-fail.golden.md" <(printf '%s\n' "$output")
+}
+
+@test "the staging CVM: its identifiers from staging.json, the deploy, boot and health times, the teardown" {
+  BACKEND=phala run -0 report "$F/phala" "$F/policy-partial.json"
+  assert_line '| name | mero-kms-debug-read-only-2-3-40 |'
+  assert_line '| CVM id | 1001 |'
+  assert_line '| app id | 734fe232305b670635b7d862eeec0d18f92d4dda |'
+  assert_line '| boot | 1.101 s (until running) |'
+  assert_line '| reused | no: deployed for this probe, deleted at the end |'
+  assert_line --partial '| teardown | done: CVM mero-kms-debug-read-only-2-3-40 deleted'
+  # a reused CVM, kept; no CVM at all
+  cp -r "$F/phala" "$BATS_TEST_TMPDIR/run"
+  jq '.reused = true' "$F/phala/staging.json" > "$BATS_TEST_TMPDIR/run/staging.json"
+  printf 'skip\tskip\t0\tCVM app_734f is reused (STAGING_CVM_ID): kept\n' > "$BATS_TEST_TMPDIR/run/.steps/teardown"
+  BACKEND=phala run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_line '| reused | yes (STAGING_CVM_ID): kept at the end |'
+  assert_line '| teardown | CVM app_734f is reused (STAGING_CVM_ID): kept |'
+  assert_line --index 0 '# Staging probe debug-read-only: PASS (NOT verified under Intel'"'"'s root CA)'
+  jq '.cvm = null' "$F/phala/staging.json" > "$BATS_TEST_TMPDIR/run/staging.json"
+  BACKEND=phala run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_line '| CVM | none was deployed (name `mero-kms-debug-read-only-2-3-40`) |'
+  # other backends have no CVM section, their KMS URL from staging.json
+  run -0 report "$F/pass" "$F/policy-partial.json"
+  refute_output --partial '## Staging CVM'
+  assert_line '| KMS URL | http://127.0.0.1:37681 |'
+}
+
+@test "the compose hashes: the YAML's, the measured one, Phala Cloud's; a difference is called so" {
+  BACKEND=phala run -0 report "$F/phala" "$F/policy-partial.json"
+  yaml=$(sha256sum < "$F/phala/compose.yaml" | cut -c1-64)
+  assert_line -- '- `compose.yaml`, the YAML deployed: SHA-256 `'"$yaml"'`'
+  assert_line -- '- Phala Cloud'"'"'s (the app-compose JSON it built around the YAML): `56676ebc41c37c7b87065f4c9e68927ec1afcfcc0d4246e59c4e7ccc6cfdc537`: the measured one'
+  cp -r "$F/phala" "$BATS_TEST_TMPDIR/run"
+  jq '.cvm.compose_hash = "00" * 32' "$F/phala/staging.json" > "$BATS_TEST_TMPDIR/run/staging.json"
+  BACKEND=phala run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_output --partial ': `0000000000000000000000000000000000000000000000000000000000000000`: DIFFERS from the measured one'
+  # sim: the KMS measured the YAML itself
+  run -0 report "$F/pass" "$F/policy-partial.json"
+  assert_output --partial '`9b11d6d8814d48336f7f97f19c076dfa93b101db91080f61e78b371728bac7bc`: the YAML'"'"'s own'
+  refute_output --partial "- Phala Cloud's (the app-compose JSON"
+}
+
+@test "Intel Trust Authority beside quote-verify: same, DIFFERS, no appraisal, skipped" {
+  BACKEND=phala run -0 report "$F/phala" "$F/policy-partial.json"
+  assert_line '| verdict | verified | token signature verified (PS384, key `fake-ita-signing-key-1`, API v2) |'
+  assert_line '| TCB status | UpToDate | UpToDate |'
+  [ "$(grep -c '^| \(MRTD\|RTMR[0-3]\|report data\) | `[0-9a-f]*` | same |$' <<<"$output")" -eq 6 ]
+  cp -r "$F/phala" "$BATS_TEST_TMPDIR/run"
+  jq '.tcb_status = "OutOfDate" | .rtmr2 = "11" * 48' "$F/phala/ita-appraisal.json" > "$BATS_TEST_TMPDIR/run/ita-appraisal.json"
+  BACKEND=phala run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_line '| TCB status | UpToDate | OutOfDate DIFFERS |'
+  assert_output --regexp '\| RTMR2 \| `[0-9a-f]{96}` \| `(11){48}` DIFFERS \|'
+  # a refused token leaves no appraisal: the step's message says why
+  rm "$BATS_TEST_TMPDIR/run/ita-appraisal.json"
+  printf 'fail\t1\t80\tita-appraise: refused the ITA token: the token expired\n' > "$BATS_TEST_TMPDIR/run/.steps/ita"
+  BACKEND=phala run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
+  assert_line 'No appraisal: ita-appraise: refused the ITA token: the token expired'
+  assert_line --index 0 '# Staging probe debug-read-only: FAIL (NOT verified under Intel'"'"'s root CA)'
+  run -0 report "$F/pass" "$F/policy-partial.json"
+  assert_line 'Skipped: ITA_API_KEY is not set (no second opinion on the quote).'
+}
+
 @test "the report names the simulated source, the failure, and each step's result" {
   run -0 report "$F/fail-verify" "$ROOT/policies/kms-phala-attestation-policy.debug-read-only.json"
   assert_line --index 0 "# Staging probe debug-read-only: FAIL (SIMULATED: local kms-sim, not TDX hardware)"
@@ -53,7 +129,7 @@ report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/
   STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
   assert_output --partial '| notarise | notarise the verdict (a step of tomorrow) | not run | |'
   [ "$(grep -n '^| verify |' <<<"$output" | cut -d: -f1)" -eq $(( $(grep -n '^| notarise |' <<<"$output" | cut -d: -f1) - 1 )) ]
-  assert_output --partial "11 of 12 steps ran"
+  assert_output --partial "12 of 15 steps ran (2 skipped)"
   # its record is read like any other's; a failed one is the headline
   printf 'fail\t1\t7\tnotary: refused\n' > "$BATS_TEST_TMPDIR/run/.steps/notarise"
   STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$BATS_TEST_TMPDIR/run" "$F/policy-partial.json"
@@ -64,7 +140,7 @@ report() { # DIR POLICY [more options]; the steps file: STEPS_FILE, or mk/probe/
   grep -v '^decode' "$STEPS" > "$BATS_TEST_TMPDIR/steps"
   STEPS_FILE="$BATS_TEST_TMPDIR/steps" run -0 report "$F/pass" "$F/policy-partial.json"
   refute_output --partial '| decode |'
-  assert_output --partial "10 of 10 steps ran"
+  assert_output --partial "11 of 13 steps ran (2 skipped)"
 }
 
 @test "a steps file that is missing is 66; one that is not the table, or a directory, is 65" {

@@ -61,18 +61,65 @@ for s in ("PHALA_CLOUD_API_KEY", "GH_RELEASE_TOKEN", "COSIGN_KEY"):
 steps = d["jobs"]["probe"]["steps"]
 up = [s for s in steps if "upload-artifact" in s.get("uses", "")]
 assert up, "no upload"
+# the seed: gh run download <run-id> -n probe-artifacts; kept 14 days, even after a failure
+assert up[0]["with"]["name"] == "probe-artifacts", up[0]["with"]["name"]
+assert up[0]["with"]["retention-days"] == 14, up[0]["with"]
+assert up[0]["if"] == "always()", up[0]
 paths = up[0]["with"]["path"].split("\n")
 assert paths[0] == "artifacts/probe/${{ inputs.profile }}/", paths
 # the private keys of the simulated CA are not uploaded
 assert "!artifacts/probe/${{ inputs.profile }}/sim-state/" in paths, paths
+# the step the seed tells users to watch, after the probe, whatever it said
+names = [s.get("name") for s in steps]
+res = steps[names.index("Probe Results")]
+assert names.index("Probe Results") > [i for i, s in enumerate(steps) if s.get("run", "").startswith("make probe")][0]
+assert res["run"] == "make probe-results" and res["if"] == "always()", res
+assert res["env"]["PROFILE"] == "${{ inputs.profile }}", res
+# phala by default, sim selectable; the optional ITA key
+st = inputs["staging"]
+assert st["default"] == "phala" and "sim" in st["options"], st
+assert "secrets.ITA_API_KEY" in text
 ' "$ROOT/.github/workflows/kms-phala-staging-probe.yaml"
   for i in kms_version kms_image_digest profile staging_cvm_id; do
     [[ " $output " == *" $i "* ]] || { echo "missing input $i"; false; }
   done
 }
 
+@test "make probe-results: the report's summary, and the whole report appended to GITHUB_STEP_SUMMARY" {
+  A="$BATS_TEST_TMPDIR/a"
+  mkdir -p "$A/probe/debug"
+  cp -r "$FIX/probe-report/pass/." "$A/probe/debug/"
+  SOURCE_DATE_EPOCH=1764360000 probe-report --steps "$ROOT/mk/probe/steps" --dir "$A/probe/debug" --profile debug \
+    --backend sim > "$A/probe/debug/probe-report.md"
+  printf 'step result\nrender pass\n' > "$A/probe/debug/probe.log"
+  echo "# before" > "$BATS_TEST_TMPDIR/summary.md"
+  run -0 --separate-stderr env -u MAKEFLAGS -u MAKELEVEL GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/summary.md" \
+    make -C "$ROOT" -s ARTIFACTS="$A" probe-results PROFILE=debug
+  [ "${lines[0]}" = "# Staging probe debug: PASS (SIMULATED: local kms-sim, not TDX hardware)" ]
+  [[ "$output" == *"render pass"* ]]
+  [[ "$output" == *"artifacts: $A/probe/debug/ (the report: $A/probe/debug/probe-report.md)" ]]
+  # appended, not replaced
+  [ "$(head -n 1 "$BATS_TEST_TMPDIR/summary.md")" = "# before" ]
+  diff <(tail -n +2 "$BATS_TEST_TMPDIR/summary.md") "$A/probe/debug/probe-report.md"
+  # a failed run: its headline and why
+  printf 'fail\t75\t1200000\tphala-cvm: CVM not running after 1200 s\n' > "$A/probe/debug/.steps/boot"
+  probe-report --steps "$ROOT/mk/probe/steps" --dir "$A/probe/debug" --profile debug --backend phala \
+    > "$A/probe/debug/probe-report.md"
+  run -0 --separate-stderr env -u MAKEFLAGS -u MAKELEVEL -u GITHUB_STEP_SUMMARY make -C "$ROOT" -s ARTIFACTS="$A" \
+    probe-results PROFILE=debug
+  [ "${lines[1]}" = '**Failed at step `boot`**: phala-cvm: CVM not running after 1200 s' ]
+  # no report at all: said so, make fails, and the summary says it too
+  rm "$A/probe/debug/probe-report.md"
+  run -2 --separate-stderr env -u MAKEFLAGS -u MAKELEVEL GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/summary.md" \
+    make -C "$ROOT" -s ARTIFACTS="$A" probe-results PROFILE=debug
+  [[ "$stderr" == *"probe: no report in $A/probe/debug/: the probe did not get as far as writing one"* ]]
+  [ "$(tail -n 1 "$BATS_TEST_TMPDIR/summary.md")" = "The probe wrote no report in \`$A/probe/debug\`." ]
+  run -2 --separate-stderr env -u MAKEFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" probe-results
+  [[ "$stderr" == *"PROFILE must be one of"* ]]
+}
+
 @test "the target check can fail: an unknown target is caught" {
-  ! grep -qx -- "no-such-target" "$BATS_FILE_TMPDIR/targets"
+  run -1 grep -qx -- "no-such-target" "$BATS_FILE_TMPDIR/targets"
   grep -qx -- probe "$BATS_FILE_TMPDIR/targets"
   grep -qx -- deps "$BATS_FILE_TMPDIR/targets"
 }

@@ -31,7 +31,7 @@
 enum {
 	OPT_LISTEN = 'l', OPT_COMPOSE = 'c', OPT_STATE = 's', OPT_PROFILE = 'p', OPT_VERSION = 'k',
 	OPT_DIGEST = 'i', OPT_TCB = 't', OPT_DEBUG_TD = 'd', OPT_BAD_SIG = 'b', OPT_PID_FILE = 'P',
-	OPT_BOOT = 'B', OPT_POLICY = 'Y', OPT_POLICY_URL = 'U'
+	OPT_BOOT = 'B', OPT_POLICY = 'Y', OPT_POLICY_URL = 'U', OPT_APP_COMPOSE = 'A'
 };
 
 #define DEFAULT_VERSION "2.3.40"
@@ -60,12 +60,14 @@ static const struct cli_opt options[] = {
 				      "mero-kms would not load refuses the start", 0},
 	{"policy-url", OPT_POLICY_URL, "BASE", "fetch BASE/kms-phala-attestation-policy.PROFILE.json, then the legacy\n"
 					      "BASE/kms-phala-attestation-policy.json, as mero-kms (a failed fetch: degraded)", 0},
+	{"app-compose", OPT_APP_COMPOSE, "FILE", "the dstack app-compose JSON around the compose file (as Phala\n"
+						 "Cloud builds it): its SHA-256 is the compose-hash event instead", 0},
 	{0}};
 
 static const struct cli_spec spec = {
 	.synopsis = "kms-sim --listen 127.0.0.1:PORT --compose FILE --state DIR [--profile P] [--kms-version V]\n"
 		    "               [--image-digest D] [--tcb uptodate|outofdate] [--debug-td] [--bad-signature]\n"
-		    "               [--pid-file FILE] [--boot-seconds S]\n"
+		    "               [--pid-file FILE] [--boot-seconds S] [--app-compose FILE]\n"
 		    "               [--policy FILE | --policy-url BASE]",
 	.about = "Serve a SIMULATED mero-kms on loopback: GET /health, POST /attest with TDX quotes signed by a\n"
 		 "simulated PCK chain; writes matching DCAP collateral. Trusted only with --root-ca DIR/root-ca.pem.",
@@ -81,7 +83,7 @@ static const struct cli_spec spec = {
 
 /* What the command line asks for. */
 struct config {
-	const char *listen, *compose, *dir, *profile, *pid_file, *version, *digest;
+	const char *listen, *compose, *dir, *profile, *pid_file, *version, *digest, *app_compose;
 	double boot_seconds;
 	struct simtd_config td;
 	struct kmspol policy;
@@ -167,6 +169,7 @@ static void take_option(const struct cli *cl, struct config *c, int id, const ch
 	case OPT_PID_FILE: c->pid_file = val; break;
 	case OPT_POLICY: c->policy.file = val; break;
 	case OPT_POLICY_URL: c->policy.base = val; break;
+	case OPT_APP_COMPOSE: c->app_compose = val; break;
 	case OPT_BOOT:
 		if ((c->boot_seconds = parse_seconds(val, 0, 3600)) < 0)
 			cli_usage(cl, "--boot-seconds needs 0 to 3600 seconds, not '%s'", val);
@@ -538,6 +541,10 @@ int main(int argc, char **argv)
 		const char *d = strstr(c.digest, "sha256:") ? strstr(c.digest, "sha256:") : c.digest;
 		if (!memmem(comp.data, comp.len, d, strlen(d)))
 			warnx("warning: the compose file '%s' does not mention the image digest '%s'", c.compose, d);
+	}
+	if (c.app_compose) { /* dstack measures the app-compose JSON, not the YAML */
+		buf_free(&comp);
+		read_file_capped(c.app_compose, MP_MIB, &comp, 0);
 	}
 
 	/* from here SIGTERM, SIGINT and SIGHUP are taken by sigwait below (the

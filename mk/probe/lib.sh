@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Probe bookkeeping, sourced by the scripts of mk/probe/ and by mk/probe.mk's recipes.
 # The steps are those of mk/probe/steps (PROBE_STEPS_FILE), in its order. Each step
 # leaves one record, DIR/.steps/NAME: "status<TAB>exit<TAB>ms<TAB>message", read by
@@ -8,7 +9,8 @@
 # Files are never written through a name a link may have been planted at: a unique
 # temporary beside the target (mktemp: O_CREAT|O_EXCL), renamed over it (put).
 
-PROBE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# (few processes: a probe runs these functions hundreds of times)
+PROBE_LIB_DIR=${BASH_SOURCE[0]%/*}
 PROBE_STEPS_FILE=${PROBE_STEPS_FILE:-$PROBE_LIB_DIR/steps}
 PROBE_SIG_SUFFIXES=".sig .sigstore.json"
 PROBE_REPORT=probe-report.md
@@ -40,21 +42,32 @@ probe_artifacts() {
   done
 }
 
-# remove FILE... and their signatures
+# remove FILE... and their signatures (one rm)
 rm_signed() {
-  local f x
+  local f x list=()
   for f; do
-    rm -f -- "$f"
-    for x in $PROBE_SIG_SUFFIXES; do rm -f -- "$f$x"; done
+    list+=("$f")
+    for x in $PROBE_SIG_SUFFIXES; do list+=("$f$x"); done
   done
+  [ ${#list[@]} = 0 ] || rm -f -- "${list[@]}"
 }
 
-# A unique new file beside FILE (mode from the umask), printed
-probe_mktemp() { # FILE
-  local t
-  t=$(mktemp --suffix=.tmp "$(dirname "$1")/.$(basename "$1").XXXXXX") || return 74
-  chmod "$(printf '%o' $((0666 & ~8#$(umask))))" "$t"
-  printf '%s\n' "$t"
+# probe_mktemp FILE: a new empty file of a unique name beside FILE, in PROBE_TMP
+# (bash's noclobber opens it O_CREAT|O_EXCL: a link planted at the name is never
+# followed, and a name that is not then a plain file of ours is passed over;
+# mode from the umask; no process)
+probe_mktemp() {
+  local -
+  local d=. i
+  [[ $1 != */* ]] || d=${1%/*}
+  set -C
+  for ((i = 0; i < 100; i++)); do
+    PROBE_TMP="$d/.${1##*/}.$SRANDOM$SRANDOM.tmp"
+    { : > "$PROBE_TMP"; } 2> /dev/null && [ -f "$PROBE_TMP" ] && [ ! -L "$PROBE_TMP" ] && return 0
+  done
+  PROBE_TMP=
+  echo "probe: cannot create a file beside '$1'" >&2
+  return 74
 }
 
 # put [-c] [--drop OTHER] FILE CMD...: CMD's stdout becomes FILE, or nothing changes
@@ -66,7 +79,8 @@ put() {
   [ "$1" = --drop ] && { drop=$2; shift 2; }
   f=$1
   shift
-  tmp=$(probe_mktemp "$f") || return 74
+  probe_mktemp "$f" || return 74
+  tmp=$PROBE_TMP
   "$@" > "$tmp" && rc=0 || rc=$?
   if [ $rc != 0 ]; then rm -f "$tmp"; return $rc; fi
   if [ $same = 1 ] && [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$tmp" "$f"; then
@@ -77,36 +91,47 @@ put() {
   mv -f -T "$tmp" "$f"
 }
 
+# the last line of FILE that is not empty
+last_line() {
+  local line last=
+  while IFS= read -r line || [ -n "$line" ]; do [ -z "$line" ] || last=$line; done < "$1"
+  printf '%s' "$last"
+}
+
 # Step NAME starts: the report of an older run, and the records and artifacts of NAME
 # and of every later step, no longer describe the folder: remove them.
 steps_forget_from() { # DIR NAME
-  local s a after=0
-  mkdir -p "$1/.steps"
-  rm_signed "$1/$PROBE_REPORT"
+  local s a after=0 records=() arts=("$1/$PROBE_REPORT")
+  [ -d "$1/.steps" ] || mkdir -p "$1/.steps"
   for s in "${PROBE_STEPS[@]}"; do
     [ "$s" = "$2" ] && after=1
     [ $after = 1 ] || continue
-    rm -f "$1/.steps/$s"
-    for a in ${PROBE_STEP_ARTIFACTS[$s]}; do rm_signed "$1/$a"; done
+    records+=("$1/.steps/$s")
+    for a in ${PROBE_STEP_ARTIFACTS[$s]}; do arts+=("$1/$a"); done
   done
-  return 0
+  rm -f -- "${records[@]}"
+  rm_signed "${arts[@]}"
 }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# the clock in milliseconds (bash's own: no process)
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
+# milliseconds of a number of seconds (2, 0.25)
+ms_of() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }'; }
 
 step_record() { # DIR NAME EXIT MS MESSAGE
   local status=pass
   [ "$3" = 0 ] || status=fail
   [ "$3" = skip ] && status=skip
-  put "$1/.steps/$2" printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" \
-    "$(printf '%s' "$5" | tr '\t\n' '  ' | cut -c1-400)"
+  local msg=${5//[$'\t\n']/ }
+  put "$1/.steps/$2" printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" "${msg:0:400}"
 }
 
 # step_run DIR NAME [--keep-no] [--in FILE] [--out FILE] -- CMD...: run CMD as step
 # NAME, stdin from FILE, stdout into FILE (replaced only when the step succeeds). Its
 # stderr is shown and its last line becomes the step's message. With --keep-no,
 # exit 1 (a verdict that is data, as quote-verify's) fails the step but keeps its
-# output as evidence for the report (dated 1970, so that the next run redoes the step).
+# output, when there is one, as evidence for the report (dated 1970, so that the
+# next run redoes the step).
 step_run() {
   local dir=$1 name=$2 keep=0 in=/dev/stdin out= rc t0
   shift 2
@@ -120,16 +145,21 @@ step_run() {
     esac
   done
   steps_forget_from "$dir" "$name"
-  PROBE_STEP_ERR=$(mktemp) && PROBE_STEP_TMP=${out:+$(probe_mktemp "$out")} || return 74
+  probe_mktemp "${TMPDIR:-/tmp}/probe-step" || return 74
+  PROBE_STEP_ERR=$PROBE_TMP PROBE_STEP_TMP=
+  if [ -n "$out" ]; then
+    probe_mktemp "$out" || { rm -f "$PROBE_STEP_ERR"; return 74; }
+    PROBE_STEP_TMP=$PROBE_TMP
+  fi
   t0=$(now_ms)
   PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
   "$@" < "$in" > "${PROBE_STEP_TMP:-/dev/stdout}" 2> "$PROBE_STEP_ERR" && rc=0 || rc=$?
   PROBE_CURRENT_STEP=
   cat "$PROBE_STEP_ERR" >&2
-  step_record "$dir" "$name" "$rc" $(($(now_ms) - t0)) "$(grep -v '^$' "$PROBE_STEP_ERR" | tail -n 1)"
+  step_record "$dir" "$name" "$rc" $(($(now_ms) - t0)) "$(last_line "$PROBE_STEP_ERR")"
   rm -f "$PROBE_STEP_ERR"
   if [ -n "$PROBE_STEP_TMP" ]; then
-    if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ]; }; then
+    if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ] && [ -s "$PROBE_STEP_TMP" ]; }; then
       mv -f -T "$PROBE_STEP_TMP" "$out"
       # evidence of a "no": dated 1970, so that make never takes it for done
       [ $rc = 0 ] || touch -h -d @0 "$out"
@@ -182,4 +212,36 @@ signer_public_key() { # BIN DEV_PUB
 probe_tmp_clean() { # DIR
   find "$1" -maxdepth 2 \( -name '*.tmp' -o -name '.attest.*' \) -exec rm -rf -- {} + 2>/dev/null
   return 0
+}
+
+# probe-all's last line: each profile's headline and the time of its steps, and
+# the wall time since T0 (nanoseconds), that of the slowest profile
+probe_all_summary() { # ROOT T0 PROFILE...
+  local root=$1 t0=$2 p total slowest=0 sum=0
+  shift 2
+  for p; do
+    total=$(awk '$1 == "total" { print $2 }' "$root/$p/probe.log" 2>/dev/null)
+    total=${total:-0}
+    sum=$((sum + total))
+    [ "$total" -le "$slowest" ] || slowest=$total
+  done
+  printf 'probe-all: %d profiles in %s s (their recorded steps: the slowest %s s, together %s s)\n' $# \
+    "$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')" \
+    "$(awk -v ms="$slowest" 'BEGIN { printf "%.1f", ms / 1000 }')" "$(awk -v ms="$sum" 'BEGIN { printf "%.1f", ms / 1000 }')"
+}
+
+# The workflow's "Probe Results": the report's headline, why it failed, its steps;
+# the whole report appended to $GITHUB_STEP_SUMMARY (the runner's file) when set
+probe_results() { # DIR
+  local d=$1
+  if [ ! -f "$d/$PROBE_REPORT" ]; then
+    echo "probe: no report in $d/: the probe did not get as far as writing one" >&2
+    [ -z "${GITHUB_STEP_SUMMARY-}" ] || printf '# No probe report\n\nThe probe wrote no report in `%s`.\n' "$d" >> "$GITHUB_STEP_SUMMARY"
+    return 1
+  fi
+  sed -n '1p; /^\*\*Failed at step\|^\*\*Interrupted\|^\*\*Incomplete/p' "$d/$PROBE_REPORT"
+  [ ! -f "$d/probe.log" ] || { echo; cat "$d/probe.log"; }
+  echo
+  echo "artifacts: $d/ (the report: $d/$PROBE_REPORT)"
+  [ -z "${GITHUB_STEP_SUMMARY-}" ] || cat "$d/$PROBE_REPORT" >> "$GITHUB_STEP_SUMMARY"
 }

@@ -10,6 +10,7 @@ accepts connections.
                 [--wrong-compose-hash] [--script ENDPOINT=ACTION,...]...
                 [--api-version V] [--key-env VAR] [--log FILE] [--bodies FILE]
                 [--state FILE] [--app-compose-dir DIR]
+                [--kms-sim PATH --kms-state DIR [--kms-boot-seconds S] [--kms-flags FLAGS]]
 
 The API (paths under /api/v1), as reference/apis.md section 3 describes it:
   POST   /cvms/provision         the body phala-cvm must send (upstream's
@@ -53,12 +54,32 @@ adds Retry-After: N), close (drops the connection), garbage (200, not JSON).
 answers the same, live: {"cvms": [{name, id, app_id, vm_uuid, status,
 deleted, starts}], "existing": [names], "deleted": [names], "provisions": N}.
 --app-compose-dir DIR: each commit writes DIR/NAME.json, the app-compose JSON.
+
+The CVM's KMS (--kms-sim PATH --kms-state DIR): each commit starts a kms-sim
+for the CVM, as the CVM would start mero-kms: the profile, version and image
+from the YAML's MERO_KMS_PROFILE, MERO_KMS_VERSION and image lines, the
+compose-hash event measured from the app-compose JSON (--app-compose), its
+/health "starting" until --boot-seconds + --kms-boot-seconds after the commit,
+the words of --kms-flags added (kms-sim's failure injection). Its state is
+DIR/cvms/ID, a copy of the one simulated PKI the fake makes in DIR when it
+starts (before it prints its URL): DIR/root-ca.pem and DIR/collateral.json
+verify every CVM's quotes. A delete stops the CVM's kms-sim, and so does the
+fake when it ends (SIGTERM, SIGINT). The CVM's endpoints[].app/.instance is
+then the fake's gateway, http://127.0.0.1:PORT/gw/APP_ID, which forwards
+GET /health and POST /attest to the kms-sim (502 when the CVM or its KMS is
+gone, 503 while the CVM is not running). --script kms-health=... and
+kms-attest=... inject faults there (as for the API: ok, 401, 500, close, ...).
 """
 import argparse
 import hashlib
 import json
 import os
+import http.client
 import re
+import shlex
+import shutil
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -70,7 +91,9 @@ from fakeserve import Handler, serve  # noqa: E402
 
 PROVISION_KEYS = {"name", "instance_type", "kms", "prefer_dev", "listed", "compose_file"}
 COMPOSE_KEYS = {"name", "docker_compose_file", "allowed_envs", "public_logs", "public_sysinfo"}
-SCRIPTED = {"provision", "commit", "list", "get", "start", "attestation", "delete"}
+SCRIPTED = {"provision", "commit", "list", "get", "start", "attestation", "delete", "kms-health", "kms-attest"}
+# kms-sim's state files a CVM's copy of the fake's simulated PKI leaves out
+KMS_OWN = {"image-profile", "kms-sim.lock", "kms-sim.log", "compose.yaml", "app-compose.json", "cvms"}
 
 
 def parse_args():
@@ -91,7 +114,13 @@ def parse_args():
     ap.add_argument("--bodies")
     ap.add_argument("--state")
     ap.add_argument("--app-compose-dir")
+    ap.add_argument("--kms-sim")
+    ap.add_argument("--kms-state")
+    ap.add_argument("--kms-boot-seconds", type=float, default=0.0)
+    ap.add_argument("--kms-flags", default="")
     a = ap.parse_args()
+    if bool(a.kms_sim) != bool(a.kms_state):
+        ap.error("--kms-sim and --kms-state go together")
     a.scripts = {}
     for s in a.script:
         ep, _, acts = s.partition("=")
@@ -120,6 +149,112 @@ def app_compose(name, yaml_text):
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
+def yaml_value(yaml_text, key):
+    """The value of KEY: "VALUE" (or KEY: VALUE) in the rendered compose YAML."""
+    m = re.search(r'^\s*%s:\s*"?([^"\s]+)"?\s*$' % re.escape(key), yaml_text, re.M)
+    return m.group(1) if m else None
+
+
+class Kms:
+    """The kms-sim processes of the CVMs (--kms-sim, --kms-state)."""
+
+    def __init__(self, a):
+        self.a = a
+        self.procs = {}  # CVM id -> (Popen, url), stopped ones kept
+        self.lock = threading.Lock()
+        self.closing = False
+        if a.kms_sim:
+            self.make_pki()
+
+    def start_sim(self, state, args, log):
+        """Start kms-sim on state with args; (Popen, URL), or (None, None) when it printed no URL."""
+        cmd = [self.a.kms_sim, "--listen", "127.0.0.1:0", "--state", state] + args
+        with open(log, "ab") as err:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+        url = p.stdout.readline().decode().strip()
+        p.stdout.close()
+        if not url:
+            p.wait()
+            return None, None
+        return p, url
+
+    def make_pki(self):
+        """The one simulated PKI (and collateral) every CVM's kms-sim signs with."""
+        d = self.a.kms_state
+        os.makedirs(d, exist_ok=True)
+        compose = os.path.join(d, "compose.yaml")
+        with open(compose, "w") as f:
+            f.write("services: {}\n")
+        p, _ = self.start_sim(d, ["--compose", compose, "--profile", "debug"], os.path.join(d, "kms-sim.log"))
+        if p is None:
+            sys.exit("fake-phala: kms-sim did not start: see %s" % os.path.join(d, "kms-sim.log"))
+        self.stop_proc(p)
+        for f in ("image-profile", "kms-sim.lock", "compose.yaml"):
+            if os.path.exists(os.path.join(d, f)):
+                os.unlink(os.path.join(d, f))
+
+    def start(self, c, yaml_text, boot):
+        """Start the KMS of CVM c (its YAML, which names its profile)."""
+        profile = yaml_value(yaml_text, "MERO_KMS_PROFILE")
+        d = os.path.join(self.a.kms_state, "cvms", str(c["id"]))
+        os.makedirs(d)
+        for f in os.listdir(self.a.kms_state):
+            src = os.path.join(self.a.kms_state, f)
+            if f not in KMS_OWN and os.path.isfile(src):
+                shutil.copy2(src, os.path.join(d, f))
+        with open(os.path.join(d, "compose.yaml"), "w") as f:
+            f.write(yaml_text)
+        with open(os.path.join(d, "app-compose.json"), "w") as f:
+            f.write(c["app_compose"])
+        args = ["--compose", os.path.join(d, "compose.yaml"), "--app-compose", os.path.join(d, "app-compose.json"),
+                "--profile", profile, "--boot-seconds", "%g" % (boot + self.a.kms_boot_seconds)]
+        version = yaml_value(yaml_text, "MERO_KMS_VERSION")
+        image = yaml_value(yaml_text, "image")
+        args += (["--kms-version", version] if version else []) + (["--image-digest", image] if image else [])
+        p, url = self.start_sim(d, args + shlex.split(self.a.kms_flags), os.path.join(d, "kms-sim.log"))
+        if p is not None:
+            with self.lock:
+                self.procs[c["id"]] = (p, url)
+                closing = self.closing
+            if closing:  # the fake ends: no kms-sim outlives it
+                self.stop_proc(p)
+
+    @staticmethod
+    def stop_proc(p):
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+    def stop(self, c):
+        with self.lock:
+            entry = self.procs.get(c["id"])
+        if entry and entry[0].poll() is None:
+            self.stop_proc(entry[0])
+
+    def stop_all(self):
+        with self.lock:
+            self.closing = True
+            procs = [p for p, _ in self.procs.values()]
+        for p in procs:
+            if p.poll() is None:
+                self.stop_proc(p)
+
+    def url(self, c):
+        with self.lock:
+            entry = self.procs.get(c["id"])
+        return entry[1] if entry and entry[0].poll() is None else None
+
+    def row(self, c):
+        with self.lock:
+            entry = self.procs.get(c["id"])
+        if not entry:
+            return None
+        return {"pid": entry[0].pid, "url": entry[1], "running": entry[0].poll() is None}
+
+
 class State:
     def __init__(self, a):
         self.a = a
@@ -127,6 +262,10 @@ class State:
         self.provisions = {}  # app_id -> {name, compose_hash, app_compose, instance_type}
         self.cvms = []        # every CVM ever committed, deleted ones included
         self.nprov = 0
+        self.kms = Kms(a)
+        self.kms_pending = []  # committed CVMs whose kms-sim is not started yet
+        self.max_existing = 0  # the most CVMs that existed at once
+        self.root = None  # http://127.0.0.1:PORT, known from the first request
         for name in a.existing:
             self.commit_new(self.provision(name, "services: {}\n", "tdx.small"), ready=True)
 
@@ -138,7 +277,7 @@ class State:
         measured = hashlib.sha256(ac.encode()).hexdigest()
         reported = hashlib.sha256((ac + "#wrong").encode()).hexdigest() if self.a.wrong_compose_hash else measured
         self.provisions[app_id] = {"name": name, "compose_hash": reported, "app_compose": ac,
-                                   "instance_type": instance_type}
+                                   "instance_type": instance_type, "yaml": yaml_text}
         return app_id
 
     def commit_new(self, app_id, ready=False):
@@ -151,6 +290,10 @@ class State:
                "instance_type": p["instance_type"], "created": time.monotonic() - (1e6 if ready else 0),
                "started": None, "deleted": None, "starts": 0}
         self.cvms.append(cvm)
+        self.max_existing = max(self.max_existing, sum(1 for c in self.cvms if self.status(c) is not None))
+        if not ready and self.a.kms_sim and yaml_value(p["yaml"], "MERO_KMS_PROFILE"):
+            cvm["gw"] = True
+            self.kms_pending.append(cvm)  # started by the handler, outside the lock
         if self.a.app_compose_dir:
             with open(os.path.join(self.a.app_compose_dir, p["name"] + ".json"), "w") as f:
                 f.write(p["app_compose"])
@@ -178,6 +321,8 @@ class State:
 
     def endpoint(self, c):
         url = self.a.endpoints.get(c["name"], self.a.endpoints.get("*"))
+        if not url and c.get("gw") and self.root:
+            url = "%s/gw/%s" % (self.root, c["app_id"])
         return [{"app": url, "instance": url}] if url else []
 
     def info(self, c):
@@ -194,9 +339,12 @@ class State:
         for c in self.cvms:
             st = self.status(c)
             rows.append({"name": c["name"], "id": c["id"], "app_id": c["app_id"], "vm_uuid": c["vm_uuid"],
-                         "status": st or "deleted", "deleted": c["deleted"] is not None, "starts": c["starts"]})
+                         "status": st or "deleted", "deleted": c["deleted"] is not None, "starts": c["starts"],
+                         "kms": self.kms.row(c)})
         return {"cvms": rows, "existing": [r["name"] for r in rows if not r["deleted"]],
-                "deleted": [r["name"] for r in rows if r["deleted"]], "provisions": self.nprov}
+                "deleted": [r["name"] for r in rows if r["deleted"]], "provisions": self.nprov,
+                "kms_running": sum(1 for r in rows if r["kms"] and r["kms"]["running"]),
+                "max_existing": self.max_existing}
 
     def save(self):
         if not self.a.state:
@@ -261,8 +409,12 @@ def make_handler(a, st):
             url = urllib.parse.urlparse(self.path)
             n = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(n) if n else b""
+            if st.root is None:
+                st.root = "http://127.0.0.1:%d" % self.server.server_address[1]
             if url.path.startswith("/_fake/"):
                 return self.fake_admin(method, url.path, raw)
+            if url.path.startswith("/gw/"):
+                return self.gateway(method, url.path, raw)
             given = self.headers.get("X-API-Key")
             key = "none" if given is None else ("ok" if a.key and given == a.key else "bad")
             version = self.headers.get("X-Phala-Version") or "-"
@@ -299,8 +451,62 @@ def make_handler(a, st):
             with st.lock:
                 status, obj = getattr(self, "do_" + ep)(ident, body)
                 st.save()
+                pending, st.kms_pending = st.kms_pending, []
+            for c in pending:  # a CVM's KMS starts beside the API, which goes on answering
+                st.kms.start(c, st.provisions[c["app_id"]]["yaml"],
+                             0.0 if a.never_running else a.boot_seconds)
+                with st.lock:
+                    if c["deleted"] is not None:  # deleted while its KMS started
+                        st.kms.stop(c)
+                    st.save()
             log_line(method, url.path, status, key, version)
             return self.answer(status, obj)
+
+        def gateway(self, method, path, raw):
+            """/gw/APP_ID/health and /gw/APP_ID/attest, forwarded to the CVM's kms-sim."""
+            parts = path.split("/", 3)
+            rest = parts[3] if len(parts) > 3 else ""
+            ep = {("GET", "health"): "kms-health", ("POST", "attest"): "kms-attest"}.get((method, rest))
+            if ep is None:
+                log_line(method, path, 404, "-", "-")
+                return self.answer(404, {"detail": "Not Found"})
+            with st.lock:
+                act = a.scripts[ep].pop(0) if a.scripts.get(ep) else "ok"
+                c = next((c for c in st.cvms if c["app_id"] == parts[2] and st.status(c) is not None), None)
+                status = st.status(c) if c else None
+                target = st.kms.url(c) if c else None
+            if act != "ok":
+                if act.startswith("401") and ep == "kms-attest":  # what mero-kms answers without dstack
+                    log_line(method, path, 401, "-", "-")
+                    return self.answer(401, {"error": "attestation_verification_failed",
+                                             "details": "fake gateway: the KMS failed to attest"})
+                return self.scripted(method, path, act, "-", "-")
+            if c is None or (status == "running" and target is None):
+                log_line(method, path, 502, "-", "-")
+                return self.answer(502, {"detail": "no app %s behind the gateway" % parts[2]})
+            if status != "running":
+                log_line(method, path, 503, "-", "-")
+                return self.answer(503, {"detail": "the CVM is %s" % status})
+            u = urllib.parse.urlparse(target)
+            try:
+                conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+                hdr = {"Content-Type": self.headers.get("Content-Type")} if self.headers.get("Content-Type") else {}
+                conn.request(method, "/" + rest, body=raw if method == "POST" else None, headers=hdr)
+                r = conn.getresponse()
+                body = r.read()
+                ctype = r.getheader("Content-Type")
+                conn.close()
+            except OSError as e:
+                log_line(method, path, 502, "-", "-")
+                return self.answer(502, {"detail": "the KMS did not answer: %s" % e})
+            log_line(method, path, r.status, "-", "-")
+            self.send_response(r.status)
+            if ctype:
+                self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
 
         def scripted(self, method, path, act, key, version):
             name, _, opt = act.partition(":")
@@ -379,6 +585,7 @@ def make_handler(a, st):
                 return 404, {"detail": "CVM %s not found" % ident}
             if c["deleted"] is None:
                 c["deleted"] = time.monotonic()
+                st.kms.stop(c)
             return 204, None
 
         def fake_admin(self, method, path, raw):
@@ -408,9 +615,15 @@ def make_handler(a, st):
 
 def main():
     a = parse_args()
+    # SIGTERM and SIGINT end the fake through the finally below: no kms-sim outlives it
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(0))
     st = State(a)
-    st.save()
-    serve(make_handler(a, st), "/api/v1")
+    try:
+        st.save()
+        serve(make_handler(a, st), "/api/v1")
+    finally:
+        st.kms.stop_all()
 
 
 if __name__ == "__main__":
