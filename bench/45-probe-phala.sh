@@ -30,7 +30,7 @@ PHALA_API_BASE_URL=$(head -n 1 "$tmp/url")
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null 2>&1; }
 mk keys
 export COSIGN_KEY=$tmp/a/keys/dev-cosign.key COSIGN_PASSWORD=
-knobs=(STAGING=phala SOURCE=sim KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 1)
+knobs=(STAGING=phala SOURCE=sim "KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 1)"
   COLLATERAL="$tmp/kms/collateral.json" ROOT_CA="$tmp/kms/root-ca.pem")
 
 # overhead PROFILE: best and median of RUNS runs of wall time minus BOOT (ms), and the

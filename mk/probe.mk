@@ -56,6 +56,33 @@ RENDER := compose-render
 PD := $(ARTIFACTS)/probe/$(PROFILE)
 PROBE_REPORT := probe-report.md
 PROBE_POLICY := $(POLICY_DIR)/kms-phala-attestation-policy.$(PROFILE).json
+
+# ---- the released policy (issue 13): POLICY_SOURCE=release compares the measurements
+# with the profile's policy of the latest mero-kms-v* release of RELEASE_REPO (or
+# POLICY_RELEASE=TAG), checked against the release's signed checksums
+# (mk/release/fetch-policy, GH_RELEASE_TOKEN from the environment). Fetched first, on
+# every run (the release may be new), and rewritten only when it changes; after a
+# failed run what was fetched is reported, nothing is fetched again.
+POLICY_SOURCE ?= repo
+POLICY_RELEASE ?=
+export POLICY_SOURCE POLICY_RELEASE
+ifeq ($(POLICY_SOURCE),release)
+PROBE_POLICY := $(PD)/released-policy.json
+PROBE_RELEASED := $(PROBE_POLICY)
+ifeq ($(PROBE_FAILED),)
+# (with released-policy.source, which names the release: both rewritten when either changes)
+$(PROBE_RELEASED): FORCE | $(PD)
+	$(Q)BIN=$(BIN) mk/release/fetch-policy $(PD)
+else
+PROBE_RELEASED := $(wildcard $(PROBE_RELEASED))
+endif
+# the report names the release its policy came from
+PROBE_POLICY_ARGS := $(if $(PROBE_RELEASED),--policy $(PROBE_POLICY) --policy-source "$$(cat $(PD)/released-policy.source)")
+PROBE_POLICY_DEPS := $(PROBE_RELEASED)
+else
+PROBE_POLICY_ARGS := $(if $(wildcard $(PROBE_POLICY)),--policy $(PROBE_POLICY))
+PROBE_POLICY_DEPS := $(wildcard $(PROBE_POLICY))
+endif
 STEP := mk/probe/step $(PD)
 PUT := mk/probe/put
 
@@ -119,7 +146,7 @@ ifneq ($(filter probe-run probe-finish,$(MAKECMDGOALS)),)
 .NOTPARALLEL:
 endif
 # (the signing key first: a key that cannot sign stops the run before it deploys)
-probe-run: $(PD)/.config $(PD)/cosign.pub $(PROBE_OUTPUTS) $(PD)/probe.log $(PD)/$(PROBE_REPORT)
+probe-run: $(PD)/.config $(PD)/cosign.pub $(PROBE_RELEASED) $(PROBE_OUTPUTS) $(PD)/probe.log $(PD)/$(PROBE_REPORT)
 
 # ---- the knobs a run depends on, rewritten only when they change
 $(PD) $(PD)/.steps:
@@ -137,6 +164,10 @@ $(PD)/.config: $(if $(PROBE_FAILED),,FORCE) | $(PD)
 
 .PHONY: FORCE
 FORCE:
+
+# which policy the report compares with: another source makes the report again
+$(PD)/.policy: $(if $(PROBE_FAILED),,FORCE) | $(PD)
+	$(Q)$(PUT) -c $@ printf '%s\n' "POLICY_SOURCE=$$POLICY_SOURCE" "POLICY_RELEASE=$$POLICY_RELEASE"
 
 # The steps. After a failed step (PROBE_FAILED=1, the make that writes the record)
 # they are not defined at all, so that nothing is re-run: what exists is reported.
@@ -221,12 +252,12 @@ $(PD)/cosign.pub: $(if $(value COSIGN_KEY),FORCE,$(DEV_COSIGN_PUB)) | $(PD)
 
 # the report, signed with every artifact that needs it (mk/probe/seal)
 $(PD)/$(PROBE_REPORT): $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/probe.log $(PD)/.config $(PD)/cosign.pub \
-    $(BIN)/probe-report $(BIN)/cosign-wrap $(PROBE_STEPS_FILE) $(wildcard $(PROBE_POLICY)) \
+    $(BIN)/probe-report $(BIN)/cosign-wrap $(PROBE_STEPS_FILE) $(PROBE_POLICY_DEPS) $(PD)/.policy \
     $(if $(filter-out $(wildcard $(PROBE_SIGS)),$(PROBE_SIGS)),FORCE) | $(PD)/.steps
 	$(call say,PROBE,$@)
 	$(Q)BIN=$(BIN) DEV_COSIGN_KEY=$(DEV_COSIGN_KEY) mk/probe/seal $(PD) -- $(BIN)/probe-report \
 	  --steps $(PROBE_STEPS_FILE) --dir $(PD) --profile "$$PROFILE" --backend "$$STAGING" --kms-url "$$KMS_URL" \
-	  --image "$$KMS_IMAGE_DIGEST" --kms-version "$$KMS_VERSION" $(if $(wildcard $(PROBE_POLICY)),--policy $(PROBE_POLICY)) \
+	  --image "$$KMS_IMAGE_DIGEST" --kms-version "$$KMS_VERSION" $(PROBE_POLICY_ARGS) \
 	  $(if $(PROBE_INTERRUPTED),--interrupted $(PROBE_INTERRUPTED))
 
 probe-finish: $(PD)/probe.log $(PD)/$(PROBE_REPORT)

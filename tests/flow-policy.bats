@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # The policy flow: candidates from simulated probes (debug, debug-read-only) and
 # from a real quote verified against its real collateral (locked-read-only), node
 # lists from a node release's published-mrtds.json, merged into copies of the

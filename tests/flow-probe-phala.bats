@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # make probe STAGING=phala against tests/lib/fake-phala.py on 127.0.0.1, whose
 # CVMs each run a kms-sim the fake starts on commit (the compose-hash event
 # measured from the app-compose JSON, as dstack does) behind its gateway: the
@@ -15,7 +16,7 @@ KEY="phala-probe-key-Qx81LmZ3vT"
 DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:5555555555555555555555555555555555555555555555555555555555555555
 
 setup_file() {
-  COSIGN_PASSWORD= cosign-wrap generate-key-pair --output-key-prefix "$BATS_FILE_TMPDIR/release" > /dev/null
+  COSIGN_PASSWORD='' cosign-wrap generate-key-pair --output-key-prefix "$BATS_FILE_TMPDIR/release" > /dev/null
 }
 
 setup() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # make probe end to end with the simulated KMS: every profile, re-runs, knobs,
 # injected failures, a port in use, STAGING=url, ADR-0001; interrupts and signals
 # at any moment, two probes of one folder at once, planted links, signing keys and
@@ -173,7 +174,7 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   [ "$(jq -r .sha256 "$d/attestation-quote.json")" != "$sha" ]
   grep -q 'MERO_KMS_VERSION: "2.3.41"' "$d/compose.yaml"
   # the knob from the environment is the same knob
-  run -0 env KMS_VERSION=2.3.41 KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7) \
+  run -0 env KMS_VERSION=2.3.41 KMS_IMAGE_DIGEST="ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7)" \
     make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug
   [ "$(jq -r .provenance.image_digest "$d/measurement-policy-candidates.json")" = "ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 7)" ]
   complete_record "$d"

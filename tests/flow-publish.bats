@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # make publish end to end against tests/lib/fake-github.py: the node image
 # release mero-tee-v2.3.40 gets published-mrtds.json (golden), the checksums
 # file (golden; sha256sum -c) re-signed (openssl, cosign-wrap), data first and
@@ -192,7 +193,7 @@ replace_asset() {
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"publish: the upload to $TAG stopped (re-run to complete it)"* ]]
   [ -z "$(assets "$TAG" | grep -v ' uploaded ')" ]
-  ! assets "$TAG" | grep -q checksums
+  [ -z "$(assets "$TAG" | grep checksums)" ]
   consistent "$TAG"
   publish
   [ "$status" -eq 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # make release-policy end to end against tests/lib/fake-github.py: the KMS
 # release mero-kms-v2.3.40 gets the profiles' policy files, the legacy copy,
 # the compatibility map (golden), the checksums and every signature, the notes;
@@ -28,7 +29,7 @@ teardown() { stop_servers; }
 
 commit() { git -C "$G" add -A && git -C "$G" -c user.name=t -c user.email=t@example.invalid commit -q -m "$1"; }
 release() { run --separate-stderr mk release-policy POLICY_DIR="$P" RELEASE_BRANCH=main "$@"; }
-verify() { run --separate-stderr mk verify-release RELEASE_TAG="$TAG" "$@"; }
+verify() { run --separate-stderr mk verify-release RELEASE_TAG="$TAG"; }
 download() { rm -rf "$D" && release-fetch --repo "$REPO" --tag "$TAG" --dir "$D" > "$BATS_TEST_TMPDIR/fetch.json"; }
 names() { assets "$TAG" | cut -d' ' -f1 | tr '\n' ' '; }
 # edit FILE JQ: a change to a policy file of the work tree
@@ -165,7 +166,7 @@ edit() { jq "$2" "$P/$1" > "$P/x" && mv "$P/x" "$P/$1"; }
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"release-policy: the upload to $TAG stopped (re-run to complete it)"* ]]
   consistent "$TAG"
-  ! assets "$TAG" | grep -q checksums
+  [ -z "$(assets "$TAG" | grep checksums)" ]
   release KMS_VERSION=2.3.40
   [ "$status" -eq 0 ]
   verify

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # kms-sim --app-compose FILE: the compose-hash runtime event is the SHA-256 of the
 # dstack app-compose JSON Phala Cloud builds around the YAML (as dstack measures
 # it), not of the YAML; the event log still replays to RTMR3. The fake Phala API

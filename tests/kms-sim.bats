@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # kms-sim: a local simulated mero-kms. Every server is started on
 # 127.0.0.1:0 by the test and killed in teardown.
 
@@ -30,8 +31,7 @@ start_sim() {
   SIM_PIDS+=("$SIM_PID")
   echo "$SIM_PID" >> "$BATS_TEST_TMPDIR/.servers"
   SIM_ERR="$out.err"
-  local i
-  for i in $(seq 1 900); do
+  for _ in $(seq 1 900); do
     if [ "$(wc -l <"$out.url")" -ge 1 ]; then
       URL=$(head -n1 "$out.url")
       PORT=${URL##*:}
@@ -458,7 +458,7 @@ sys.stdout.buffer.write(b"\x30" + bytes([len(body)]) + body)' >"$d/$k.sig"
   SOURCE_DATE_EPOCH=$(( $(date +%s) + 25 * 86400 )) start_sim --profile debug
   stop_sim
   grep -q 'collateral written' "$SIM_ERR"
-  ! cmp -s "$STATE/collateral.json" "$BATS_TEST_TMPDIR/coll1.json"
+  run -1 cmp -s "$STATE/collateral.json" "$BATS_TEST_TMPDIR/coll1.json"
   cmp "$STATE/root-ca.pem" "$BATS_TEST_TMPDIR/root1.pem"
   # a removed collateral file is written again
   rm "$STATE/collateral.json"
@@ -567,7 +567,7 @@ sys.stdout.buffer.write(b"\x30" + bytes([len(body)]) + body)' >"$d/$k.sig"
   MERO_KMS_PROFILE=locked-read-only run -78 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE" --profile debug
   [ -z "$output" ]
   assert_equal "$stderr" "kms-sim: MERO_KMS_PROFILE 'locked-read-only' does not match profile-pinned image value 'debug'; build/deploy the matching KMS image profile instead"
-  MERO_KMS_PROFILE= run -78 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE"
+  MERO_KMS_PROFILE='' run -78 --separate-stderr ksim --listen 127.0.0.1:0 --compose "$COMPOSE" --state "$STATE"
   [[ "$stderr" == *"MERO_KMS_PROFILE is set but empty"* ]]
 }
 
@@ -910,7 +910,7 @@ health_policy() { curl -s "$URL/health" | jq -c .policy; }
   assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 must contain exactly 64 hex chars (got 3); refusing to start"
   MERO_KMS_POLICY_SHA256=$(printf 'g%.0s' $(seq 64)) refused 78 --profile debug --policy "$f"
   assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 contains non-hex characters; refusing to start"
-  MERO_KMS_POLICY_SHA256= refused 78 --profile debug
+  MERO_KMS_POLICY_SHA256='' refused 78 --profile debug
   assert_equal "$stderr" "kms-sim: MERO_KMS_POLICY_SHA256 must contain exactly 64 hex chars (got 0); refusing to start"
   [ ! -e "$STATE" ]
 }

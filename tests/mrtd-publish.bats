@@ -277,7 +277,7 @@ publish() { run --separate-stderr mrtd-publish --release-tag "$TAG" "$@"; }
   grep -qx -- "- TCB statuses: \`outofdate\`" "$N"
   grep -q -- "- from: \`measurement-policy-candidates-debug.json\` (SHA-256 \`$(sha256sum < "$(cand debug)" | cut -d' ' -f1)\`, mero-policy shape), source \`gcp\`" "$N"
   grep -qx "Version coupling (ADR-0003): \`mero-kms-v2.3.40\` goes with \`mero-tee-v2.3.40\`; both move together ($V)." "$N"
-  ! grep -q SIMULATED "$N"
+  run -1 grep -q SIMULATED "$N"
   # a KMS release that moves alone, the node image kept
   echo '{"schema_version": 1, "kms_version": "2.3.41", "node_image_version": "2.3.40",
     "unchanged": {"component": "node", "version": "2.3.40", "release": "2.3.41", "reason": "KMS-only fix"}}' > "$V"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # policy-check: decisions on the verdicts of the real vectors, rule for rule as
 # mero-kms decides /get-key (reference/apis.md 4.4, get_key.rs, policy.rs).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # probe-report: the Markdown summary of a probe folder (goldens from recorded
 # folders of a passing and a failing simulated probe). The generic command-line
 # tests (--help, --version, unknown options, missing values) are tests/cli.bats'.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # release-fetch against tests/lib/fake-github.py: a release by tag (drafts
 # too) or the latest with a tag prefix, every asset or some, pagination, the
 # listing of the latest tags, and the faults: 5xx and 429 answers, a dropped

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # release-sums: the checksums file of a release: written in sha256sum's format
 # (checked with sha256sum -c itself), updated line by line, and checked as a
 # consumer checks downloaded assets; hostile lines are refused.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # stderr and stderr_lines are set by bats' run --separate-stderr
 # The GitHub workflows are thin callers of make: each parses as YAML, and every
 # run step calls make targets that exist.
 

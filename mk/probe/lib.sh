@@ -14,15 +14,16 @@ PROBE_LIB_DIR=${BASH_SOURCE[0]%/*}
 PROBE_STEPS_FILE=${PROBE_STEPS_FILE:-$PROBE_LIB_DIR/steps}
 PROBE_SIG_SUFFIXES=".sig .sigstore.json"
 PROBE_REPORT=probe-report.md
+# shellcheck disable=SC2034 # read by the scripts that source this file
 PROBE_CANDIDATES=measurement-policy-candidates.json
 
 # PROBE_STEPS (the names in order) and PROBE_STEP_ARTIFACTS[NAME], from the steps file
 # (tab-separated: name, artifacts or -, text; '#' comments)
 probe_steps_read() {
-  local name arts text
+  local name arts _text
   PROBE_STEPS=()
   declare -gA PROBE_STEP_ARTIFACTS=()
-  while IFS=$'\t' read -r name arts text; do
+  while IFS=$'\t' read -r name arts _text; do
     case $name in '' | '#'*) continue ;; esac
     [ "$arts" = - ] && arts=
     PROBE_STEPS+=("$name")
@@ -74,7 +75,7 @@ probe_mktemp() {
 # (CMD failed: its status is returned). With -c, FILE is left as it is when the bytes
 # are equal; --drop: when FILE changes, OTHER and its signatures go first.
 put() {
-  local same=0 drop= f tmp rc
+  local same=0 drop='' f tmp rc
   [ "$1" = -c ] && { same=1; shift; }
   [ "$1" = --drop ] && { drop=$2; shift 2; }
   f=$1
@@ -133,7 +134,7 @@ step_record() { # DIR NAME EXIT MS MESSAGE
 # output, when there is one, as evidence for the report (dated 1970, so that the
 # next run redoes the step).
 step_run() {
-  local dir=$1 name=$2 keep=0 in=/dev/stdin out= rc t0
+  local dir=$1 name=$2 keep=0 in=/dev/stdin out='' rc t0
   shift 2
   while [ $# -gt 0 ]; do
     case $1 in
@@ -167,7 +168,7 @@ step_run() {
       rm -f "$PROBE_STEP_TMP"
     fi
   fi
-  PROBE_STEP_ERR= PROBE_STEP_TMP=
+  PROBE_STEP_ERR='' PROBE_STEP_TMP=''
   return $rc
 }
 
