@@ -22,7 +22,7 @@ enum { OPT_VERSION = 'v', OPT_VERSIONS = 'V', OPT_DIR = 'd', OPT_REPO = 'r', OPT
        OPT_HISTORY = 'H' };
 
 static const struct cli_opt options[] = {
-	{"version", OPT_VERSION, "X.Y.Z", "the KMS release's version (a mero-kms-v or v prefix is dropped); required", 0},
+	{"kms-version", OPT_VERSION, "X.Y.Z", "the KMS release's version (a mero-kms-v or v prefix is dropped); required", 0},
 	{"versions", OPT_VERSIONS, "FILE", "policies/versions.json: the node image release it goes with; required", 0},
 	{"dir", OPT_DIR, "DIR", "where the policy files are (default policies)", 0},
 	{"repo", OPT_REPO, "REPO", "the repository of the release, for the policy URLs (default " DEFAULT_REPO ")", 0},
@@ -33,7 +33,7 @@ static const struct cli_opt options[] = {
 	{0}};
 
 static const struct cli_spec spec = {
-	.synopsis = "policy-bundle --version X.Y.Z --versions FILE [--dir DIR] [--repo OWNER/NAME] [--map FILE]\n"
+	.synopsis = "policy-bundle --kms-version X.Y.Z --versions FILE [--dir DIR] [--repo OWNER/NAME] [--map FILE]\n"
 		    "                     [--notes FILE] [--history FILE] > COMPATIBILITY_MAP",
 	.about = "Check the policy files of a KMS release and write its compatibility map and notes.",
 	.opts = options,
@@ -72,9 +72,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (!o->version || !o->versions)
-		cli_usage(&cl, "--version X.Y.Z and --versions FILE are required");
+		cli_usage(&cl, "--kms-version X.Y.Z and --versions FILE are required");
 	if (!kms_version_valid(o->version))
-		cli_usage(&cl, "--version must be X.Y.Z with an optional -suffix (got '%s')", o->version);
+		cli_usage(&cl, "--kms-version must be X.Y.Z with an optional -suffix (got '%s')", o->version);
 	o->version = kms_version_bare(o->version);
 	if (o->repo && !repo_name_ok(o->repo))
 		cli_usage(&cl, "--repo needs OWNER/NAME (letters, digits, '.', '_', '-')");

@@ -30,7 +30,7 @@ options() {
     on && /^  --/ {
       if (name != "") print name, val, rep
       name = $1; sub(/^--/, "", name); val = "-"; rep = "-"
-      if ($2 ~ /^[A-Z][A-Z0-9_|.,-]*$/) val = $2
+      if ($2 ~ /^[A-Z][A-Z0-9_|.,/-]*$/) val = $2
     }
     on && /\(may be repeated\)/ { rep = "repeat" }
     END { if (name != "") print name, val, rep }' | grep -v -E '^(help|version) '

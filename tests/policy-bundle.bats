@@ -17,7 +17,7 @@ setup() {
 }
 
 sha() { sha256sum < "$1" | cut -d' ' -f1; }
-bundle() { run --separate-stderr policy-bundle --version 2.3.40 --versions "$V" --dir "$P" "$@"; }
+bundle() { run --separate-stderr policy-bundle --kms-version 2.3.40 --versions "$V" --dir "$P" "$@"; }
 # edit FILE JQ: rewrite a policy file in place
 edit() { jq "$2" "$P/$1" > "$P/x" && mv "$P/x" "$P/$1"; }
 
@@ -37,14 +37,14 @@ edit() { jq "$2" "$P/$1" > "$P/x" && mv "$P/x" "$P/$1"; }
   [ "$(jq -r '[.tag, .compatibility.kms_tag, .compatibility.node_image_tag, .compatibility.legacy_policy_sha256] | join(" ")' <<<"$output")" = \
     "2.3.40 mero-kms-v2.3.40 mero-tee-v2.3.40 $(sha "$R/kms-phala-attestation-policy.json")" ]
   # a version given as a tag, another repository, --map
-  run -0 policy-bundle --version mero-kms-v2.3.40 --versions "$V" --dir "$P" --repo o/r --map "$BATS_TEST_TMPDIR/m.json"
+  run -0 policy-bundle --kms-version mero-kms-v2.3.40 --versions "$V" --dir "$P" --repo o/r --map "$BATS_TEST_TMPDIR/m.json"
   [ -z "$output" ]
   [ "$(jq -r '.compatibility.profiles.debug.kms_policy_url' "$BATS_TEST_TMPDIR/m.json")" = \
     "https://github.com/o/r/releases/download/mero-kms-v2.3.40/kms-phala-attestation-policy.debug.json" ]
 }
 
 @test "a file whose tag is not the release's version is refused" {
-  run -1 --separate-stderr policy-bundle --version 2.3.41 --versions "$V" --dir "$P"
+  run -1 --separate-stderr policy-bundle --kms-version 2.3.41 --versions "$V" --dir "$P"
   [ "$stderr" = "policy-bundle: kms-phala-attestation-policy.debug.json: tag '2.3.40' is not the release's version 2.3.41: a release carries policy files bumped to its version in a merged pull request" ]
   [ -z "$output" ]
   edit kms-phala-attestation-policy.locked-read-only.json 'del(.tag)'
@@ -98,18 +98,18 @@ EOF
   # a release the versions file does not describe: nothing written
   rm "$N"
   echo '{"kms_version": "2.3.39", "node_image_version": "2.3.39"}' > "$BATS_TEST_TMPDIR/v.json"
-  run -1 --separate-stderr policy-bundle --version 2.3.40 --versions "$BATS_TEST_TMPDIR/v.json" --dir "$P" --notes "$N" \
+  run -1 --separate-stderr policy-bundle --kms-version 2.3.40 --versions "$BATS_TEST_TMPDIR/v.json" --dir "$P" --notes "$N" \
     --map "$BATS_TEST_TMPDIR/m.json"
   [ "$stderr" = "policy-bundle: release notes: '$BATS_TEST_TMPDIR/v.json' names the KMS version 2.3.39, not this release's 2.3.40: bump it (with the other component, or mark that one unchanged) first" ]
   [ ! -e "$N" ] && [ ! -e "$BATS_TEST_TMPDIR/m.json" ]
 }
 
 @test "usage, missing and malformed files" {
-  run -2 --separate-stderr policy-bundle --version 2.3.40
-  [ "${stderr_lines[0]}" = "policy-bundle: --version X.Y.Z and --versions FILE are required" ]
-  run -2 --separate-stderr policy-bundle --version 2.3 --versions "$V"
-  [ "${stderr_lines[0]}" = "policy-bundle: --version must be X.Y.Z with an optional -suffix (got '2.3')" ]
-  run -2 --separate-stderr policy-bundle --version 2.3.40 --versions "$V" --repo 'o/r;x'
+  run -2 --separate-stderr policy-bundle --kms-version 2.3.40
+  [ "${stderr_lines[0]}" = "policy-bundle: --kms-version X.Y.Z and --versions FILE are required" ]
+  run -2 --separate-stderr policy-bundle --kms-version 2.3 --versions "$V"
+  [ "${stderr_lines[0]}" = "policy-bundle: --kms-version must be X.Y.Z with an optional -suffix (got '2.3')" ]
+  run -2 --separate-stderr policy-bundle --kms-version 2.3.40 --versions "$V" --repo 'o/r;x'
   [ "${stderr_lines[0]}" = "policy-bundle: --repo needs OWNER/NAME (letters, digits, '.', '_', '-')" ]
   rm "$P/kms-phala-attestation-policy.debug.json"
   bundle
@@ -120,6 +120,6 @@ EOF
   [ "$status" -eq 65 ]
   [[ "$stderr" == "policy-bundle: cannot parse '$P/kms-phala-attestation-policy.debug.json': "* ]]
   cp "$R/kms-phala-attestation-policy.debug.json" "$P/"
-  run -66 --separate-stderr policy-bundle --version 2.3.40 --versions "$BATS_TEST_TMPDIR/none.json" --dir "$P"
-  run -74 --separate-stderr policy-bundle --version 2.3.40 --versions "$V" --dir "$P" --map /dev/full
+  run -66 --separate-stderr policy-bundle --kms-version 2.3.40 --versions "$BATS_TEST_TMPDIR/none.json" --dir "$P"
+  run -74 --separate-stderr policy-bundle --kms-version 2.3.40 --versions "$V" --dir "$P" --map /dev/full
 }
