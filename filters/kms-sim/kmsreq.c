@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/common.h"
+#include "lib/jscan.h"
 #include "lib/profile.h"
 
 /* ---- base64 0.22 STANDARD ---- */
@@ -219,51 +220,6 @@ static int hex4(struct rd *r, unsigned *v)
 	return bad ? ERR(r, "invalid escape") : 0;
 }
 
-static void put_utf8(struct buf *b, unsigned c)
-{
-	if (c < 0x80) {
-		buf_addc(b, (int)c);
-	} else if (c < 0x800) {
-		buf_addc(b, (int)(0xc0 | c >> 6));
-		buf_addc(b, (int)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		buf_addc(b, (int)(0xe0 | c >> 12));
-		buf_addc(b, (int)(0x80 | (c >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (c & 0x3f)));
-	} else {
-		buf_addc(b, (int)(0xf0 | c >> 18));
-		buf_addc(b, (int)(0x80 | (c >> 12 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (c >> 6 & 0x3f)));
-		buf_addc(b, (int)(0x80 | (c & 0x3f)));
-	}
-}
-
-static int utf8_valid(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t k;
-		unsigned cp;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xc2 && c <= 0xdf) { k = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { k = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { k = 3; cp = c & 0x07; }
-		else return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + j] & 0x3f);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /* A string; the opening quote is next. out (may be NULL) receives the
  * unescaped bytes, which must then be UTF-8 (serde_json's parse_str). */
 static int string(struct rd *r, struct buf *out)
@@ -275,7 +231,7 @@ static int string(struct rd *r, struct buf *out)
 		uint8_t c = r->s[r->i];
 		if (c == '"') {
 			r->i++;
-			if (out && !utf8_valid(out->data, out->len))
+			if (out && json_utf8_error(out->data, out->len) >= 0)
 				return ERR(r, "invalid unicode code point");
 			return 0;
 		}
@@ -326,7 +282,7 @@ static int string(struct rd *r, struct buf *out)
 				return ERR(r, "lone leading surrogate in hex escape");
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		}
-		put_utf8(out, cp);
+		buf_add_utf8(out, cp);
 	}
 }
 
