@@ -1056,3 +1056,12 @@ downloads() {
   refused 78 --policy-url "$BASE"
   assert_equal "$stderr" "kms-sim: refusing to start: policy '$BASE/kms-phala-attestation-policy.debug.json': Measurement policy is enforced, but allowed_rtmr3 is empty. Configure at least one trusted RTMR3 value."
 }
+
+@test "kms-sim: a string that is not UTF-8 answers 400; escaped UTF-8 in an unknown member is read and ignored" {
+  start_sim --profile debug
+  post /attest "$(printf '{"x\377":1,"nonceB64":"%s"}' "$NONCE_B64")"
+  [ "$code" = 400 ]
+  [[ "$(cat "$BATS_TEST_TMPDIR/body")" == 'Failed to parse the request body as JSON: invalid unicode code point at line 1 column '* ]]
+  post /attest "{\"x\\u00e9\\ud83d\\ude00\":1,\"nonceB64\":\"$NONCE_B64\"}"
+  [ "$code" = 200 ]
+}
