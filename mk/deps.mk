@@ -3,7 +3,7 @@
 DEB_PACKAGES := gcc make pkg-config libc6-dev libjq-dev jq libcurl4-openssl-dev libssl-dev openssl \
   libsodium-dev libmicrohttpd-dev bats bats-assert bats-support valgrind clang libclang-rt-14-dev \
   python3 python3-yaml ca-certificates git curl procps iproute2 xxd hyperfine bsdutils strace util-linux \
-  shellcheck libyaml-dev
+  shellcheck libyaml-dev parallel
 # the Actions artifact zip of make promote RUN_ID=n (policy-promote only)
 DEB_PACKAGES += libzip-dev
 # node and npm run the benchmark peers (npm @phala/dcap-qvl): Debian's packages

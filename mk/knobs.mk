@@ -142,7 +142,7 @@ KNOBS := PROFILE:profile STAGING:staging SOURCE:word KMS_VERSION:version KMS_IMA
   ALLOWED_TCB_STATUSES:statuses HEALTH_TIMEOUT:seconds HEALTH_INTERVAL:seconds STAGING_CVM_ID:id \
   $(addsuffix :path,ARTIFACTS KEYS_DIR SHARED PREFIX DESTDIR BIN OBJDIR COSIGN_WRAP COLLATERAL ROOT_CA \
     COMPOSE_TEMPLATE POLICY_DIR) \
-  V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number TESTS:paths BATS_FLAGS:flags \
+  V:bool SAN:bool VALGRIND:bool PROBE_FAILED:bool FUZZ_SECONDS:number JOBS:number TESTS:paths BATS_FLAGS:flags \
   POLICY:path QUOTES:path LINT_RELEASE:bool VERSION_SYNC_BASE:rev VERSION_SYNC_HEAD:rev \
   VERSION_SYNC_LABELS:labels VERSION_SYNC_COMMENTS:path
 # make promote, make gate, make protect (mk/promote.mk), version-sync --pr

@@ -1,6 +1,10 @@
 # make check (bats suites), make fuzz (libFuzzer), make bench, make help.
 TESTS ?= $(sort $(wildcard tests/*.bats))
 BATS_FLAGS ?=
+# suites run side by side (GNU parallel, from make deps), the tests of one suite in
+# order; JOBS=1 runs one suite after the other
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+BATS_JOBS = $(if $(filter-out 0 1,$(JOBS)),--jobs $(JOBS) --no-parallelize-within-files)
 
 .PHONY: check ci
 ci:
@@ -9,7 +13,7 @@ ci:
 check: $(BINS)
 	$(Q)mkdir -p $(ARTIFACTS)/test
 	$(Q)BIN=$(abspath $(BIN)) SHARED=$(SHARED) VALGRIND=$(VALGRIND) SAN=$(SAN) LC_ALL=C \
-	  bats --tap $(BATS_FLAGS) $(TESTS) 2>&1 | tee $(ARTIFACTS)/test/check.tap | tests/tap-summary
+	  bats --tap $(BATS_JOBS) $(BATS_FLAGS) $(TESTS) 2>&1 | tee $(ARTIFACTS)/test/check.tap | tests/tap-summary
 
 # libFuzzer harnesses: tests/fuzz/fuzz_*.c, each linked with the library.
 FUZZ_SECONDS ?= 60
@@ -54,6 +58,7 @@ help:
 	@echo "  VALGRIND=1      check under valgrind    PREFIX, DESTDIR   install location"
 	@echo "  SHARED=dir      the shared vectors (default ../shared)"
 	@echo "  FUZZ_SECONDS=n  per fuzzer (default 60)"
+	@echo "  JOBS=n          make check: suites at once (default: CPUs + 1; 1 runs them one by one)"
 
 .PHONY: help-extra
 help-extra::
