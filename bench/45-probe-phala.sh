@@ -51,8 +51,12 @@ ms_of() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }'; }
 
 printf '%-44s %9s %9s %6s %7s   %s\n' "make probe STAGING=phala, boot $BOOT s ($RUNS runs)" "best ms" "median ms" polls health "goal: wall - boot"
 json=()
+slowest_alone=0 sum_alone=0
 for p in debug debug-read-only locked-read-only; do
   read -r best med polls health < <(overhead "$p")
+  wall=$((med + $(ms_of "$BOOT")))
+  sum_alone=$((sum_alone + wall))
+  [ "$wall" -le "$slowest_alone" ] || slowest_alone=$wall
   printf '%-44s %9s %9s %6s %7s   %s\n' "$p: wall time minus boot" "$best" "$med" "$polls" "$health" \
     "< 1000 ms: $([ "$med" -lt 1000 ] && echo met || echo "NOT met")"
   json+=("$(jq -n --arg p "$p" --argjson b "$best" --argjson m "$med" --argjson s "$polls" --argjson h "$health" \
@@ -62,9 +66,13 @@ rm -rf "$tmp/a/probe"
 t0=$(now_ns); mk probe-all "${knobs[@]}"; t1=$(now_ns)
 all=$(( (t1 - t0) / 1000000 ))
 slowest=$(for p in debug debug-read-only locked-read-only; do awk '$1 == "total" { print $2 }' "$tmp/a/probe/$p/probe.log"; done | sort -n | tail -n 1)
+# probe-all against the slowest profile probed alone (its median wall time): the goal
+# is the slowest's time, not the sum of the three (upstream probes them one after the other)
 printf '%-44s %9s %9s   %s\n' "make probe-all STAGING=phala (3 CVMs at once)" "$all" "" \
-  "the slowest profile's steps: $slowest ms; sequentially at least $(( 3 * $(ms_of "$BOOT") )) ms"
+  "$(ratio "$all" "$slowest_alone")x the slowest profile alone ($slowest_alone ms), $(ratio "$all" "$sum_alone")x the three one after the other ($sum_alone ms)"
 printf '%s\n' "${json[@]}" | jq -s --argjson boot "$(ms_of "$BOOT")" --argjson runs "$RUNS" --argjson all "$all" \
-  --argjson slowest "$slowest" '{bench: "probe-phala", unit: "milliseconds wall time", runs: $runs,
-    simulated_boot: $boot, profiles: ., probe_all: {wall: $all, slowest_steps: $slowest},
+  --argjson slowest "$slowest" --argjson alone "$slowest_alone" --argjson sum "$sum_alone" \
+  '{bench: "probe-phala", unit: "milliseconds wall time", runs: $runs,
+    simulated_boot: $boot, profiles: ., probe_all: {wall: $all, slowest_steps: $slowest, slowest_alone: $alone,
+    sequential: $sum, ratio_to_slowest: ($all / $alone), ratio_to_sequential: ($all / $sum)},
     goals: {overhead_max: 1000}}' > "$ARTIFACTS/bench/probe-phala.json"

@@ -369,6 +369,35 @@ interrupt() {
   [[ "$stderr" == *"HOLD must be a number of seconds"* ]]
 }
 
+@test "KMS_URL overrides the CVM's URLs: the health wait polls it alone, and its failure deletes the CVM" {
+  fake
+  # a port nothing listens on: the CVM's own gateway URL would be alive
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  run -2 --separate-stderr probe PROFILE=debug KMS_URL="http://127.0.0.1:$port" HEALTH_TIMEOUT=1
+  d="$A/probe/debug"
+  failed_at "$d" health "no /health alive within 1 s"
+  grep -q "^health  *fail .*last: http://127.0.0.1:$port: " "$d/probe.log"
+  # the gateway of the CVM was never asked
+  run -1 grep -q ' /gw/' "$LOG"
+  torn_down "$d" mero-kms-debug-2-3-40
+  signed_record "$d"
+}
+
+@test "HOLD=1: the attested CVM stays up a second, then the probe tears it down and passes" {
+  fake
+  t0=$(date +%s%N)
+  run -0 --separate-stderr probe PROFILE=debug HOLD=1
+  t1=$(date +%s%N)
+  d="$A/probe/debug"
+  [[ "$stderr" == *"probe: debug: the staging KMS at ${PHALA_API_BASE_URL%/api/v1}/gw/"*" stays up 1 s (HOLD), then it is torn down"* ]]
+  [ $(((t1 - t0) / 1000000)) -ge 1000 ]
+  grep -q '^# Staging probe debug: PASS' "$d/probe-report.md"
+  torn_down "$d" mero-kms-debug-2-3-40
+  # the delete came after the attestation, not before
+  run -0 requests
+  [[ "$output" == *"POST /gw/"*"/attest 200"*"DELETE /api/v1/cvms/"* ]]
+}
+
 @test "STAGING=phala knobs: the key, a digest-pinned image, sane settings; refused before anything runs" {
   run -2 --separate-stderr env -u PHALA_CLOUD_API_KEY make -C "$ROOT" -s ARTIFACTS="$A" probe PROFILE=debug \
     STAGING=phala KMS_IMAGE_DIGEST="$DIGEST"

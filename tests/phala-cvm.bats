@@ -242,6 +242,16 @@ DELETE /api/v1/cvms/$old 204" ]
   [ "$polls" -le 14 ]
 }
 
+@test "wait: on a terminal, its progress on stderr; stdout still the CVM JSON alone" {
+  fake --boot-seconds 1
+  deploy > "$BATS_TEST_TMPDIR/cvm.json"
+  # stderr on a pseudo-terminal (script(1)), stdout to a file
+  run -0 script -qec "phala-cvm wait --timeout 30 --cvm '$BATS_TEST_TMPDIR/cvm.json' 2>&1 > '$BATS_TEST_TMPDIR/out.json'" /dev/null
+  [[ "$output" == *"phala-cvm: waiting for CVM 'mero-kms-debug-2-3-40' to be running ("*"status 'creating')"* ]]
+  [[ "$output" =~ "phala-cvm: CVM 'mero-kms-debug-2-3-40' is running after "[0-9]+\.[0-9]" s" ]]
+  [ "$(jq -r .status "$BATS_TEST_TMPDIR/out.json")" = running ]
+}
+
 @test "wait: a CVM that never runs times out with exit 75 and the last status" {
   fake --never-running
   deploy > "$BATS_TEST_TMPDIR/cvm.json"

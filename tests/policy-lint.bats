@@ -217,6 +217,19 @@ finding() { printf '%s:%s: %s: %s [%s]' "$1" "$2" "$3" "$4" "$5"; }
   assert_output --partial ": warning: 6 values of this debug policy come from simulated or unverified quotes: never merge them into locked-read-only [provenance-simulated]"
 }
 
+@test "provenance-missing: a value without provenance is a warning at its line (an error with --release)" {
+  f="$T/rel/kms-phala-attestation-policy.debug.json"
+  v=$(jq -r '.policy.node_allowed_rtmr3[0]' "$f")
+  mutate debug 'del(.provenance.node_allowed_rtmr3)'
+  run -0 --separate-stderr policy-lint "$f"
+  assert_line "$(finding "$f" "$(at "$f" "\"$v\"")" warning ".policy.node_allowed_rtmr3[0] ('${v:0:16}...') has no provenance: where it came from is unknown" provenance-missing)"
+  assert_equal "$(grep -c '\[provenance-missing\]' <<<"$output")" 1
+  # with every value backed: no such warning
+  cp "$R"/*.json "$T/rel/"
+  run -0 --separate-stderr policy-lint "$f"
+  refute_output --partial provenance-missing
+}
+
 @test "legacy-copy: the legacy file must be the byte copy of the locked-read-only file beside it" {
   run -0 policy-lint "$T/rel/kms-phala-attestation-policy.json"
   mutate locked-read-only '.commit_sha = "abc"'
@@ -273,7 +286,10 @@ finding() { printf '%s:%s: %s: %s [%s]' "$1" "$2" "$3" "$4" "$5"; }
   mutate debug '.policy.node_allowed_mrtd += ["0x'"$H"'"]'
   run -1 --separate-stderr policy-lint --format json "$T/rel/kms-phala-attestation-policy.debug.json"
   f="$T/rel/kms-phala-attestation-policy.debug.json"
-  assert_equal "$(jq -c '[.errors, .warnings, .notices, .files]' <<<"$output")" '[1,1,0,1]'
+  assert_equal "$(jq -c '[.errors, .warnings, .notices, .files]' <<<"$output")" '[1,2,0,1]'
+  # the warnings: the simulated values of this debug file, and the added value without provenance
+  assert_equal "$(jq -r '[.findings[] | select(.severity == "warning") | .rule] | sort | join(" ")' <<<"$output")" \
+    "provenance-missing provenance-simulated"
   assert_equal "$(jq -c '.findings[] | select(.rule == "measurement-hex") | [.file, .line, .column, .path, .severity]' <<<"$output")" \
     "[\"$f\",$(at "$f" '"0xabab' | tr : ,),\".policy.node_allowed_mrtd[1]\",\"error\"]"
   diff <(jq -S . <<<"$output") <(printf '%s\n' "$output")

@@ -85,9 +85,13 @@ static int check_list_provenance(struct lint *L, const struct pfile *f, const ch
 	return debug_sim;
 }
 
-/* --release: every measurement and event payload has a record. */
+/* Every measurement and event payload has a record: an error with --release,
+ * a warning otherwise (a value whose origin is unknown came in outside a
+ * promotion). */
 static void check_backing(struct lint *L, const struct pfile *f, jv prov)
 {
+	const char *rule = L->release ? "release-provenance" : "provenance-missing";
+	enum sev sev = L->release ? SEV_ERROR : SEV_WARNING;
 	for (int i = 0; i < POLICY_NLISTS; i++) {
 		const char *list = policy_lists[i];
 		if (strstr(list, "tcb_statuses"))
@@ -100,8 +104,8 @@ static void check_backing(struct lint *L, const struct pfile *f, jv prov)
 			if (jv_get_kind(rec) != JV_KIND_OBJECT) {
 				char p[96];
 				snprintf(p, sizeof p, ".policy.%s[%d]", list, k);
-				lint_add(L, f, p, "release-provenance", SEV_ERROR, "%s ('%.16s...') has no provenance: "
-					 "where it came from is unknown", p, vals[k]);
+				lint_add(L, f, p, rule, sev, "%s ('%.16s...') has no provenance: where it came from is "
+					 "unknown", p, vals[k]);
 			}
 			jv_free(rec);
 		}
@@ -134,8 +138,7 @@ void check_provenance(struct lint *L, const struct pfile *f)
 		lint_add(L, f, ".provenance", "provenance-simulated", SEV_WARNING, "%d value%s of this %s policy come%s from "
 			 "simulated or unverified quotes: never merge them into locked-read-only", debug_sim,
 			 debug_sim == 1 ? "" : "s", f->profile, debug_sim == 1 ? "s" : "");
-	if (L->release)
-		check_backing(L, f, prov);
+	check_backing(L, f, prov);
 	jv_free(prov);
 }
 

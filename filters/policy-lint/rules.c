@@ -31,6 +31,8 @@ const struct rule_doc rule_docs[] = {
 	{"empty-list", "notice", "an empty kms_*/node_* allowlist (an error with --release: mero-kms refuses to start)"},
 	{"provenance-format", "error", "provenance is not {LIST: {VALUE: {source, simulated, unverified, ...}}}"},
 	{"provenance-orphan", "warning", "provenance for a value its list does not hold"},
+	{"provenance-missing", "warning", "a measurement or event payload without provenance (came in outside a "
+					  "promotion; an error with --release)"},
 	{"provenance-simulated", "error", "simulated or unverified provenance: an error in locked-read-only, a warning in "
 					  "the debug profiles"},
 	{"legacy-copy", "error", "kms-phala-attestation-policy.json is not a byte copy of the locked-read-only file "
