@@ -224,20 +224,22 @@ static jv download(struct run *r, jv a, const char *name)
 	hasher_init(&f.h);
 	struct http_sink sink = {fetch_write, fetch_restart, &f};
 	gh_download(&r->g, url, &sink, 0);
+	free(url);
 	hasher_hex(&f.h, hex);
 	hasher_free(&f.h);
 	if (f.got != want) {
 		wfile_abort(&f.w);
+		free(path);
 		fail(EXIT_PROTOCOL, "asset '%s' of %s: %lld bytes arrived, the release lists %lld: nothing kept", name,
 		     json_str(r->release, "tag_name"), f.got, want);
 	}
 	if (digest && strncmp(digest, "sha256:", 7) == 0 && strcmp(digest + 7, hex) != 0) {
 		wfile_abort(&f.w);
+		free(path);
 		fail(EXIT_PROTOCOL, "asset '%s' of %s: its SHA-256 is %s, the release lists %.80s: nothing kept", name,
 		     json_str(r->release, "tag_name"), hex, digest);
 	}
 	wfile_commit(&f.w);
-	free(url);
 	jv e = JV_OBJECT(jv_string("name"), jv_string(name), jv_string("size"), jv_number((double)f.got),
 			 jv_string("sha256"), jv_string(hex), jv_string("path"), jv_string(path),
 			 jv_string("result"), jv_string("downloaded"));

@@ -22,7 +22,8 @@ ALLOW_SIMULATED ?= 0
 DRY_RUN ?= 0
 REPLACE ?= 0
 PUBLISH_RELEASE ?= 0
-RELEASE_BRANCH ?= origin/main
+# the default branch promotions merge into (BASE_BRANCH of make promote, master)
+RELEASE_BRANCH ?= origin/master
 COSIGN_PUB ?= cosign.pub
 QUOTE ?=
 VERIFY_AT ?=
@@ -64,7 +65,7 @@ verify-node: $(REL_BINS)
 help-extra::
 	@echo "  publish         RELEASE_TAG=mero-tee-vX.Y.Z CANDIDATES=FILE-or-DIR [IMAGE_FAMILY=] [ALLOW_SIMULATED=1]"
 	@echo "                  [DRY_RUN=1] [REPLACE=1] [PUBLISH_RELEASE=1]: published-mrtds.json to the node release"
-	@echo "  release-policy  KMS_VERSION=X.Y.Z [RELEASE_BRANCH=origin/main] [DRY_RUN=1] [PUBLISH_RELEASE=1]:"
+	@echo "  release-policy  KMS_VERSION=X.Y.Z [RELEASE_BRANCH=origin/master] [DRY_RUN=1] [PUBLISH_RELEASE=1]:"
 	@echo "                  the profiles' policy files to the KMS release mero-kms-vX.Y.Z"
 	@echo "  verify-release  RELEASE_TAG=TAG [COSIGN_PUB=cosign.pub]: check a release's assets and signatures"
 	@echo "  verify-releases [AUDIT_LAST=5] [AUDIT_PREFIX=mero-]: verify-release over the latest releases"

@@ -144,6 +144,7 @@ static void take(struct run *r, const char *name, const char *hint, int layout, 
 	note_record(p);
 }
 
+/* A file keyed by profile; v is borrowed. */
 static void take_keyed(struct run *r, const char *path, jv v)
 {
 	jv inner = json_get(v, "profiles");
@@ -187,7 +188,7 @@ static void take_file(struct run *r, const char *path)
 		const char *hint = name_profile(path, &layout);
 		take(r, path, hint, layout, path, &b);
 	} else {
-		take_keyed(r, path, jv_copy(v));
+		take_keyed(r, path, v);
 	}
 	jv_free(v);
 	buf_free(&b);
