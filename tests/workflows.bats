@@ -80,6 +80,13 @@ assert res["env"]["PROFILE"] == "${{ inputs.profile }}", res
 st = inputs["staging"]
 assert st["default"] == "phala" and "sim" in st["options"], st
 assert "secrets.ITA_API_KEY" in text
+# the seed: GH_RELEASE_TOKEN fetches the released policy the report compares with
+ps = inputs["policy_source"]
+assert ps["default"] == "release" and sorted(ps["options"]) == ["release", "repo"], ps
+probe = [s for s in steps if s.get("run") == "make probe"][0]
+assert probe["env"]["POLICY_SOURCE"] == "${{ inputs.policy_source }}", probe["env"]
+assert probe["env"]["POLICY_RELEASE"] == "${{ inputs.policy_release }}", probe["env"]
+assert probe["env"]["GH_RELEASE_TOKEN"] == "${{ secrets.GH_RELEASE_TOKEN }}", probe["env"]
 ' "$ROOT/.github/workflows/kms-phala-staging-probe.yaml"
   for i in kms_version kms_image_digest profile staging_cvm_id; do
     [[ " $output " == *" $i "* ]] || { echo "missing input $i"; false; }
