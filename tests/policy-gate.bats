@@ -308,7 +308,7 @@ edit_branch() {
   [ "$(gh_requests | grep -c '^GET /orgs/calimero-network/teams/security/members 200$')" -eq 5 ]
 }
 
-@test "GitHub failures: 401 77, 403 77, 5xx 75, a rate limit past GITHUB_WAIT_MAX 75, a team it cannot read 76, a dropped connection retried" {
+@test "GitHub failures: 401 77, 403 77, 5xx 75, primary and secondary rate limits past GITHUB_WAIT_MAX 75, another 4xx 76, a dropped connection retried" {
   run -77 --separate-stderr env GITHUB_TOKEN=nope policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
   [ "$stderr" = "policy-gate: GET $GH_URL/repos/o/r/pulls/1: HTTP 401: Bad credentials (the token in GITHUB_TOKEN was refused)" ]
   [ -z "$output" ]
@@ -323,6 +323,26 @@ edit_branch() {
   run -75 --separate-stderr env GITHUB_WAIT_MAX=1 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
   [[ "$stderr" == *"secondary rate limit (Retry-After 60 s): waiting 60 s more would pass GITHUB_WAIT_MAX (1 s); retry later" ]]
   gh_ctl DELETE /_fake/faults
+  # the primary limit (x-ratelimit-remaining 0) until a reset an hour away; a secondary limit without Retry-After
+  gh_fault '{"action": "primary", "path": "/reviews$", "reset_in": 3600}'
+  run -75 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  [[ "$stderr" == "policy-gate: GET $GH_URL/repos/o/r/pulls/1/reviews: HTTP 403, primary rate limit exhausted (x-ratelimit-reset "*"): waiting "*" s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
+  [ -z "$output" ]
+  gh_ctl DELETE /_fake/faults
+  gh_fault '{"action": "secondary", "path": "/reviews$"}'
+  run -75 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  [[ "$stderr" == *": HTTP 403, secondary rate limit: waiting 60 s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
+  gh_ctl DELETE /_fake/faults
+  # a primary limit whose reset has come: waited out, then the answer
+  gh_fault '{"action": "primary", "path": "/reviews$", "reset_in": 0}'
+  run -1 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  [[ "$stderr" == *"primary rate limit exhausted"*", waiting "* ]]
+  [ "$(jq -r .pass <<<"$output")" = false ]
+  # another 4xx is an impossible answer: exit 76 naming the API's message (the status post refused)
+  gh_fault '{"action": "4xx", "status": 422, "path": "/statuses/", "message": "No commit found for SHA"}'
+  run -76 --separate-stderr gate --status
+  [[ "$stderr" == *"policy-gate: POST $GH_URL/repos/o/r/statuses/$HEAD: HTTP 422: No commit found for SHA" ]]
+  [ -z "$output" ]
   run -76 --separate-stderr gate --security-team calimero-network/nobody
   [ "$stderr" = "policy-gate: GET $GH_URL/orgs/calimero-network/teams/nobody/members: HTTP 404: Not Found" ]
   gh_fault '{"action": "close", "path": "/pulls/1$"}'
