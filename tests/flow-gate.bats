@@ -58,6 +58,11 @@ statuses() {
   # the job summary got both runs' summaries
   [ "$(grep -c '^## Policy gate: ' "$GITHUB_STEP_SUMMARY")" -eq 2 ]
   [ "$(grep '^## Policy gate: ' "$GITHUB_STEP_SUMMARY" | paste -sd ,)" = "## Policy gate: FAIL,## Policy gate: PASS" ]
+  # the token is in nothing the gate wrote or said
+  [[ "$output$stderr" != *"$GH_TOKEN_VALUE"* ]]
+  run grep -rlF "$GH_TOKEN_VALUE" "$A/gate" "$GITHUB_STEP_SUMMARY"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
 }
 
 @test "a later change request: make gate fails (exit 2) naming the approvals, and the status says failure" {
