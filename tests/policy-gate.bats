@@ -308,6 +308,13 @@ edit_branch() {
   [ "$(gh_requests | grep -c '^GET /orgs/calimero-network/teams/security/members 200$')" -eq 5 ]
 }
 
+# limited FAULT STATUS MAX: the gate under the fault alone, with GITHUB_WAIT_MAX=MAX, exits STATUS
+limited() {
+  gh_ctl DELETE /_fake/faults > /dev/null
+  gh_fault "$1"
+  run "-$2" --separate-stderr env GITHUB_WAIT_MAX="$3" policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+}
+
 @test "GitHub failures: 401 77, 403 77, 5xx 75, primary and secondary rate limits past GITHUB_WAIT_MAX 75, another 4xx 76, a dropped connection retried" {
   run -77 --separate-stderr env GITHUB_TOKEN=nope policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
   [ "$stderr" = "policy-gate: GET $GH_URL/repos/o/r/pulls/1: HTTP 401: Bad credentials (the token in GITHUB_TOKEN was refused)" ]
@@ -318,24 +325,16 @@ edit_branch() {
   gh_fault '{"action": "503", "path": "/compare/", "times": -1}'
   run -75 --separate-stderr gate
   [[ "$stderr" == "policy-gate: GET $GH_URL/repos/o/r/compare/"*": HTTP 503 (after 4 attempts)" ]]
-  gh_ctl DELETE /_fake/faults
-  gh_fault '{"action": "secondary", "path": "/files$", "retry_after": 60}'
-  run -75 --separate-stderr env GITHUB_WAIT_MAX=1 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  limited '{"action": "secondary", "path": "/files$", "retry_after": 60}' 75 1
   [[ "$stderr" == *"secondary rate limit (Retry-After 60 s): waiting 60 s more would pass GITHUB_WAIT_MAX (1 s); retry later" ]]
-  gh_ctl DELETE /_fake/faults
   # the primary limit (x-ratelimit-remaining 0) until a reset an hour away; a secondary limit without Retry-After
-  gh_fault '{"action": "primary", "path": "/reviews$", "reset_in": 3600}'
-  run -75 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  limited '{"action": "primary", "path": "/reviews$", "reset_in": 3600}' 75 5
   [[ "$stderr" == "policy-gate: GET $GH_URL/repos/o/r/pulls/1/reviews: HTTP 403, primary rate limit exhausted (x-ratelimit-reset "*"): waiting "*" s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
   [ -z "$output" ]
-  gh_ctl DELETE /_fake/faults
-  gh_fault '{"action": "secondary", "path": "/reviews$"}'
-  run -75 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  limited '{"action": "secondary", "path": "/reviews$"}' 75 5
   [[ "$stderr" == *": HTTP 403, secondary rate limit: waiting 60 s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
-  gh_ctl DELETE /_fake/faults
   # a primary limit whose reset has come: waited out, then the answer
-  gh_fault '{"action": "primary", "path": "/reviews$", "reset_in": 0}'
-  run -1 --separate-stderr env GITHUB_WAIT_MAX=5 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  limited '{"action": "primary", "path": "/reviews$", "reset_in": 0}' 1 5
   [[ "$stderr" == *"primary rate limit exhausted"*", waiting "* ]]
   [ "$(jq -r .pass <<<"$output")" = false ]
   # another 4xx is an impossible answer: exit 76 naming the API's message (the status post refused)
