@@ -215,6 +215,26 @@ edit_branch() {
   [[ "$(req structure)" == "met 2 structural changes (first: "*"), approved by the architecture team (calimero-network/architecture)" ]]
 }
 
+@test "structural, as the issue names it: schema_version, kms, measurement_markers, a file removed, another file added" {
+  edit_branch shape '.schema_version = 2 | .kms.attest_endpoint = "/attest2" | .measurement_markers.kms_role = "x"'
+  git -C repo checkout -q shape
+  git -C repo rm -q policies/kms-phala-attestation-policy.debug-read-only.json
+  echo notes > repo/policies/NOTES.md
+  git -C repo add policies/NOTES.md
+  git -C repo -c user.name=t -c user.email=t@t commit -qm "files" && git -C repo checkout -q master
+  remote_push repo shape
+  HEAD=$(head_of shape)
+  reseed_pr "$(approved alice bob)" '["policy-promotion"]' work/pr-body.md shape
+  run -1 --separate-stderr gate
+  [[ "$(req structure)" == "NOT MET 5 structural changes (first: "*") need an approval of the head commit from the architecture team (calimero-network/architecture)" ]]
+  run -0 jq -r '.requirements[] | select(.id == "structure") | .evidence[] | "\(.file) \(.path // "-"): \(.change)"' <<<"$output"
+  assert_output "policies/NOTES.md -: a file under policies/ that is not a policy file changes
+policies/kms-phala-attestation-policy.debug-read-only.json -: the policy file is removed
+$DEBUG .kms.attest_endpoint: changed
+$DEBUG .measurement_markers.kms_role: changed
+$DEBUG .schema_version: changed"
+}
+
 @test "node values from a release whose checksums signature verifies; not from one signed by another key" {
   local mrtd r0 r1 r2 r3
   mrtd=$(hex96 node-mrtd) r0=$(hex96 r0) r1=$(hex96 r1) r2=$(hex96 r2) r3=$(hex96 r3)
