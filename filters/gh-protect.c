@@ -286,9 +286,7 @@ int main(int argc, char **argv)
 	long st = gh_json(&g, HTTP_GET, url, jv_invalid(), GH_SOFT, &prot);
 	if (st != 200 && st != 404)
 		gh_fail_answer(&g, HTTP_GET, url, st, prot);
-	jv before = current(st == 200 ? prot : jv_null());
-	if (st == 200)
-		prot = jv_null();
+	jv before = current(st == 200 ? prot : jv_null()); /* does not consume prot */
 	jv_free(prot);
 	jv after = wanted(&o, before);
 	jv changes = jv_array();

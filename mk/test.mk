@@ -31,11 +31,15 @@ fuzz: $(addprefix build/fuzz/,$(FUZZERS))
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$f.log | sed "s/^/  $$f /"; \
 	done
 
-# a harness links the library and the parts of programs of several files
+# a harness links the library and the parts (all but main.c) of the programs of
+# several files whose headers it includes ("NAME/x.h"): the parts of two programs
+# may define the same name, and a program's libraries are its own
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROG_PART_SRC) $(wildcard filters/lib/*.h filters/*/*.h)
 	$(Q)mkdir -p build/fuzz
 	$(call say,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PROG_PART_SRC) $(LDLIBS)
+	$(Q)parts=(); for d in $$(sed -n 's|^#include "\([a-z0-9-]*\)/[a-z0-9_-]*\.h"$$|\1|p' $< | sort -u); do \
+	  [ "$$d" = lib ] || for f in filters/$$d/*.c; do [ "$${f##*/}" = main.c ] || parts+=("$$f"); done; done; \
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) "$${parts[@]}" $(LDLIBS)
 
 .PHONY: bench
 bench: $(BINS)

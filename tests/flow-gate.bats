@@ -58,6 +58,11 @@ statuses() {
   # the job summary got both runs' summaries
   [ "$(grep -c '^## Policy gate: ' "$GITHUB_STEP_SUMMARY")" -eq 2 ]
   [ "$(grep '^## Policy gate: ' "$GITHUB_STEP_SUMMARY" | paste -sd ,)" = "## Policy gate: FAIL,## Policy gate: PASS" ]
+  # the token is in nothing the gate wrote or said
+  [[ "$output$stderr" != *"$GH_TOKEN_VALUE"* ]]
+  run grep -rlF "$GH_TOKEN_VALUE" "$A/gate" "$GITHUB_STEP_SUMMARY"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
 }
 
 @test "a later change request: make gate fails (exit 2) naming the approvals, and the status says failure" {
@@ -72,6 +77,54 @@ statuses() {
   # a PR without PR= is refused before anything runs
   run -2 --separate-stderr mk gate
   [[ "$stderr" == "gate: PR=n (the pull request's number) is required"* ]]
+}
+
+# api METHOD PATH JSON: a call to the fake's REST API as the releaser, by hand (curl)
+api() {
+  curl -sS -f -X "$1" -H "Authorization: Bearer $GH_TOKEN_VALUE" -H 'User-Agent: tests' \
+    -H 'Accept: application/vnd.github+json' -H 'X-GitHub-Api-Version: 2022-11-28' --data-binary "$3" "$GH_URL$2"
+}
+
+@test "the seed's manual flow: make promote CANDIDATES= without a token, the pull request opened by hand; the same gate" {
+  promote_fake
+  policy_repo "$T/repo"
+  remote_push "$T/repo" master
+  # the artifacts "downloaded" into a folder of their own; no token: the branch stays local
+  cp -r "$A/probe/debug" "$T/downloaded"
+  unset GITHUB_TOKEN
+  run -0 --separate-stderr mk promote PROFILE=debug CANDIDATES="$T/downloaded" ALLOW_SIMULATED=1 \
+    COSIGN_PUB="$KEYS/test.pub" REPO_DIR="$T/repo"
+  BRANCH=$(jq -r .branch <<<"$output")
+  [ "$(jq -r '[.pushed, .pull_request] | @tsv' <<<"$output")" = "$(printf 'false\t')" ]
+  [[ "$stderr" == *"no GitHub token (GITHUB_TOKEN or GH_TOKEN): the branch $BRANCH stays local"* ]]
+  run -0 gh_state
+  [ "$(jq '.repos["o/r"].pulls | length' <<<"$output")" -eq 0 ]
+  # by hand: the branch pushed, the pull request opened with the body make promote wrote, then labelled
+  remote_push "$T/repo" "$BRANCH"
+  HEAD=$(head_of "$BRANCH")
+  api POST /repos/o/r/pulls "$(jq -n --arg h "$BRANCH" --rawfile b "$A/promote/debug/pr-body.md" \
+    '{title: "policy: debug values from the staging probe", head: $h, base: "master", body: $b}')" > "$T/pr.json"
+  n=$(jq -r .number "$T/pr.json")
+  export GITHUB_TOKEN="$GH_TOKEN_VALUE"
+  run -2 --separate-stderr mk gate PR="$n" COSIGN_PUB="$KEYS/test.pub"
+  [[ "$stderr" == *"NOT MET label: the pull request changes policies/ but does not carry the policy-promotion label"* ]]
+  api POST "/repos/o/r/issues/$n/labels" '{"labels": ["policy-promotion"]}' > /dev/null
+  review "$n" "$TOK_ALICE" APPROVE
+  review "$n" "$TOK_BOB" APPROVE
+  # the gate reads and, with STATUS=1, posts the one commit status: nothing else is written
+  : > "$GH_LOG"
+  run -0 --separate-stderr mk gate PR="$n" COSIGN_PUB="$KEYS/test.pub"
+  [ "$output" = "gate: PASS (the verdict: $A/gate/pr-$n/verdict.json)" ]
+  [ "$(jq -r '[.pass, ([.requirements[].id] | join(","))] | @tsv' "$A/gate/pr-$n/verdict.json")" = \
+    "$(printf 'true\tlabel,lint,values,approvals,structure')" ]
+  run -0 gh_requests
+  [ -n "$output" ]
+  [ -z "$(grep -v '^GET ' <<<"$output")" ]
+  : > "$GH_LOG"
+  run -0 --separate-stderr mk gate PR="$n" STATUS=1 COSIGN_PUB="$KEYS/test.pub"
+  run -0 gh_requests
+  [ "$(grep -v '^GET ' <<<"$output")" = "POST /repos/o/r/statuses/$HEAD 201" ]
+  [ "$(statuses)" = "policy-gate success" ]
 }
 
 @test "make protect: the dry run changes nothing; then the gate, CI and reviews are required; again, nothing to change" {

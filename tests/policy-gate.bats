@@ -215,6 +215,26 @@ edit_branch() {
   [[ "$(req structure)" == "met 2 structural changes (first: "*"), approved by the architecture team (calimero-network/architecture)" ]]
 }
 
+@test "structural, as the issue names it: schema_version, kms, measurement_markers, a file removed, another file added" {
+  edit_branch shape '.schema_version = 2 | .kms.attest_endpoint = "/attest2" | .measurement_markers.kms_role = "x"'
+  git -C repo checkout -q shape
+  git -C repo rm -q policies/kms-phala-attestation-policy.debug-read-only.json
+  echo notes > repo/policies/NOTES.md
+  git -C repo add policies/NOTES.md
+  git -C repo -c user.name=t -c user.email=t@t commit -qm "files" && git -C repo checkout -q master
+  remote_push repo shape
+  HEAD=$(head_of shape)
+  reseed_pr "$(approved alice bob)" '["policy-promotion"]' work/pr-body.md shape
+  run -1 --separate-stderr gate
+  [[ "$(req structure)" == "NOT MET 5 structural changes (first: "*") need an approval of the head commit from the architecture team (calimero-network/architecture)" ]]
+  run -0 jq -r '.requirements[] | select(.id == "structure") | .evidence[] | "\(.file) \(.path // "-"): \(.change)"' <<<"$output"
+  assert_output "policies/NOTES.md -: a file under policies/ that is not a policy file changes
+policies/kms-phala-attestation-policy.debug-read-only.json -: the policy file is removed
+$DEBUG .kms.attest_endpoint: changed
+$DEBUG .measurement_markers.kms_role: changed
+$DEBUG .schema_version: changed"
+}
+
 @test "node values from a release whose checksums signature verifies; not from one signed by another key" {
   local mrtd r0 r1 r2 r3
   mrtd=$(hex96 node-mrtd) r0=$(hex96 r0) r1=$(hex96 r1) r2=$(hex96 r2) r3=$(hex96 r3)
@@ -308,7 +328,14 @@ edit_branch() {
   [ "$(gh_requests | grep -c '^GET /orgs/calimero-network/teams/security/members 200$')" -eq 5 ]
 }
 
-@test "GitHub failures: 401 77, 403 77, 5xx 75, a rate limit past GITHUB_WAIT_MAX 75, a team it cannot read 76, a dropped connection retried" {
+# limited FAULT STATUS MAX: the gate under the fault alone, with GITHUB_WAIT_MAX=MAX, exits STATUS
+limited() {
+  gh_ctl DELETE /_fake/faults > /dev/null
+  gh_fault "$1"
+  run "-$2" --separate-stderr env GITHUB_WAIT_MAX="$3" policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+}
+
+@test "GitHub failures: 401 77, 403 77, 5xx 75, primary and secondary rate limits past GITHUB_WAIT_MAX 75, another 4xx 76, a dropped connection retried" {
   run -77 --separate-stderr env GITHUB_TOKEN=nope policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
   [ "$stderr" = "policy-gate: GET $GH_URL/repos/o/r/pulls/1: HTTP 401: Bad credentials (the token in GITHUB_TOKEN was refused)" ]
   [ -z "$output" ]
@@ -318,11 +345,23 @@ edit_branch() {
   gh_fault '{"action": "503", "path": "/compare/", "times": -1}'
   run -75 --separate-stderr gate
   [[ "$stderr" == "policy-gate: GET $GH_URL/repos/o/r/compare/"*": HTTP 503 (after 4 attempts)" ]]
-  gh_ctl DELETE /_fake/faults
-  gh_fault '{"action": "secondary", "path": "/files$", "retry_after": 60}'
-  run -75 --separate-stderr env GITHUB_WAIT_MAX=1 policy-gate --repo o/r --pr 1 --key "$KEYS/test.pub" --work "$T/gate"
+  limited '{"action": "secondary", "path": "/files$", "retry_after": 60}' 75 1
   [[ "$stderr" == *"secondary rate limit (Retry-After 60 s): waiting 60 s more would pass GITHUB_WAIT_MAX (1 s); retry later" ]]
-  gh_ctl DELETE /_fake/faults
+  # the primary limit (x-ratelimit-remaining 0) until a reset an hour away; a secondary limit without Retry-After
+  limited '{"action": "primary", "path": "/reviews$", "reset_in": 3600}' 75 5
+  [[ "$stderr" == "policy-gate: GET $GH_URL/repos/o/r/pulls/1/reviews: HTTP 403, primary rate limit exhausted (x-ratelimit-reset "*"): waiting "*" s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
+  [ -z "$output" ]
+  limited '{"action": "secondary", "path": "/reviews$"}' 75 5
+  [[ "$stderr" == *": HTTP 403, secondary rate limit: waiting 60 s more would pass GITHUB_WAIT_MAX (5 s); retry later" ]]
+  # a primary limit whose reset has come: waited out, then the answer
+  limited '{"action": "primary", "path": "/reviews$", "reset_in": 0}' 1 5
+  [[ "$stderr" == *"primary rate limit exhausted"*", waiting "* ]]
+  [ "$(jq -r .pass <<<"$output")" = false ]
+  # another 4xx is an impossible answer: exit 76 naming the API's message (the status post refused)
+  gh_fault '{"action": "4xx", "status": 422, "path": "/statuses/", "message": "No commit found for SHA"}'
+  run -76 --separate-stderr gate --status
+  [[ "$stderr" == *"policy-gate: POST $GH_URL/repos/o/r/statuses/$HEAD: HTTP 422: No commit found for SHA" ]]
+  [ -z "$output" ]
   run -76 --separate-stderr gate --security-team calimero-network/nobody
   [ "$stderr" = "policy-gate: GET $GH_URL/orgs/calimero-network/teams/nobody/members: HTTP 404: Not Found" ]
   gh_fault '{"action": "close", "path": "/pulls/1$"}'

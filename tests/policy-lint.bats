@@ -329,3 +329,13 @@ finding() { printf '%s:%s: %s: %s [%s]' "$1" "$2" "$3" "$4" "$5"; }
     [ "$(grep -c -- "$id" "$BATS_TEST_FILENAME")" -ge 2 ] || { echo "no test names $id"; false; }
   done <<<"$output"
 }
+
+@test "the policy parser's fuzz harness (make fuzz) builds, and runs clean over its seed corpus" {
+  run -0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s build/fuzz/fuzz_policy
+  mkdir "$T/corpus"
+  "$ROOT/tests/fuzz/seed" fuzz_policy "$T/corpus"
+  [ "$(find "$T/corpus" -type f | wc -l)" -ge 10 ]
+  run -0 --separate-stderr "$ROOT/build/fuzz/fuzz_policy" -runs=0 "$T/corpus"
+  [[ "$stderr" == *"INITED cov: "* ]]
+  [[ "$stderr" == *"Done "*" runs in "* ]]
+}

@@ -77,11 +77,14 @@ void evidence_read(struct gate *g);
 void values_back(struct gate *g);
 /* reviews.c */
 void reviews_count(struct gate *g);
-/* main.c */
+/* verdict.c */
 void req_add(struct gate *g, const char *id, int met, jv evidence, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* a repository path inside the work folder (new string) */
 char *gate_path(const struct gate *g, const char *a, const char *b);
-void make_dirs(const char *path);
+/* the verdict JSON (every requirement, the unmet ones listed) */
+jv verdict_json(struct gate *g);
+/* the summary: markdown into md, one line per requirement on stderr */
+void summary(struct gate *g, struct buf *md);
 
 #endif

@@ -61,7 +61,8 @@ Control (no authentication), for the tests:
                        429 (Retry-After when retry_after is given); secondary (403, the
                        secondary-limit message, Retry-After when given); primary (403 or
                        "status", x-ratelimit-remaining 0, reset in reset_in s); 401; 403
-                       (no rate-limit headers); close (the connection dropped before any
+                       (no rate-limit headers); 4xx ("status", default 400, and "message");
+                       close (the connection dropped before any
                        answer); drop-upload (half the upload read, a "starter" asset
                        left, the connection dropped); starter-502 (the whole upload read,
                        a starter asset left, 502); size-mismatch and digest-mismatch (the
@@ -539,6 +540,8 @@ class Base(http.server.BaseHTTPRequestHandler):
             status, msg = 401, f.get("message", "Bad credentials")
         elif a == "403":
             status, msg = 403, f.get("message", "Resource not accessible by integration")
+        elif a == "4xx":
+            status, msg = int(f.get("status", 400)), f.get("message", "Bad Request")
         else:
             return False
         if "retry_after" in f:
