@@ -292,7 +292,7 @@ jobs:
           ALLOWED_TCB_STATUSES: UpToDate
           USE_ENV_POLICY: "true"
         run: |
-          # make deploys only the rendered compose, which compose-hash --render checks
+          # make deploys only the rendered compose, which compose-render checks
           make probe PROFILE=debug ALLOWED_TCB_STATUSES=UpToDate
       - name: Unit tests of the env policy (no KMS deployed)
         env:

@@ -7,7 +7,7 @@
  * make), assignments in that step's script, and the env of a job container or
  * service that runs a mero-kms image. A make step's env holds make's knobs
  * (ALLOWED_TCB_STATUSES is the probe's), never the KMS's: make deploys the
- * rendered compose only, which compose-hash --render and this lint check. */
+ * rendered compose only, which compose-render and this lint check. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
