@@ -592,3 +592,18 @@ void http_response_free(struct http_response *rs)
 	rs->handle = NULL;
 	buf_free(&rs->body);
 }
+
+int http_capbuf_write(void *arg, const void *p, size_t n)
+{
+	struct http_capbuf *c = arg;
+	if (c->buf->len + n > c->cap)
+		return -1;
+	buf_add(c->buf, p, n);
+	return 0;
+}
+
+int http_capbuf_restart(void *arg)
+{
+	((struct http_capbuf *)arg)->buf->len = 0;
+	return 0;
+}

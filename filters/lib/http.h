@@ -162,6 +162,15 @@ const char *http_method_name(enum http_method m);
 /* Parse a Retry-After value (delta seconds or HTTP date) relative to now;
  * returns milliseconds >= 0, or -1 when it is neither. */
 long http_retry_after_ms(const char *value, long long now);
+/* A sink into memory: the body appended to buf, a body over cap bytes fails
+ * the transfer, a retry starts the buffer again. */
+struct http_capbuf {
+	struct buf *buf;
+	size_t cap;
+};
+int http_capbuf_write(void *arg, const void *p, size_t n);
+int http_capbuf_restart(void *arg);
+
 /* delay plus up to 25 % of random jitter (the backoff of http_do), for
  * callers that retry on their own. */
 long http_jitter_ms(long delay);

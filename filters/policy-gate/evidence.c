@@ -117,21 +117,6 @@ static jv signed_block(struct gate *g, const struct prbody_signed *s, int index)
 
 /* ---- node releases */
 
-static int to_buf(void *arg, const void *d, size_t n)
-{
-	struct buf *b = arg;
-	if (b->len + n > ASSET_CAP)
-		return -1;
-	buf_add(b, d, n);
-	return 0;
-}
-
-static int buf_restart(void *arg)
-{
-	((struct buf *)arg)->len = 0;
-	return 0;
-}
-
 /* An asset of the release by name into b (kept in WORK/releases/TAG/); -1 when absent. */
 static int asset(struct gate *g, jv rel, const char *tag, const char *name, struct buf *b)
 {
@@ -146,7 +131,8 @@ static int asset(struct gate *g, jv rel, const char *tag, const char *name, stru
 	int r = -1;
 	if (url) {
 		buf_init(b);
-		struct http_sink sink = {to_buf, buf_restart, b};
+		struct http_capbuf cb = {b, ASSET_CAP};
+		struct http_sink sink = {http_capbuf_write, http_capbuf_restart, &cb};
 		gh_download(&g->g, url, &sink, 0);
 		char *dir = gate_path(g, "releases", tag), *path;
 		make_dirs(dir);

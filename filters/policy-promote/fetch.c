@@ -51,21 +51,6 @@ static jv pick(jv arts, const char *profile, const char *run)
 	return found;
 }
 
-static int to_buf(void *arg, const void *d, size_t n)
-{
-	struct buf *b = arg;
-	if (b->len + n > ZIP_CAP)
-		return -1;
-	buf_add(b, d, n);
-	return 0;
-}
-
-static int buf_restart(void *arg)
-{
-	((struct buf *)arg)->len = 0;
-	return 0;
-}
-
 char *fetch_run(struct promote *p)
 {
 	struct gh *g = promote_gh(p, 1);
@@ -78,7 +63,8 @@ char *fetch_run(struct promote *p)
 		     p->o.run_id);
 	struct buf zip;
 	buf_init(&zip);
-	struct http_sink sink = {to_buf, buf_restart, &zip};
+	struct http_capbuf cb = {&zip, ZIP_CAP};
+	struct http_sink sink = {http_capbuf_write, http_capbuf_restart, &cb};
 	gh_download(g, dl, &sink, 0);
 	char dir[4200], what[300];
 	snprintf(dir, sizeof dir, "%s/run-%s", p->work, p->o.run_id);
