@@ -282,12 +282,7 @@ int main(int argc, char **argv)
 		fail(EXIT_NO, "release notes: %s", err);
 	if (o.notes)
 		write_file(o.notes, text.data, text.len, 0644);
-	if (o.map) {
-		write_file(o.map, map.data, map.len, 0644);
-	} else {
-		out_write(map.data, map.len);
-		close_stdout();
-	}
+	write_output(o.map, map.data, map.len);
 	if (history)
 		buf_free(history);
 	buf_free(&text);

@@ -173,12 +173,7 @@ static int cmd_update(int argc, char **argv)
 	buf_init(&out);
 	for (int i = 0; i < s.n; i++)
 		buf_printf(&out, "%s  %s\n", s.e[i].hex, s.e[i].name);
-	if (output) {
-		write_file(output, out.data, out.len, 0644);
-	} else {
-		out_write(out.data, out.len);
-		close_stdout();
-	}
+	write_output(output, out.data, out.len);
 	buf_free(&out);
 	sums_free(&s);
 	cli_free(&cl);

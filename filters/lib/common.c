@@ -488,6 +488,16 @@ void out_write(const void *p, size_t n)
 		fail(EXIT_IOERR, "cannot write to standard output: %s", strerror(errno));
 }
 
+void write_output(const char *path, const void *p, size_t n)
+{
+	if (path) {
+		write_file(path, p, n, 0644);
+	} else {
+		out_write(p, n);
+		close_stdout();
+	}
+}
+
 void close_stdout(void)
 {
 	int bad = fflush(stdout) != 0 || ferror(stdout);

@@ -91,6 +91,9 @@ void make_dirs(const char *path);
 /* Write bytes to stdout; 74 on failure. */
 void out_write(const void *p, size_t n);
 /* Flush and close stdout; exit 74 with a message when that fails. */
+/* The output of a filter: FILE through the safe writer when path is given,
+ * else standard output, closed (74 on any write failure). */
+void write_output(const char *path, const void *p, size_t n);
 void close_stdout(void);
 
 /* Parse a non-negative decimal integer; -1 on error. */

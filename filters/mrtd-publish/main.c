@@ -194,12 +194,7 @@ int main(int argc, char **argv)
 		fail(EXIT_NO, "release notes: %s", err);
 	if (o.notes)
 		write_file(o.notes, notes.data, notes.len, 0644);
-	if (o.output) {
-		write_file(o.output, out.data, out.len, 0644);
-	} else {
-		out_write(out.data, out.len);
-		close_stdout();
-	}
+	write_output(o.output, out.data, out.len);
 	buf_free(&notes);
 	buf_free(&out);
 	for (int i = MP_NPROFILES - 1; i >= 0; i--) {

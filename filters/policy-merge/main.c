@@ -152,12 +152,7 @@ int main(int argc, char **argv)
 	struct buf out;
 	buf_init(&out);
 	json_dump_buf(root, 1, &out);
-	if (o.output) {
-		write_file(o.output, out.data, out.len, 0644);
-	} else {
-		out_write(out.data, out.len);
-		close_stdout();
-	}
+	write_output(o.output, out.data, out.len);
 	buf_free(&out);
 	for (int i = 0; i < n; i++)
 		cand_free(&src[i]);
