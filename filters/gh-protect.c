@@ -142,10 +142,8 @@ static jv status_checks(jv prot)
 		jv_free(rsc);
 		return jv_null();
 	}
-	jv strict = json_get(rsc, "strict");
-	jv out = JV_OBJECT(jv_string("strict"), jv_bool(jv_get_kind(strict) == JV_KIND_TRUE), jv_string("contexts"),
+	jv out = JV_OBJECT(jv_string("strict"), jv_bool(json_bool(rsc, "strict") == 1), jv_string("contexts"),
 			   names(json_get(rsc, "contexts"), "context"));
-	jv_free(strict);
 	jv_free(rsc);
 	return out;
 }
@@ -160,11 +158,8 @@ static jv reviews(jv prot)
 	jv out = jv_object();
 	static const char *const flags[] = {"dismiss_stale_reviews", "require_code_owner_reviews",
 					    "require_last_push_approval"};
-	for (int i = 0; i < 3; i++) {
-		jv v = json_get(r, flags[i]);
-		JSET(out, flags[i], jv_bool(jv_get_kind(v) == JV_KIND_TRUE));
-		jv_free(v);
-	}
+	for (int i = 0; i < 3; i++)
+		JSET(out, flags[i], jv_bool(json_bool(r, flags[i]) == 1));
 	jv n = json_get(r, "required_approving_review_count");
 	JSET(out, "required_approving_review_count", jv_get_kind(n) == JV_KIND_NUMBER ? n : (jv_free(n), jv_number(0)));
 	jv_free(r);

@@ -249,8 +249,7 @@ static int cmd_check(int argc, char **argv)
 		bad += !check_one(dir ? dir : own, &s, names[i], &out);
 	for (int i = 0; !n && i < s.n; i++)
 		bad += !check_one(dir ? dir : own, &s, s.e[i].name, &out);
-	out_write(out.data, out.len);
-	close_stdout();
+	write_output(NULL, out.data, out.len);
 	buf_free(&out);
 	sums_free(&s);
 	free(own);
@@ -280,8 +279,7 @@ static int cmd_names(int argc, char **argv)
 	buf_init(&out);
 	for (int i = 0; i < s.n; i++)
 		buf_printf(&out, "%s\n", s.e[i].name);
-	out_write(out.data, out.len);
-	close_stdout();
+	write_output(NULL, out.data, out.len);
 	buf_free(&out);
 	sums_free(&s);
 	cli_free(&cl);
