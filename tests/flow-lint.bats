@@ -77,6 +77,26 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s SAN="${SAN:-0}
   [ "$output" = "lint: shell: OK: 1 scripts" ]
 }
 
+@test "the shellcheck step outside a git work tree: every file but build/, bin/ and artifacts/, never a vacuous pass" {
+  mkdir -p "$BATS_TEST_TMPDIR/copy/sub" "$BATS_TEST_TMPDIR/copy/build" "$BATS_TEST_TMPDIR/copy/artifacts"
+  cd "$BATS_TEST_TMPDIR/copy"
+  printf '#!/bin/sh
+unused=1
+' > sub/bad.sh
+  printf '#!/usr/bin/env bash
+echo "$1"
+' > tool
+  printf 'unused=1
+' > build/gen.sh
+  printf 'unused=1
+' > artifacts/run.sh
+  run -1 env GIT_CEILING_DIRECTORIES="$BATS_TEST_TMPDIR" "$ROOT/mk/lint/shellcheck"
+  [ "$output" = "sub/bad.sh:2:1: warning: unused appears unused. Verify use (or export if used externally). [SC2034]" ]
+  rm sub/bad.sh
+  run -0 env GIT_CEILING_DIRECTORIES="$BATS_TEST_TMPDIR" "$ROOT/mk/lint/shellcheck"
+  [ "$output" = "lint: shell: OK: 1 scripts" ]
+}
+
 @test "knobs: LINT_FORMAT is checked before anything runs; VERSION_SYNC_* reach version-sync unexpanded" {
   run --separate-stderr -2 mk lint LINT_FORMAT=xml
   [[ "$stderr" == *"LINT_FORMAT must be one of: text json github (got 'xml').  Stop."* ]]
