@@ -52,7 +52,6 @@ fake() {
 }
 
 # mk ARGS...: make in the project, this test's artifacts, no parent make's flags
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
 # probe ARGS...: a STAGING=phala probe of the fake's CVMs (simulated quotes: SOURCE=sim,
 # trusted under the fake's simulated root, with its collateral)
 probe() {

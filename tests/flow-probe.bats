@@ -28,7 +28,6 @@ teardown() {
 }
 
 # mk ARGS...: make in the project, this test's artifacts folder, no parent make's flags
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
 # the kms-sim processes serving from this test's folders (counted, never killed by pattern)
 sims() { pgrep -f -- "kms-sim .*$BATS_TEST_TMPDIR" | wc -l; }
 # the pid of the kms-sim a probe folder's deploy record names

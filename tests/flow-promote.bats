@@ -9,14 +9,7 @@ load test_helper
 load lib/fake-github
 load lib/promote
 
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
-
-setup_file() {
-  promote_keys "$BATS_FILE_TMPDIR/keys"
-  A="$BATS_FILE_TMPDIR/a"
-  # one simulated probe of the debug profile, signed with the test key
-  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD='' mk probe PROFILE=debug > /dev/null
-}
+setup_file() { promote_probe; }
 
 setup() {
   KEYS="$BATS_FILE_TMPDIR/keys"

@@ -16,6 +16,11 @@ VEC="$VECTORS/tdx"
 FIX="$ROOT/tests/fixtures"
 export LC_ALL=C
 
+# mk ARGS...: the project's make, quiet, out of any outer make's jobserver, into the
+# suite's artifact folder $A, on the build the suite runs (SAN); a suite that needs
+# another make defines its own mk after loading this file
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" "$@"; }
+
 _mp_path() {
   if [ "${VALGRIND:-0}" = 1 ]; then
     local wrap="$BATS_RUN_TMPDIR/valgrind-bin"

@@ -19,6 +19,8 @@
 #   review N TOKEN EVENT [COMMIT]  a review through the API (APPROVE, REQUEST_CHANGES, COMMENT)
 #   head_of BRANCH            the commit of BRANCH in the fake's repository
 #   hex96 SEED                96 hex digits derived from SEED
+#   promote_probe             (setup_file) the test keys in $BATS_FILE_TMPDIR/keys and one
+#                             simulated debug probe signed with test.key, in $A
 
 promote_keys() {
   local d=$1 k
@@ -84,4 +86,11 @@ head_of() {
 
 hex96() {
   printf '%s' "$1" | sha384sum | cut -c1-96
+}
+
+promote_probe() {
+  promote_keys "$BATS_FILE_TMPDIR/keys"
+  # shellcheck disable=SC2034 # the artifact folder of test_helper's mk
+  A="$BATS_FILE_TMPDIR/a"
+  COSIGN_KEY="$BATS_FILE_TMPDIR/keys/test.key" COSIGN_PASSWORD='' mk probe PROFILE=debug > /dev/null
 }

@@ -35,6 +35,7 @@ release_setup() {
   export SOURCE_DATE_EPOCH=1767225600
 }
 
+# test_helper's mk, with the release key as COSIGN_PUB
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" COSIGN_PUB="$PUB" "$@"; }
 
 assets() { gh_assets "$REPO" "$1"; }
