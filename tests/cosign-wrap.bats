@@ -177,6 +177,47 @@ sign_and_check() { # PUB
   assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted (COSIGN_PASSWORD is not set, so the empty password was tried)'
 }
 
+@test "session-key: one decryption, then a copy under a fresh random password that signs as the key does" {
+  export COSIGN_KEY="$KEYS/sigstore-labeled.key" COSIGN_PASSWORD=hello
+  run -0 --separate-stderr cosign-wrap session-key
+  assert_equal "$stderr" ''
+  # 64 hex digits of password, then the key as PKCS#8 PBES2 (PBKDF2, AES-256-CBC): no scrypt
+  pw=$(sed -n 1p <<<"$output")
+  [[ "$pw" =~ ^[0-9a-f]{64}$ ]]
+  [ "$(sed -n 2p <<<"$output")" = '-----BEGIN ENCRYPTED PRIVATE KEY-----' ]
+  [ "$(sed -n '$p' <<<"$output")" = '-----END ENCRYPTED PRIVATE KEY-----' ]
+  session=$(sed 1d <<<"$output")
+  run -0 openssl asn1parse -inform PEM <<<"$session"
+  [[ "$output" == *":PBES2"* && "$output" == *":PBKDF2"* && "$output" == *":aes-256-cbc"* ]]
+  [[ "$output" != *"scrypt"* ]]
+  # openssl opens it with the password, and it is the same key
+  SESSION_PW=$pw openssl pkey -passin env:SESSION_PW -pubout -out "$T/session.pub" <<<"$session"
+  cmp "$T/session.pub" "$KEYS/sigstore-labeled.pub"
+  # with it as COSIGN_KEY (text) and the password as COSIGN_PASSWORD: public-key and sign
+  COSIGN_KEY=$session COSIGN_PASSWORD=$pw run -0 cosign-wrap public-key
+  assert_equal "$output" "$(cat "$KEYS/sigstore-labeled.pub")"
+  COSIGN_KEY=$session COSIGN_PASSWORD=$pw sign_and_check "$KEYS/sigstore-labeled.pub"
+  # the password is fresh each time; the wrong one is refused
+  run -0 cosign-wrap session-key
+  [ "$(sed -n 1p <<<"$output")" != "$pw" ]
+  COSIGN_KEY=$session COSIGN_PASSWORD=${pw%?}x run -77 --separate-stderr cosign-wrap public-key
+  assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the PKCS#8 key: wrong password, or the key is corrupted'
+}
+
+@test "session-key: a key that cannot be opened prints nothing; a terminal never sees the key" {
+  COSIGN_KEY="$KEYS/sigstore-labeled.key" COSIGN_PASSWORD=wrong run -77 --separate-stderr cosign-wrap session-key
+  assert_equal "$output" ''
+  assert_equal "$stderr" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted'
+  run -78 --separate-stderr cosign-wrap session-key
+  assert_equal "$output" ''
+  # stdout a pseudo-terminal (script(1)): refused before the key is read
+  export COSIGN_KEY="$KEYS/sigstore-labeled.key" COSIGN_PASSWORD=hello
+  run -2 script -qec "cosign-wrap session-key" /dev/null
+  [[ "$output" == *"cosign-wrap: refusing to print a key to a terminal"* ]]
+  [[ "$output" != *"PRIVATE KEY"* ]]
+  run -74 bash -c 'cosign-wrap session-key > /dev/full'
+}
+
 @test "COSIGN_KEY missing, empty, a missing file, a folder or a KMS reference" {
   run -78 --separate-stderr cosign-wrap sign < "$T/blob"
   assert_equal "$output" ''

@@ -597,6 +597,36 @@ int cosign_key_encrypt(EVP_PKEY *key, const char *pw, size_t pwlen, unsigned n, 
 	return 0;
 }
 
+/* ---- a key for one run ---------------------------------------------------- */
+
+int cosign_key_session(EVP_PKEY *key, struct buf *out, char *err, size_t errlen)
+{
+	int rc = check_p256(key, err, errlen);
+	if (rc)
+		return rc;
+	/* 32 random bytes as hex: the password has the key's strength, so PBKDF2's
+	 * default count (no scrypt) protects it as well as any */
+	uint8_t raw[32];
+	char pw[2 * sizeof raw + 1];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+	sodium_memzero(raw, sizeof raw);
+	BIO *b = BIO_new(BIO_s_secmem());
+	if (!b || PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), pw, (int)strlen(pw), NULL, NULL) != 1) {
+		BIO_free(b);
+		sodium_memzero(pw, sizeof pw);
+		ERR_clear_error();
+		return set_err(err, errlen, EXIT_SOFTWARE, "cannot encrypt the key as PKCS#8");
+	}
+	char *pem;
+	long n = BIO_get_mem_data(b, &pem);
+	buf_printf(out, "%s\n", pw);
+	buf_add(out, pem, (size_t)n);
+	sodium_memzero(pw, sizeof pw);
+	BIO_free(b);
+	return 0;
+}
+
 /* ---- public keys -------------------------------------------------------- */
 
 /* SPKI DER with an uncompressed point, as Go's MarshalPKIXPublicKey writes it. */

@@ -50,6 +50,12 @@ int cosign_key_from_env(EVP_PKEY **out, char *err, size_t errlen);
 int cosign_key_encrypt(EVP_PKEY *key, const char *pw, size_t pwlen, unsigned n, struct buf *pem,
 		       char *err, size_t errlen);
 
+/* A copy of key for one run, appended to out: a fresh random password (64 hex
+ * digits) and a newline, then the key as ENCRYPTED PRIVATE KEY PEM (PKCS#8,
+ * PBES2 with PBKDF2 and AES-256-CBC) under that password. Decrypting it costs
+ * no scrypt: a run that signs several times decrypts the user's key once. */
+int cosign_key_session(EVP_PKEY *key, struct buf *out, char *err, size_t errlen);
+
 /* The SPKI "PUBLIC KEY" PEM of a key, as cosign and openssl write it (appended). */
 int cosign_pub_pem(EVP_PKEY *key, struct buf *pem);
 /* Parse a "PUBLIC KEY" PEM; 65 malformed, 78 not P-256. */

@@ -481,6 +481,43 @@ static int cmd_public_key(int argc, char **argv)
 	return 0;
 }
 
+/* ---- session-key ---- */
+
+static const struct cli_spec session_spec = {
+	.synopsis = "cosign-wrap session-key > SESSION",
+	.about = "Decrypt COSIGN_KEY once, check that it signs, and print a copy of it for one run: a fresh\n"
+		 "random password on the first line, then the key encrypted under it (ENCRYPTED PRIVATE KEY,\n"
+		 "PKCS#8 with PBKDF2 and AES-256-CBC). With COSIGN_PASSWORD set to the first line and\n"
+		 "COSIGN_KEY to the rest, the run's later sign and public-key commands need no scrypt.",
+	.trailer = ENV_TEXT "stdout: the password line and the key PEM; refused when stdout is a terminal.\n" EXIT_TEXT,
+};
+
+static int cmd_session_key(int argc, char **argv)
+{
+	struct cli cl;
+	cli_parse(&cl, &session_spec, argc, argv);
+	cli_free(&cl);
+	if (isatty(STDOUT_FILENO))
+		fail(EXIT_USAGE, "refusing to print a key to a terminal: capture it, as in s=$(cosign-wrap session-key)");
+	EVP_PKEY *key = private_key();
+	/* a key that cannot sign stops here, before anything relies on it */
+	uint8_t md[32];
+	randombytes_buf(md, sizeof md);
+	free(sign_digest(key, md));
+	struct buf out;
+	char err[256];
+	buf_init(&out);
+	int rc = cosign_key_session(key, &out, err, sizeof err);
+	EVP_PKEY_free(key);
+	if (rc)
+		fail(rc, "%s", err);
+	out_write(out.data, out.len);
+	sodium_memzero(out.data, out.len);
+	buf_free(&out);
+	close_stdout();
+	return 0;
+}
+
 /* ---- the program ---- */
 
 static const struct cli_cmd commands[] = {
@@ -488,6 +525,7 @@ static const struct cli_cmd commands[] = {
 	{"verify", "verify the blob on stdin against --signature or --bundle with --key", cmd_verify},
 	{"generate-key-pair", "write a new key pair in cosign's format (never overwrites)", cmd_generate},
 	{"public-key", "print the public key of COSIGN_KEY", cmd_public_key},
+	{"session-key", "print a copy of COSIGN_KEY for one run, under a fresh random password", cmd_session_key},
 	{0}};
 
 static const struct cli_spec spec = {
@@ -495,7 +533,8 @@ static const struct cli_spec spec = {
 		    "       cosign-wrap sign [--bundles] FILE...\n"
 		    "       cosign-wrap verify --key PUB (--signature SIG | --bundle FILE) < BLOB\n"
 		    "       cosign-wrap generate-key-pair [--output-key-prefix PREFIX]\n"
-		    "       cosign-wrap public-key > PUB",
+		    "       cosign-wrap public-key > PUB\n"
+		    "       cosign-wrap session-key > SESSION",
 	.about = "Sign and verify blobs in cosign's formats with a key, offline (ECDSA P-256, SHA-256).",
 	.trailer = ENV_TEXT EXIT_TEXT,
 	.cmds = commands,
