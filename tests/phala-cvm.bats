@@ -175,6 +175,9 @@ POST /api/v1/cvms 200" ]
   fake --script provision=500,503 --script commit=close,429:ra=0 --script get=502
   run -0 --separate-stderr deploy --verbose
   [ "$(jq -r .status <<<"$output")" = creating ]
+  # the retried requests on stderr, what became of the CVM last
+  [[ "$(sed -n 1p <<<"$stderr")" == *"retry 1 of 3"* ]]
+  [[ "$(sed -n '$p' <<<"$stderr")" == "phala-cvm: CVM 'mero-kms-debug-2-3-40' (id 1001, app id "*") deployed" ]]
   run -0 requests
   [ "$output" = "GET /api/v1/cvms/mero-kms-debug-2-3-40 502
 GET /api/v1/cvms/mero-kms-debug-2-3-40 404
@@ -387,6 +390,27 @@ DELETE /api/v1/cvms/1001 404" ]
   [ "$stderr" = "phala-cvm: cannot delete CVM 'mero-kms-debug-2-3-40': DELETE $PHALA_API_BASE_URL/cvms/$uuid: HTTP 500 (after 4 attempts)" ]
   [ "$(existing)" = mero-kms-debug-2-3-40 ]
   PHALA_CLOUD_API_KEY=wrong run -77 phala-cvm delete < "$BATS_TEST_TMPDIR/cvm.json"
+}
+
+@test "--verbose: deploy, wait and delete say what became of the CVM, on stderr, last; quiet without it" {
+  fake --boot-seconds 0.3
+  run -0 --separate-stderr deploy --verbose
+  echo "$output" > "$BATS_TEST_TMPDIR/cvm.json"
+  app=$(jq -r .app_id "$BATS_TEST_TMPDIR/cvm.json")
+  uuid=$(jq -r '.vm_uuid | gsub("-"; "")' "$BATS_TEST_TMPDIR/cvm.json")
+  [ "$stderr" = "phala-cvm: CVM 'mero-kms-debug-2-3-40' (id 1001, app id $app) deployed" ]
+  run -0 --separate-stderr phala-cvm wait --verbose --timeout 10 --cvm "$BATS_TEST_TMPDIR/cvm.json"
+  [[ "$stderr" =~ ^"phala-cvm: CVM 'mero-kms-debug-2-3-40' is running after "[0-9]+\.[0-9]" s"$ ]]
+  [ "$(jq -r .status <<<"$output")" = running ]
+  run -0 --separate-stderr phala-cvm delete --verbose --wait 5 --cvm "$BATS_TEST_TMPDIR/cvm.json"
+  [ "$stderr" = "phala-cvm: CVM 'mero-kms-debug-2-3-40' deleted (DELETE /cvms/$uuid), and gone" ]
+  [ "$(jq -r .result <<<"$output")" = deleted ]
+  run -0 --separate-stderr phala-cvm delete --verbose --cvm "$BATS_TEST_TMPDIR/cvm.json"
+  [ "$stderr" = "phala-cvm: no CVM 'mero-kms-debug-2-3-40' to delete: gone already" ]
+  # without --verbose (and not on a terminal): nothing on stderr
+  run -0 --separate-stderr phala-cvm delete --wait 5 --name mero-kms-debug-2-3-40
+  [ -z "$stderr" ]
+  [ "$(jq -r .result <<<"$output")" = gone ]
 }
 
 @test "--reuse: no deployment, reused in the CVM JSON, kept by delete unless --force" {

@@ -28,6 +28,8 @@ static int version_valid(const char *v)
 	return 1;
 }
 
+int api_verbose(void) { return verbose; }
+
 void api_init(int verbose_flag)
 {
 	verbose = verbose_flag;

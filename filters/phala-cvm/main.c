@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/profile.h"
@@ -31,7 +32,8 @@ enum {
 	{"cvm", O_CVM, "FILE", "the CVM JSON deploy printed ('-': stdin, the default)", 0},              \
 	{"id", O_ID, "ID", "the CVM by id, app_<app id>, app id or vm uuid", 0},                          \
 	{"name", O_NAME, "NAME", "the CVM by name", 0},                                                  \
-	{"verbose", O_VERBOSE, NULL, "one stderr line per retried request", 0}
+	{"verbose", O_VERBOSE, NULL, "one stderr line per retried request; for wait and delete, one\n" \
+				     "saying what became of the CVM", 0}
 
 /* What a command other than deploy acts on, and its own options. */
 struct target_args {
@@ -107,7 +109,8 @@ static const struct cli_opt deploy_opts[] = {
 	{"reuse", O_REUSE, "ID", "deploy nothing: describe CVM ID, marked reused (delete keeps it)", 0},
 	{"replace-timeout", O_REPLACE_TIMEOUT, "S", "bound on the removal of an existing CVM of the same\n"
 						    "name (default 300)", 0},
-	{"verbose", O_VERBOSE, NULL, "one stderr line per retried request", 0},
+	{"verbose", O_VERBOSE, NULL, "one stderr line per retried request, and one saying what became\n"
+					"of the CVM", 0},
 	{0}};
 
 static const struct cli_spec deploy_spec = {
@@ -119,7 +122,7 @@ static const struct cli_spec deploy_spec = {
 	.opts = deploy_opts,
 	.trailer = "stdin: nothing.  stdout: the CVM JSON: app_id, compose_hash (the API's: that of the\n"
 		   "app-compose JSON around the YAML), endpoints, gateway_base_domain, id, name, reused,\n"
-		   "status, vm_uuid.\n"
+		   "status, vm_uuid. On a terminal or with --verbose, one stderr line: the CVM deployed.\n"
 		   ENV EXITS,
 	.max_operands = 0,
 };
@@ -263,6 +266,18 @@ static jv provision_commit(const struct deploy_args *d, const struct buf *yaml)
 	return cvm;
 }
 
+/* What became of the CVM is said on stderr on a terminal, or with --verbose. */
+static int saying(int verbose) { return verbose || isatty(STDERR_FILENO); }
+
+/* The line that says what became of the CVM (after the JSON is built). */
+static void say_cvm(jv cvm, int verbose, const char *what)
+{
+	if (!saying(verbose))
+		return;
+	const char *name = json_str(cvm, "name"), *id = json_str(cvm, "id"), *app = json_str(cvm, "app_id");
+	warnx("CVM '%s' (id %s, app id %s) %s", name ? name : "(unnamed)", id ? id : "unknown", app, what);
+}
+
 static int cmd_deploy(int argc, char **argv)
 {
 	struct deploy_args d = {.instance_type = "tdx.small", .replace_timeout = 300};
@@ -271,7 +286,9 @@ static int cmd_deploy(int argc, char **argv)
 		api_check_id(d.reuse, "--reuse");
 		api_init(d.verbose);
 		struct cvm_ref t = {.id = (char *)d.reuse};
-		emit(cvm_json(get_cvm(&t, ""), 1));
+		jv cvm = cvm_json(get_cvm(&t, ""), 1);
+		say_cvm(cvm, d.verbose, "reused (--reuse): delete keeps it without --force");
+		emit(cvm);
 		return 0;
 	}
 	struct buf yaml;
@@ -284,7 +301,9 @@ static int cmd_deploy(int argc, char **argv)
 	replace_existing(d.name, d.replace_timeout);
 	jv cvm = provision_commit(&d, &yaml);
 	buf_free(&yaml);
-	emit(cvm_json(cvm, 0));
+	cvm = cvm_json(cvm, 0);
+	say_cvm(cvm, d.verbose, "deployed");
+	emit(cvm);
 	return 0;
 }
 
@@ -302,7 +321,8 @@ static const struct cli_spec wait_spec = {
 	.about = "Poll the CVM until it runs (or is gone), backing off with the time waited (0.25 s to 10 s).",
 	.opts = wait_opts,
 	.trailer = "stdin: the CVM JSON (without --cvm, --id, --name).  stdout: the CVM JSON once running\n"
-		   "(reused kept from the input); nothing for --until gone. Progress on stderr when a terminal.\n"
+		   "(reused kept from the input); nothing for --until gone. Progress on stderr when a terminal;\n"
+		   "with --verbose, a CVM that runs is said there too.\n"
 		   ENV EXITS,
 	.max_operands = 0,
 };
@@ -499,7 +519,8 @@ static const struct cli_spec delete_spec = {
 	.opts = delete_opts,
 	.trailer = "stdin: the CVM JSON (without --cvm, --id, --name).  stdout: {deleted_via, name, result}:\n"
 		   "result deleted, gone (no identifier was known: already deleted) or kept (a reused CVM,\n"
-		   "without --force; nothing is sent to the API).\n"
+		   "without --force; nothing is sent to the API). On a terminal or with --verbose, one stderr\n"
+		   "line says which.\n"
 		   ENV EXITS,
 	.max_operands = 0,
 };
@@ -537,6 +558,10 @@ static int cmd_delete(int argc, char **argv)
 			wait_gone(path, t.label, wait);
 		}
 	}
+	if (by && saying(a.verbose))
+		warnx("%s deleted (DELETE /cvms/%s)%s", t.label, by, wait >= 0 ? ", and gone" : "");
+	else if (!by && (!t.reused || force) && saying(a.verbose))
+		warnx("no %s to delete: gone already", t.label);
 	jv out = jv_object();
 	JSET(out, "deleted_via", by ? jv_string(by) : jv_null());
 	JSET(out, "name", t.name ? jv_string(t.name) : jv_null());

@@ -17,6 +17,8 @@
 /* Read PHALA_CLOUD_API_KEY (78 when missing or empty), PHALA_API_BASE_URL (or
  * PHALA_CLOUD_API_PREFIX) and PHALA_API_VERSION (78 when malformed). */
 void api_init(int verbose);
+/* --verbose was given (to api_init) */
+int api_verbose(void);
 
 struct api_reply {
 	long status;  /* the HTTP status */

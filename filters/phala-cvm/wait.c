@@ -48,11 +48,15 @@ static void poll_pause(struct poll *p, const char *what)
 	sleep_seconds(pause);
 }
 
+/* The end of a poll: on a terminal, over the progress line; with --verbose,
+ * a CVM that runs is said too (a gone one by the command that deleted it). */
 static void poll_done(struct poll *p, const char *what)
 {
 	if (p->tty)
 		fprintf(stderr, "\r%s: %s is %s after %.1f s%30s\n", progname, p->label, what, mono_now() - p->start,
 			"");
+	else if (api_verbose() && strcmp(what, "running") == 0)
+		fprintf(stderr, "%s: %s is %s after %.1f s\n", progname, p->label, what, mono_now() - p->start);
 }
 
 /* One GET of the CVM; returns 1 when the answer is final for the poll (2xx
