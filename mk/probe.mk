@@ -118,7 +118,7 @@ probe-check: probe-knobs probe-profile
 PROBE_KEYS = $(if $(filter sim,$(STAGING)),$(if $(value COSIGN_KEY),,keys))
 
 probe: probe-check $(BINS) $(PROBE_KEYS)
-	$(Q)mk/probe/run $(MAKE) $(PROFILE) $(PD)
+	$(Q)BIN=$(BIN) mk/probe/run $(MAKE) $(PROFILE) $(PD)
 
 # The three profiles at once: make runs probe-all with a job per profile unless it
 # was given its own -j (and not with deps, which must finish first), so that the
@@ -134,7 +134,7 @@ probe-all: $(addprefix probe-,$(PROFILES))
 	$(Q)source mk/probe/lib.sh && probe_all_summary "$(ARTIFACTS)/probe" "$(PROBE_ALL_T0)" $(PROFILES)
 
 $(addprefix probe-,$(PROFILES)): probe-%: probe-knobs $(BINS) $(PROBE_KEYS)
-	$(Q)mk/probe/run $(MAKE) $* $(ARTIFACTS)/probe/$*
+	$(Q)BIN=$(BIN) mk/probe/run $(MAKE) $* $(ARTIFACTS)/probe/$*
 
 # The workflow's "Probe Results" step: the report's headline and steps, and the
 # whole report appended to $$GITHUB_STEP_SUMMARY when that is set (GitHub Actions)
@@ -145,7 +145,7 @@ probe-results: probe-profile
 ifneq ($(filter probe-run probe-finish,$(MAKECMDGOALS)),)
 .NOTPARALLEL:
 endif
-# (the signing key first: a key that cannot sign stops the run before it deploys)
+# (the signing key first: mk/probe/run has checked that COSIGN_KEY signs before anything deploys)
 probe-run: $(PD)/.config $(PD)/cosign.pub $(PROBE_RELEASED) $(PROBE_OUTPUTS) $(PD)/probe.log $(PD)/$(PROBE_REPORT)
 
 # ---- the knobs a run depends on, rewritten only when they change
@@ -181,12 +181,12 @@ $(call step_files,render): $(COMPOSE_TEMPLATE) $(BIN)/$(firstword $(RENDER)) $(P
 # this long), with the backend's part (mk/probe/STAGING.sh)
 $(call step_files,deploy boot health attest collateral teardown) &: $(call step_files,render) $(BIN)/kms-attest \
     $(if $(filter sim,$(STAGING)),$(BIN)/kms-sim) $(if $(filter phala,$(STAGING)),$(BIN)/phala-cvm) \
-    mk/probe/attest mk/probe/$(STAGING).sh $(PD)/.config $(COLLATERAL)
+    $(BIN)/json-get mk/probe/attest mk/probe/$(STAGING).sh $(PD)/.config $(COLLATERAL)
 	$(call say,PROBE,$(PD)/attest-response.json)
 	$(Q)BIN=$(BIN) mk/probe/attest $(PD)
 
-$(call step_files,decode): $(PD)/attest-response.json
-	$(Q)$(STEP) decode --out $@ -- bash -c 'jq -er .quoteB64 "$$1" | base64 -d' _ $<
+$(call step_files,decode): $(PD)/attest-response.json $(BIN)/json-get
+	$(Q)$(STEP) decode --in $< --out $@ -- $(BIN)/json-get --base64 .quoteB64
 
 $(call step_files,parse): $(PD)/attestation-quote.bin $(BIN)/quote2json
 	$(call say,PROBE,$@)
@@ -199,16 +199,16 @@ $(call step_files,parse): $(PD)/attestation-quote.bin $(BIN)/quote2json
 .PRECIOUS: $(call step_files,deploy verify ita)
 PROBE_ROOT_CA = $(if $(filter sim,$(STAGING)),$(PD)/sim-state/root-ca.pem,$(ROOT_CA))
 $(call step_files,verify): $(PD)/attestation-quote.bin $(PD)/collateral.json $(PD)/attest-response.json \
-    $(BIN)/quote-verify $(PD)/.config
+    $(BIN)/quote-verify $(BIN)/json-get $(PD)/.config
 	$(call say,PROBE,$@)
 	$(Q)$(STEP) verify --keep-no --in $< --out $@ -- $(BIN)/quote-verify --collateral $(PD)/collateral.json \
 	  $(if $(PROBE_ROOT_CA),--root-ca $(PROBE_ROOT_CA)) --allow-status "$${ALLOWED_TCB_STATUSES// /,}" \
-	  --expect-report-data "$$(jq -er .reportDataHex $(PD)/attest-response.json)"
+	  --expect-report-data "$$($(BIN)/json-get .reportDataHex < $(PD)/attest-response.json)"
 
 # the optional second opinion of Intel Trust Authority (ITA_API_KEY), kept as
 # evidence when it says no
 $(call step_files,ita): $(PD)/attestation-quote.bin $(PD)/attestation-quote.json $(call step_files,verify) \
-    $(BIN)/ita-appraise mk/probe/ita $(PD)/.config
+    $(BIN)/ita-appraise $(BIN)/json-get mk/probe/ita $(PD)/.config
 	$(call say,PROBE,$@)
 	$(Q)BIN=$(BIN) mk/probe/ita $(PD)
 
@@ -221,7 +221,7 @@ $(call step_files,replay): $(PD)/attest-response.json $(PD)/attestation-quote.js
 # the compose hash the KMS measured, checked against the event log: that of the
 # deployed bytes, or for phala Phala Cloud's (mk/probe/compose-check)
 $(call step_files,compose-hash): $(PD)/compose.yaml $(PD)/attest-response.json $(PD)/event-log-replay.json \
-    $(PD)/staging.json $(BIN)/compose-hash mk/probe/compose-check
+    $(PD)/staging.json $(BIN)/compose-hash $(BIN)/json-get mk/probe/compose-check
 	$(call say,PROBE,$@)
 	$(Q)BIN=$(BIN) $(STEP) compose-hash --in $< --out $@ -- mk/probe/compose-check $(PD)
 

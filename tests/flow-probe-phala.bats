@@ -128,7 +128,7 @@ failed_at() {
 }
 # torn_down DIR NAME: the teardown passed, the fake deleted the CVM NAME, nothing is left
 torn_down() {
-  grep -q '^teardown  *pass .*CVM '"$2"' deleted (DELETE /cvms/' "$1/probe.log" || { cat "$1/probe.log"; return 1; }
+  grep -q '^teardown  *pass  *0  *[0-9]*  phala-cvm: CVM '"'$2'"' deleted (DELETE /cvms/[^)]*), and gone$' "$1/probe.log" || { cat "$1/probe.log"; return 1; }
   [[ " $(deleted) " == *" $2 "* ]] || { echo "not deleted: $2 ($(deleted))"; return 1; }
   nothing_left
 }
@@ -153,6 +153,9 @@ no_key() { # FILE|DIR...: the API key is in none of them
   # the report: the CVM, its timings and teardown
   app=$(state | jq -r .cvms[0].app_id)
   uuid=$(state | jq -r .cvms[0].vm_uuid)
+  # each step's message is phala-cvm's line (--verbose) saying what became of the CVM
+  grep -qx "deploy  *pass  *0  *[0-9]*  phala-cvm: CVM '$name' (id 1001, app id $app) deployed" "$d/probe.log"
+  grep -qx "boot  *pass  *0  *[0-9]*  phala-cvm: CVM '$name' is running after [0-9.]* s" "$d/probe.log"
   grep -qx '| backend | phala (a staging CVM on Phala Cloud) |' "$d/probe-report.md"
   grep -qx "| name | $name |" "$d/probe-report.md"
   grep -qx '| CVM id | 1001 |' "$d/probe-report.md"
@@ -161,7 +164,7 @@ no_key() { # FILE|DIR...: the API key is in none of them
   grep -qx '| reused | no: deployed for this probe, deleted at the end |' "$d/probe-report.md"
   grep -Eqx '\| boot \| [0-9]+\.[0-9]{3} s \(until running\) \|' "$d/probe-report.md"
   grep -Eqx '\| health \| [0-9]+\.[0-9]{3} s \(until /health said alive\) \|' "$d/probe-report.md"
-  grep -qx "| teardown | done: CVM $name deleted (DELETE /cvms/${uuid//-/}), and gone |" "$d/probe-report.md"
+  grep -qx "| teardown | done: phala-cvm: CVM '$name' deleted (DELETE /cvms/${uuid//-/}), and gone |" "$d/probe-report.md"
   grep -qx "| KMS URL | ${PHALA_API_BASE_URL%/api/v1}/gw/$app |" "$d/probe-report.md"
   # the compose hashes: the YAML's, and the app-compose JSON's the CVM measured, which the API reported
   yaml=$(sha256sum < "$d/compose.yaml" | cut -c1-64)
@@ -225,7 +228,7 @@ no_key() { # FILE|DIR...: the API key is in none of them
   run -2 --separate-stderr probe PROFILE=debug
   d="$A/probe/debug"
   failed_at "$d" deploy "HTTP 409: ERR-03-007"
-  grep -q '^teardown  *pass .*no CVM mero-kms-debug-2-3-40 to delete: gone already' "$d/probe.log"
+  grep -q "^teardown  *pass .*phala-cvm: no CVM 'mero-kms-debug-2-3-40' to delete: gone already\$" "$d/probe.log"
   run -0 requests
   [[ "$output" == *"POST /api/v1/cvms 409"*"DELETE /api/v1/cvms/mero-kms-debug-2-3-40 404"* ]]
   [ "$(state | jq -r .provisions)" -eq 1 ]
@@ -395,6 +398,18 @@ interrupt() {
   # the delete came after the attestation, not before
   run -0 requests
   [[ "$output" == *"POST /gw/"*"/attest 200"*"DELETE /api/v1/cvms/"* ]]
+}
+
+@test "a signing key that cannot sign (wrong password) stops the probe before anything deploys" {
+  fake
+  COSIGN_PASSWORD=wrong run -77 --separate-stderr bash -c 'BIN=$0 "$1"/mk/probe/run make debug "$2"' "$BIN" "$ROOT" "$A/probe/debug"
+  assert_equal "${stderr_lines[0]}" 'cosign-wrap: COSIGN_KEY: cannot decrypt the cosign key: wrong password, or the key file is corrupted'
+  assert_equal "${stderr_lines[1]}" 'probe: debug: the signing key (COSIGN_KEY) cannot sign: nothing was run'
+  COSIGN_PASSWORD=wrong run -2 --separate-stderr probe PROFILE=debug
+  [[ "$stderr" == *"probe: debug: the signing key (COSIGN_KEY) cannot sign: nothing was run"* ]]
+  # the API saw nothing, and the folder holds no run
+  [ ! -s "$LOG" ]
+  [ -z "$(find "$A/probe/debug" -mindepth 1 -print -quit)" ]
 }
 
 @test "STAGING=phala knobs: the key, a digest-pinned image, sane settings; refused before anything runs" {

@@ -43,12 +43,13 @@ probe_artifacts() {
   done
 }
 
-# remove FILE... and their signatures (one rm)
+# remove FILE... and their signatures (one rm, none when nothing is there)
 rm_signed() {
   local f x list=()
   for f; do
-    list+=("$f")
-    for x in $PROBE_SIG_SUFFIXES; do list+=("$f$x"); done
+    for x in '' $PROBE_SIG_SUFFIXES; do
+      if [ -e "$f$x" ] || [ -L "$f$x" ]; then list+=("$f$x"); fi
+    done
   done
   [ ${#list[@]} = 0 ] || rm -f -- "${list[@]}"
 }
@@ -92,25 +93,28 @@ put() {
   mv -f -T "$tmp" "$f"
 }
 
-# the last line of FILE that is not empty
-last_line() {
-  local line last=
-  while IFS= read -r line || [ -n "$line" ]; do [ -z "$line" ] || last=$line; done < "$1"
-  printf '%s' "$last"
+# step_stderr: a step's stderr, line by line: shown on stderr, and its last line
+# that is not empty kept in PROBE_STEP_LAST (step_run runs it in its own shell)
+step_stderr() {
+  local line
+  PROBE_STEP_LAST=
+  while IFS= read -r line || [ -n "$line" ]; do
+    printf '%s\n' "$line" >&2
+    [ -z "$line" ] || PROBE_STEP_LAST=$line
+  done
 }
 
 # Step NAME starts: the report of an older run, and the records and artifacts of NAME
 # and of every later step, no longer describe the folder: remove them.
 steps_forget_from() { # DIR NAME
-  local s a after=0 records=() arts=("$1/$PROBE_REPORT")
+  local s a after=0 arts=("$1/$PROBE_REPORT")
   [ -d "$1/.steps" ] || mkdir -p "$1/.steps"
   for s in "${PROBE_STEPS[@]}"; do
     [ "$s" = "$2" ] && after=1
     [ $after = 1 ] || continue
-    records+=("$1/.steps/$s")
+    arts+=("$1/.steps/$s")
     for a in ${PROBE_STEP_ARTIFACTS[$s]}; do arts+=("$1/$a"); done
   done
-  rm -f -- "${records[@]}"
   rm_signed "${arts[@]}"
 }
 
@@ -119,12 +123,25 @@ now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
 # milliseconds of a number of seconds (2, 0.25)
 ms_of() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }'; }
 
+# The record of a step. Written in place when nothing is at its name (as after
+# steps_forget_from): bash's noclobber opens it O_CREAT|O_EXCL, so that a link
+# planted meanwhile is never followed; anything else goes through put.
 step_record() { # DIR NAME EXIT MS MESSAGE
-  local status=pass
+  local status=pass f=$1/.steps/$2 line
   [ "$3" = 0 ] || status=fail
   [ "$3" = skip ] && status=skip
   local msg=${5//[$'\t\n']/ }
-  put "$1/.steps/$2" printf '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" "${msg:0:400}"
+  printf -v line '%s\t%s\t%s\t%s\n' "$status" "$3" "$4" "${msg:0:400}"
+  if [ ! -e "$f" ] && [ ! -L "$f" ] && write_new "$f" "$line"; then
+    return 0
+  fi
+  put "$f" printf '%s' "$line"
+}
+# write_new FILE TEXT: FILE created O_EXCL with TEXT, or status 1 (something is there)
+write_new() {
+  local -
+  set -C
+  printf '%s' "$2" 2> /dev/null > "$1"
 }
 
 # step_run DIR NAME [--keep-no] [--in FILE] [--out FILE] -- CMD...: run CMD as step
@@ -134,7 +151,7 @@ step_record() { # DIR NAME EXIT MS MESSAGE
 # output, when there is one, as evidence for the report (dated 1970, so that the
 # next run redoes the step).
 step_run() {
-  local dir=$1 name=$2 keep=0 in=/dev/stdin out='' rc t0
+  local dir=$1 name=$2 keep=0 in=/dev/stdin out='' rc t0 lastpipe=1
   shift 2
   while [ $# -gt 0 ]; do
     case $1 in
@@ -146,19 +163,23 @@ step_run() {
     esac
   done
   steps_forget_from "$dir" "$name"
-  probe_mktemp "${TMPDIR:-/tmp}/probe-step" || return 74
-  PROBE_STEP_ERR=$PROBE_TMP PROBE_STEP_TMP=
+  PROBE_STEP_TMP=
   if [ -n "$out" ]; then
-    probe_mktemp "$out" || { rm -f "$PROBE_STEP_ERR"; return 74; }
+    probe_mktemp "$out" || return 74
     PROBE_STEP_TMP=$PROBE_TMP
   fi
-  t0=$(now_ms)
+  t0=${EPOCHREALTIME//[!0-9]/}
+  t0=$((10#$t0 / 1000))
   PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
-  "$@" < "$in" > "${PROBE_STEP_TMP:-/dev/stdout}" 2> "$PROBE_STEP_ERR" && rc=0 || rc=$?
+  # stdout into the temporary (or this shell's stdout); stderr through step_stderr,
+  # in this shell (lastpipe), so that no file and no process more are needed
+  shopt -q lastpipe || { lastpipe=0; shopt -s lastpipe; }
+  { "$@" < "$in" 2>&1 >&3 3>&- | step_stderr; } 3> "${PROBE_STEP_TMP:-/dev/stdout}"
+  rc=${PIPESTATUS[0]}
+  [ $lastpipe = 1 ] || shopt -u lastpipe
   PROBE_CURRENT_STEP=
-  cat "$PROBE_STEP_ERR" >&2
-  step_record "$dir" "$name" "$rc" $(($(now_ms) - t0)) "$(last_line "$PROBE_STEP_ERR")"
-  rm -f "$PROBE_STEP_ERR"
+  local now=${EPOCHREALTIME//[!0-9]/}
+  step_record "$dir" "$name" "$rc" $((10#$now / 1000 - t0)) "$PROBE_STEP_LAST"
   if [ -n "$PROBE_STEP_TMP" ]; then
     if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ] && [ -s "$PROBE_STEP_TMP" ]; }; then
       mv -f -T "$PROBE_STEP_TMP" "$out"
@@ -168,14 +189,14 @@ step_run() {
       rm -f "$PROBE_STEP_TMP"
     fi
   fi
-  PROBE_STEP_ERR='' PROBE_STEP_TMP=''
+  PROBE_STEP_TMP=''
   return $rc
 }
 
 # A signal while a step runs: record it as interrupted, leave no temporary (the
 # traps of mk/probe/step and mk/probe/attest call this, then exit 128+N).
 step_interrupted() { # SIGNAL
-  rm -f "${PROBE_STEP_ERR-}" "${PROBE_STEP_TMP-}"
+  [ -z "${PROBE_STEP_TMP-}" ] || rm -f "$PROBE_STEP_TMP"
   [ -n "${PROBE_CURRENT_STEP-}" ] || return 0
   step_record "$PROBE_CURRENT_DIR" "$PROBE_CURRENT_STEP" $((128 + $(kill -l "$1"))) \
     $(($(now_ms) - PROBE_STEP_T0)) "interrupted by SIG$1"

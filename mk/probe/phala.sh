@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # D, tmp and BIN are mk/probe/attest's
+# shellcheck disable=SC2034 # BACKEND_JQ_ARGS and BACKEND_JQ are read by mk/probe/attest
 # STAGING=phala for mk/probe/attest (sourced): a staging CVM on Phala Cloud through
 # phala-cvm, tracked by its CVM JSON ($tmp/cvm.json), or by its name while its
 # deploy has not finished (a commit that went through before the deploy failed is
@@ -14,29 +15,25 @@ cvm_version=${cvm_version#v}
 cvm_version=${cvm_version//./-}
 cvm_name=mero-kms-$PROFILE-${cvm_version//+/-}
 
-# phala_cmd OUT-MESSAGE-JQ PHALA-CVM-ARGS...: phala-cvm's JSON on stdout, and one
-# line made from it on stderr (the step's message)
+# phala_cmd COMMAND ARGS...: phala-cvm's JSON on stdout; on stderr (--verbose) the
+# requests it retried and, last, what became of the CVM: the step's message
 phala_cmd() {
-  local msg=$1 j
+  local c=$1
   shift
-  j=$("$BIN/phala-cvm" "$@") || return
-  printf '%s\n' "$j"
-  jq -r "$msg" <<< "$j" >&2
+  "$BIN/phala-cvm" "$c" --verbose "$@"
 }
 
 backend_deploy() {
-  local said='"CVM \(.name) (id \(.id), app id \(.app_id)), " + (if .reused then "reused (STAGING_CVM_ID): kept at the end" else "deployed" end)'
   if [ -n "$STAGING_CVM_ID" ]; then
-    step_run "$D" deploy --out "$tmp/cvm.json" -- phala_cmd "$said" deploy --reuse "$STAGING_CVM_ID"
+    step_run "$D" deploy --out "$tmp/cvm.json" -- phala_cmd deploy --reuse "$STAGING_CVM_ID"
   else
-    step_run "$D" deploy --out "$tmp/cvm.json" -- phala_cmd "$said" deploy --name "$cvm_name" \
+    step_run "$D" deploy --out "$tmp/cvm.json" -- phala_cmd deploy --name "$cvm_name" \
       --compose "$D/compose.yaml" --instance-type "$PHALA_INSTANCE_TYPE" ${PHALA_REGION:+--region "$PHALA_REGION"}
   fi
 }
 
 backend_boot() {
-  step_run "$D" boot --out "$tmp/cvm-running.json" -- phala_cmd '"CVM \(.name) is \(.status)"' \
-    wait --until running --timeout "$BOOT_TIMEOUT" --cvm "$tmp/cvm.json"
+  step_run "$D" boot --out "$tmp/cvm-running.json" -- phala_cmd wait --until running --timeout "$BOOT_TIMEOUT" --cvm "$tmp/cvm.json"
 }
 
 backend_urls() {
@@ -48,24 +45,25 @@ backend_urls() {
 }
 
 backend_teardown() {
-  local said='if .result == "deleted" then "CVM \(.name) deleted (DELETE /cvms/\(.deleted_via)), and gone" else "no CVM \(.name) to delete: gone already" end'
   if [ -n "$STAGING_CVM_ID" ]; then
     step_record "$D" teardown skip 0 "CVM $STAGING_CVM_ID is reused (STAGING_CVM_ID): kept"
   elif [ -s "$tmp/cvm.json" ]; then
-    step_run "$D" teardown --out "$tmp/teardown.json" -- phala_cmd "$said" delete --cvm "$tmp/cvm.json" \
+    step_run "$D" teardown --out "$tmp/teardown.json" -- phala_cmd delete --cvm "$tmp/cvm.json" \
       --wait "$TEARDOWN_TIMEOUT"
   else
-    step_run "$D" teardown --out "$tmp/teardown.json" -- phala_cmd "$said" delete --name "$cvm_name" \
+    step_run "$D" teardown --out "$tmp/teardown.json" -- phala_cmd delete --name "$cvm_name" \
       --wait "$TEARDOWN_TIMEOUT"
   fi
 }
 
-# {cvm, cvm_name, reused, teardown}: the CVM as it last was seen, and phala-cvm
-# delete's result
+# backend_json: BACKEND_JQ_ARGS and BACKEND_JQ, the part of staging.json that is the
+# backend's ({cvm, cvm_name, reused, teardown}: the CVM as it last was seen, and
+# phala-cvm delete's result), for staging_json's one jq
 backend_json() {
   local cvm=null td=null f
-  for f in "$tmp/cvm.json" "$tmp/cvm-running.json"; do [ -s "$f" ] && cvm=$(cat "$f"); done
-  [ -s "$tmp/teardown.json" ] && td=$(cat "$tmp/teardown.json")
-  jq -n --argjson cvm "$cvm" --argjson td "$td" --arg name "$cvm_name" --arg reuse "$STAGING_CVM_ID" \
-    '{cvm: $cvm, cvm_name: ($cvm.name? // $name), reused: ($reuse != ""), teardown: $td}'
+  for f in "$tmp/cvm.json" "$tmp/cvm-running.json"; do [ -s "$f" ] && cvm=$(< "$f"); done
+  [ -s "$tmp/teardown.json" ] && td=$(< "$tmp/teardown.json")
+  BACKEND_JQ_ARGS=(--argjson cvm "$cvm" --argjson td "$td" --arg name "$cvm_name" --arg reuse "$STAGING_CVM_ID")
+  # shellcheck disable=SC2016 # jq's variables
+  BACKEND_JQ='{cvm: $cvm, cvm_name: ($cvm.name? // $name), reused: ($reuse != ""), teardown: $td}'
 }

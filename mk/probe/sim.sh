@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # D, tmp and BIN are mk/probe/attest's
+# shellcheck disable=SC2034 # BACKEND_JQ_ARGS and BACKEND_JQ are read by mk/probe/attest
 # STAGING=sim for mk/probe/attest (sourced): kms-sim on loopback, started with the
 # probe's compose file and profile, its state (the simulated PKI, the pinned
 # profile) in DIR/sim-state, tracked by its process id. Environment: SIM_LISTEN
@@ -53,4 +54,4 @@ backend_teardown() {
   step_record "$D" teardown 0 $(($(now_ms) - t0)) "kms-sim (pid $sim_pid) stopped"
 }
 
-backend_json() { echo '{}'; }
+backend_json() { BACKEND_JQ_ARGS=() BACKEND_JQ='{}'; }
