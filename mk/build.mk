@@ -10,9 +10,15 @@ CPPFLAGS += -D_GNU_SOURCE -Ifilters
 # Library flags from pkg-config where a .pc exists; Debian's libjq 1.6 ships
 # none. Lazy (=): `make deps all` on a fresh machine installs pkg-config and the
 # .pc files after this file is read.
+# One shell for both, run once per make (the first reference sets pkg_flags for good):
+# "CFLAGS... :: LIBS...".
 PKGS := libcurl libmicrohttpd libsodium libssl libcrypto
-pkg_libs = $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcurl -lmicrohttpd -lsodium -lssl -lcrypto)
-pkg_cflags = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+pkg_flags = $(eval pkg_flags := $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null; echo ::; \
+  pkg-config --libs $$(PKGS) 2>/dev/null))$(pkg_flags)
+words_before_sep = $(if $(filter-out ::,$(firstword $(1))),$(firstword $(1)) $(call words_before_sep,$(call rest,$(1))))
+words_after_sep = $(if $(1),$(if $(filter ::,$(firstword $(1))),$(call rest,$(1)),$(call words_after_sep,$(call rest,$(1)))))
+pkg_cflags = $(strip $(call words_before_sep,$(pkg_flags)))
+pkg_libs = $(or $(call words_after_sep,$(pkg_flags)),-lcurl -lmicrohttpd -lsodium -lssl -lcrypto)
 LDLIBS ?= -ljq $(pkg_libs) -lm
 ifeq ($(SAN),1)
 OBJDIR := build/san/obj

@@ -84,7 +84,8 @@ PROBE_POLICY_ARGS := $(if $(wildcard $(PROBE_POLICY)),--policy $(PROBE_POLICY))
 PROBE_POLICY_DEPS := $(wildcard $(PROBE_POLICY))
 endif
 STEP := mk/probe/step $(PD)
-PUT := mk/probe/put
+# put in the recipe's own shell (mk/probe/lib.sh), not one more bash
+PUT := source mk/probe/lib.sh && put
 
 # ---- the steps, from mk/probe/steps: each line as one word, fields joined by '|'
 # and spaces as '^'
@@ -100,17 +101,19 @@ PROBE_ARTIFACTS := $(foreach f,$(PROBE_OUTPUTS),$(if $(filter .%,$(notdir $(f)))
 .PHONY: probe probe-all probe-results probe-check probe-knobs probe-profile probe-run probe-finish \
   $(addprefix probe-,$(PROFILES))
 
+# (one shell for all: a no-op re-run pays for one)
 probe-knobs:
 	@case "$$STAGING" in sim) ;; \
 	  url) [ -n "$$KMS_URL" ] || { echo "probe: STAGING=url needs KMS_URL=http(s)://..." >&2; exit 2; };; \
-	  phala) [ -n "$${PHALA_CLOUD_API_KEY:+set}" ] || { echo "probe: STAGING=phala needs PHALA_CLOUD_API_KEY (the Phala Cloud API key) in the environment" >&2; exit 2; };; esac
-	@[ -z "$$STAGING_CVM_ID" ] || [ "$$STAGING" = phala ] || { echo "probe: STAGING_CVM_ID (the reuse of a staging CVM) is for STAGING=phala; to probe a KMS that runs elsewhere use STAGING=url KMS_URL=..." >&2; exit 2; }
-	@[ -n "$$KMS_IMAGE_DIGEST" ] || [ "$$STAGING" = sim ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$$STAGING" >&2; exit 2; }
-	@h=$${HOLD:-0}; [ "$${h%%.*}" -le $(HOLD_MAX) ] || { echo "probe: HOLD must be at most $(HOLD_MAX) seconds (got '$$HOLD')" >&2; exit 2; }
-	@[ -n "$${COSIGN_KEY:+set}" ] || [ "$$STAGING" = sim ] || { echo "probe: COSIGN_KEY is required to sign a STAGING=$$STAGING probe (the development key signs simulated probes only)" >&2; exit 2; }
+	  phala) [ -n "$${PHALA_CLOUD_API_KEY:+set}" ] || { echo "probe: STAGING=phala needs PHALA_CLOUD_API_KEY (the Phala Cloud API key) in the environment" >&2; exit 2; };; esac; \
+	[ -z "$$STAGING_CVM_ID" ] || [ "$$STAGING" = phala ] || { echo "probe: STAGING_CVM_ID (the reuse of a staging CVM) is for STAGING=phala; to probe a KMS that runs elsewhere use STAGING=url KMS_URL=..." >&2; exit 2; }; \
+	[ -n "$$KMS_IMAGE_DIGEST" ] || [ "$$STAGING" = sim ] || { echo "probe: KMS_IMAGE_DIGEST=name@sha256:... is required for STAGING=$$STAGING" >&2; exit 2; }; \
+	h=$${HOLD:-0}; [ "$${h%%.*}" -le $(HOLD_MAX) ] || { echo "probe: HOLD must be at most $(HOLD_MAX) seconds (got '$$HOLD')" >&2; exit 2; }; \
+	[ -n "$${COSIGN_KEY:+set}" ] || [ "$$STAGING" = sim ] || { echo "probe: COSIGN_KEY is required to sign a STAGING=$$STAGING probe (the development key signs simulated probes only)" >&2; exit 2; }
 
+# (no shell when PROFILE is given: mk/knobs.mk checked it)
 probe-profile:
-	@[ -n "$(PROFILE)" ] || { echo "probe: PROFILE must be one of: $(PROFILES) (got '')" >&2; exit 2; }
+	$(if $(PROFILE),,@echo "probe: PROFILE must be one of: $(PROFILES) (got '')" >&2; exit 2)
 
 probe-check: probe-knobs probe-profile
 
@@ -154,7 +157,33 @@ $(PD) $(PD)/.steps:
 
 # (the record of a failed run, PROBE_FAILED=1, keeps the .config of the run: a run
 # interrupted before it rewrote it leaves the previous run as it was)
-$(PD)/.config: $(if $(PROBE_FAILED),,FORCE) | $(PD)
+# Make compares first: a file that already says what the recipe would write costs no
+# shell (a no-op re-run); the recipe compares the bytes again (put -c). Knobs are
+# checked (mk/knobs.mk): expanding them runs nothing; secrets are read with $(value).
+define PROBE_CONFIG_TEXT
+PROFILE=$(PROFILE)
+STAGING=$(STAGING)
+SOURCE=$(SOURCE)
+KMS_URL=$(KMS_URL)
+KMS_VERSION=$(KMS_VERSION)
+KMS_IMAGE_DIGEST=$(KMS_IMAGE_DIGEST)
+SERVICE_PORT=$(SERVICE_PORT)
+SIM_FLAGS=$(SIM_FLAGS)
+ALLOWED_TCB_STATUSES=$(ALLOWED_TCB_STATUSES)
+COLLATERAL=$(COLLATERAL)
+ROOT_CA=$(ROOT_CA)
+PCCS_URL=$(PCCS_URL)
+STAGING_CVM_ID=$(STAGING_CVM_ID)
+PHALA_API_BASE_URL=$(PHALA_API_BASE_URL)
+PHALA_INSTANCE_TYPE=$(PHALA_INSTANCE_TYPE)
+PHALA_REGION=$(PHALA_REGION)
+ITA=$(if $(value ITA_API_KEY),on)
+ITA_URL=$(ITA_URL)
+ITA_JWKS_URL=$(ITA_JWKS_URL)
+endef
+# 1 when FILE (a file, not a folder) holds TEXT and a newline
+file_says = $(if $(wildcard $(1)/.),,$(if $(wildcard $(1)),$(call eq,$(2)|,$(file <$(1))|)))
+$(PD)/.config: $(if $(PROBE_FAILED)$(call file_says,$(PD)/.config,$(PROBE_CONFIG_TEXT)),,FORCE) | $(PD)
 	$(Q)$(PUT) -c --drop $(PD)/$(PROBE_REPORT) $@ printf '%s\n' "PROFILE=$$PROFILE" "STAGING=$$STAGING" \
 	  "SOURCE=$$SOURCE" "KMS_URL=$$KMS_URL" "KMS_VERSION=$$KMS_VERSION" "KMS_IMAGE_DIGEST=$$KMS_IMAGE_DIGEST" \
 	  "SERVICE_PORT=$$SERVICE_PORT" "SIM_FLAGS=$$SIM_FLAGS" "ALLOWED_TCB_STATUSES=$$ALLOWED_TCB_STATUSES" \
@@ -166,7 +195,7 @@ $(PD)/.config: $(if $(PROBE_FAILED),,FORCE) | $(PD)
 FORCE:
 
 # which policy the report compares with: another source makes the report again
-$(PD)/.policy: $(if $(PROBE_FAILED),,FORCE) | $(PD)
+$(PD)/.policy: $(if $(PROBE_FAILED)$(call file_says,$(PD)/.policy,POLICY_SOURCE=$(POLICY_SOURCE)$(nl)POLICY_RELEASE=$(POLICY_RELEASE)),,FORCE) | $(PD)
 	$(Q)$(PUT) -c $@ printf '%s\n' "POLICY_SOURCE=$$POLICY_SOURCE" "POLICY_RELEASE=$$POLICY_RELEASE"
 
 # The steps. After a failed step (PROBE_FAILED=1, the make that writes the record)
@@ -250,10 +279,11 @@ $(PD)/probe.log: $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PROBE_STEPS_FILE) | $(PD)
 $(PD)/cosign.pub: $(if $(value COSIGN_KEY),FORCE,$(DEV_COSIGN_PUB)) | $(PD)
 	$(Q)source mk/probe/lib.sh && put -c --drop $(PD)/$(PROBE_REPORT) $@ signer_public_key $(BIN) $(DEV_COSIGN_PUB)
 
-# the report, signed with every artifact that needs it (mk/probe/seal)
+# the report, signed with every artifact that needs it (mk/probe/seal); the record of a
+# failed run (PROBE_FAILED=1) always writes it again: that run took its candidates away
 $(PD)/$(PROBE_REPORT): $(PROBE_INPUTS) $(PROBE_STEP_FILES) $(PD)/probe.log $(PD)/.config $(PD)/cosign.pub \
     $(BIN)/probe-report $(BIN)/cosign-wrap $(PROBE_STEPS_FILE) $(PROBE_POLICY_DEPS) $(PD)/.policy \
-    $(if $(filter-out $(wildcard $(PROBE_SIGS)),$(PROBE_SIGS)),FORCE) | $(PD)/.steps
+    $(if $(PROBE_FAILED)$(filter-out $(wildcard $(PROBE_SIGS)),$(PROBE_SIGS)),FORCE) | $(PD)/.steps
 	$(call say,PROBE,$@)
 	$(Q)BIN=$(BIN) DEV_COSIGN_KEY=$(DEV_COSIGN_KEY) mk/probe/seal $(PD) -- $(BIN)/probe-report \
 	  --steps $(PROBE_STEPS_FILE) --dir $(PD) --profile "$$PROFILE" --backend "$$STAGING" --kms-url "$$KMS_URL" \

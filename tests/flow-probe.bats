@@ -167,6 +167,17 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   [ "$before" = "$after" ]
   [ "$(wc -l <<<"$after")" -gt 30 ]
   [[ "$output" != *PROBE* ]]
+  # a .config that does not say what this run would write (make compares it first) is
+  # written again, and what depends on it is redone
+  cp "$d/.config" "$BATS_TEST_TMPDIR/config"
+  printf 'KMS_VERSION=0.0.1\n' >> "$d/.config"
+  run -0 mk probe PROFILE=debug
+  [[ "$output" == *"PROBE  $d/compose.yaml"* ]]
+  cmp "$d/.config" "$BATS_TEST_TMPDIR/config"
+  sed -i 's/^ITA=$/ITA=on/' "$d/.config"
+  run -0 mk probe PROFILE=debug
+  cmp "$d/.config" "$BATS_TEST_TMPDIR/config"
+  complete_record "$d"
   sha=$(jq -r .sha256 "$d/attestation-quote.json")
   run -0 mk probe PROFILE=debug KMS_VERSION=2.3.41
   [ "$(jq -r .provenance.kms_version "$d/measurement-policy-candidates.json")" = 2.3.41 ]

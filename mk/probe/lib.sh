@@ -85,12 +85,21 @@ put() {
   tmp=$PROBE_TMP
   "$@" > "$tmp" && rc=0 || rc=$?
   if [ $rc != 0 ]; then rm -f "$tmp"; return $rc; fi
-  if [ $same = 1 ] && [ -f "$f" ] && [ ! -L "$f" ] && cmp -s "$tmp" "$f"; then
+  if [ $same = 1 ] && [ -f "$f" ] && [ ! -L "$f" ] && same_text "$tmp" "$f"; then
     rm -f "$tmp"
     return 0
   fi
   [ -z "$drop" ] || rm_signed "$drop"
   mv -f -T "$tmp" "$f"
+}
+
+# same_text A B: the two files hold the same bytes, and no NUL (read -d '' reads a
+# file to its end, status 1, only when it holds no NUL): cmp without a process
+same_text() {
+  local a b
+  IFS= read -r -d '' a < "$1" && return 1
+  IFS= read -r -d '' b < "$2" && return 1
+  [ "$a" = "$b" ]
 }
 
 # step_stderr: a step's stderr, line by line: shown on stderr, and its last line
@@ -230,9 +239,18 @@ signer_public_key() { # BIN DEV_PUB
   fi
 }
 
-# Temporaries a killed run left behind (only while holding the folder's lock)
+# Temporaries a killed run left behind, in DIR and its folders (only while holding
+# the folder's lock; no process when there are none)
 probe_tmp_clean() { # DIR
-  find "$1" -maxdepth 2 \( -name '*.tmp' -o -name '.attest.*' \) -exec rm -rf -- {} + 2>/dev/null
+  local -a left
+  local ng=0 dg=0
+  shopt -q nullglob && ng=1
+  shopt -q dotglob && dg=1
+  shopt -s nullglob dotglob
+  left=("$1"/*.tmp "$1"/*/*.tmp "$1"/.attest.* "$1"/*/.attest.*)
+  [ $ng = 1 ] || shopt -u nullglob
+  [ $dg = 1 ] || shopt -u dotglob
+  [ ${#left[@]} = 0 ] || rm -rf -- "${left[@]}" 2> /dev/null
   return 0
 }
 
