@@ -7,7 +7,11 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 RUNS=${BENCH_PROBE_RUNS:-5}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null; }
+# make, quiet: its stderr (the steps' messages) shown only when it fails
+mk() {
+  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null 2> "$tmp/make.err" ||
+    { cat "$tmp/make.err" >&2; return 1; }
+}
 mk keys
 
 ms_of() { # best and median of RUNS runs of: CLEAN-CMD; timed make ARGS...

@@ -87,7 +87,10 @@ $(BIN)/$(1): $(call prog_objs,$(1)) $(LIB_A) $(OBJDIR)/.flags | $(BIN)
 endef
 $(if $(PROBE_INNER),,$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p)))))
 
+# (not in the inner makes of a probe, which build nothing)
+ifeq ($(PROBE_INNER),)
 -include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/*/*.d)
+endif
 
 install: $(BINS)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
