@@ -3,15 +3,11 @@
 # probe-all, and of a no-op re-run (build and development key excluded).
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck disable=SC2034 # root is read by mk (bench/lib.sh)
 root=$(cd "$here/.." && pwd)
 source "$here/lib.sh"
 RUNS=${BENCH_PROBE_RUNS:-5}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# make, quiet: its stderr (the steps' messages) shown only when it fails
-mk() {
-  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null 2> "$tmp/make.err" ||
-    { cat "$tmp/make.err" >&2; return 1; }
-}
 mk keys
 
 ms_of() { # best and median of RUNS runs of: CLEAN-CMD; timed make ARGS...

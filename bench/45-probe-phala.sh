@@ -27,11 +27,6 @@ for _ in $(seq 3000); do [ -s "$tmp/url" ] && break; sleep 0.01; done
 export PHALA_API_BASE_URL
 PHALA_API_BASE_URL=$(head -n 1 "$tmp/url")
 [ -n "$PHALA_API_BASE_URL" ] || { cat "$tmp/fake.err" >&2; exit 1; }
-# make, quiet: its stderr (the steps' messages) shown only when it fails
-mk() {
-  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null 2> "$tmp/make.err" ||
-    { cat "$tmp/make.err" >&2; return 1; }
-}
 mk keys
 export COSIGN_KEY=$tmp/a/keys/dev-cosign.key COSIGN_PASSWORD=
 knobs=(STAGING=phala SOURCE=sim "KMS_IMAGE_DIGEST=ghcr.io/calimero-network/mero-kms-phala@sha256:$(printf '%064d' 1)"

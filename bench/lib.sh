@@ -12,6 +12,14 @@ ensure_dcap_qvl() {
   printf '%s\n' "$dir/node_modules/@phala/dcap-qvl"
 }
 
+# mk ARGS...: make in the project ($root) into $tmp/a, without a parent make's flags,
+# quiet: its stderr (the steps' messages) shown only when it fails
+# shellcheck disable=SC2154 # root and tmp are the sourcing part's
+mk() {
+  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" -s ARTIFACTS="$tmp/a" "$@" > /dev/null 2> "$tmp/make.err" ||
+    { cat "$tmp/make.err" >&2; return 1; }
+}
+
 # now_ns: a monotonic clock in nanoseconds
 now_ns() { date +%s%N; }
 

@@ -33,54 +33,66 @@ static const struct cli_spec spec = {
 
 #define INPUT_CAP (16 * MP_MIB)
 
-/* 1 when path is jq's syntax of member names and indexes */
+/* One step of a PATH at *p, moving *p past it: STEP_NAME (the name in name),
+ * STEP_INDEX (in *index), STEP_END at the end, STEP_BAD on anything else. The
+ * path's check and its lookup both walk it with this. */
+enum { STEP_END, STEP_NAME, STEP_INDEX, STEP_BAD };
+static int path_step(const char **p, char name[256], long *index)
+{
+	const char *s = *p;
+	if (!*s)
+		return STEP_END;
+	if (s[0] == '.' && s[1] == '[') /* .[0]: jq's index of the top */
+		s++;
+	size_t n;
+	if (*s == '.') {
+		n = strspn(++s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+		if (n == 0 || n > 255)
+			return STEP_BAD;
+		snprintf(name, 256, "%.*s", (int)n, s);
+		*p = s + n;
+		return STEP_NAME;
+	}
+	if (*s == '[') {
+		n = strspn(++s, "0123456789");
+		if (n == 0 || n > 9 || s[n] != ']')
+			return STEP_BAD;
+		*index = strtol(s, NULL, 10);
+		*p = s + n + 1;
+		return STEP_INDEX;
+	}
+	return STEP_BAD;
+}
+
+/* 1 when path is jq's syntax of member names and indexes ('.' alone: the top) */
 static int path_ok(const char *p)
 {
+	char name[256];
+	long i;
 	if (strcmp(p, ".") == 0)
 		return 1;
-	while (*p) {
-		if (p[0] == '.' && p[1] == '[') /* .[0]: jq's index of the top */
-			p++;
-		if (*p == '.') {
-			size_t n = strspn(++p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-			if (n == 0 || n > 255)
-				return 0;
-			p += n;
-		} else if (*p == '[') {
-			size_t n = strspn(++p, "0123456789");
-			if (n == 0 || n > 9 || p[n] != ']')
-				return 0;
-			p += n + 1;
-		} else {
+	for (int k; (k = path_step(&p, name, &i)) != STEP_END;)
+		if (k == STEP_BAD)
 			return 0;
-		}
-	}
 	return 1;
 }
 
-/* The value at path in doc (borrowed doc; a new reference), invalid when absent. */
+/* The value at a checked path in doc (borrowed; a new reference), invalid when absent. */
 static jv lookup(jv doc, const char *p)
 {
 	jv v = jv_copy(doc);
+	char name[256];
+	long i;
 	if (strcmp(p, ".") == 0)
 		return v;
-	while (*p && jv_is_valid(v)) {
+	for (int k; jv_is_valid(v) && (k = path_step(&p, name, &i)) != STEP_END;) {
 		jv next;
-		if (p[0] == '.' && p[1] == '[')
-			p++;
-		if (*p == '.') {
-			size_t n = strcspn(++p, ".[");
-			char name[256]; /* path_ok: at most 255 */
-			snprintf(name, sizeof name, "%.*s", (int)n, p);
+		if (k == STEP_NAME)
 			next = jv_get_kind(v) == JV_KIND_OBJECT ? json_get(v, name) : jv_invalid();
-			p += n;
-		} else {
-			long i = strtol(p + 1, NULL, 10);
+		else
 			next = jv_get_kind(v) == JV_KIND_ARRAY && i < jv_array_length(jv_copy(v))
 				       ? jv_array_get(jv_copy(v), (int)i)
 				       : jv_invalid();
-			p = strchr(p, ']') + 1;
-		}
 		jv_free(v);
 		v = next;
 	}

@@ -158,45 +158,34 @@ $(PD) $(PD)/.steps:
 # (the record of a failed run, PROBE_FAILED=1, keeps the .config of the run: a run
 # interrupted before it rewrote it leaves the previous run as it was)
 # Make compares first: a file that already says what the recipe would write costs no
-# shell (a no-op re-run); the recipe compares the bytes again (put -c). Knobs are
-# checked (mk/knobs.mk): expanding them runs nothing; secrets are read with $(value).
-define PROBE_CONFIG_TEXT
-PROFILE=$(PROFILE)
-STAGING=$(STAGING)
-SOURCE=$(SOURCE)
-KMS_URL=$(KMS_URL)
-KMS_VERSION=$(KMS_VERSION)
-KMS_IMAGE_DIGEST=$(KMS_IMAGE_DIGEST)
-SERVICE_PORT=$(SERVICE_PORT)
-SIM_FLAGS=$(SIM_FLAGS)
-ALLOWED_TCB_STATUSES=$(ALLOWED_TCB_STATUSES)
-COLLATERAL=$(COLLATERAL)
-ROOT_CA=$(ROOT_CA)
-PCCS_URL=$(PCCS_URL)
-STAGING_CVM_ID=$(STAGING_CVM_ID)
-PHALA_API_BASE_URL=$(PHALA_API_BASE_URL)
-PHALA_INSTANCE_TYPE=$(PHALA_INSTANCE_TYPE)
-PHALA_REGION=$(PHALA_REGION)
-ITA=$(if $(value ITA_API_KEY),on)
-ITA_URL=$(ITA_URL)
-ITA_JWKS_URL=$(ITA_JWKS_URL)
-endef
-# 1 when FILE (a file, not a folder) holds TEXT and a newline
-file_says = $(if $(wildcard $(1)/.),,$(if $(wildcard $(1)),$(call eq,$(2)|,$(file <$(1))|)))
-$(PD)/.config: $(if $(PROBE_FAILED)$(call file_says,$(PD)/.config,$(PROBE_CONFIG_TEXT)),,FORCE) | $(PD)
-	$(Q)$(PUT) -c --drop $(PD)/$(PROBE_REPORT) $@ printf '%s\n' "PROFILE=$$PROFILE" "STAGING=$$STAGING" \
-	  "SOURCE=$$SOURCE" "KMS_URL=$$KMS_URL" "KMS_VERSION=$$KMS_VERSION" "KMS_IMAGE_DIGEST=$$KMS_IMAGE_DIGEST" \
-	  "SERVICE_PORT=$$SERVICE_PORT" "SIM_FLAGS=$$SIM_FLAGS" "ALLOWED_TCB_STATUSES=$$ALLOWED_TCB_STATUSES" \
-	  "COLLATERAL=$$COLLATERAL" "ROOT_CA=$$ROOT_CA" "PCCS_URL=$$PCCS_URL" "STAGING_CVM_ID=$$STAGING_CVM_ID" \
-	  "PHALA_API_BASE_URL=$${PHALA_API_BASE_URL-}" "PHALA_INSTANCE_TYPE=$$PHALA_INSTANCE_TYPE" \
-	  "PHALA_REGION=$$PHALA_REGION" "ITA=$${ITA_API_KEY:+on}" "ITA_URL=$$ITA_URL" "ITA_JWKS_URL=$$ITA_JWKS_URL"
+# shell (a no-op re-run); the recipe compares the bytes again (put -c). One list of
+# names gives both the text make expects and the recipe's printf arguments (names,
+# never values, go into the shell string). Knobs are checked (mk/knobs.mk): expanding
+# them runs nothing. ITA is whether the secret ITA_API_KEY is set, read with $(value).
+PROBE_CONFIG_NAMES := PROFILE STAGING SOURCE KMS_URL KMS_VERSION KMS_IMAGE_DIGEST SERVICE_PORT SIM_FLAGS \
+  ALLOWED_TCB_STATUSES COLLATERAL ROOT_CA PCCS_URL STAGING_CVM_ID PHALA_API_BASE_URL PHALA_INSTANCE_TYPE \
+  PHALA_REGION ITA ITA_URL ITA_JWKS_URL
+config_value = $(if $(filter ITA,$(1)),$(if $(value ITA_API_KEY),on),$($(1)))
+# the file's text without its last newline, as $(file <) reads it
+config_text = $(firstword $(1))=$(call config_value,$(firstword $(1)))$(if $(call rest,$(1)),$(nl)$(call config_text,$(call rest,$(1))))
+# the recipe's arguments: "NAME=$NAME" for each (ITA: "ITA=${ITA_API_KEY:+on}")
+config_args = $(foreach n,$(1),"$(n)=$(if $(filter ITA,$(n)),$${ITA_API_KEY:+on},$${$(n)-})")
+# 1 when FILE (a file, not a folder) holds TEXT and a newline (make 4.3's $(file <)
+# does not always drop the last newline, seen here after other expansions: both
+# forms are taken)
+file_says = $(if $(wildcard $(1)/.),,$(if $(wildcard $(1)),$(call file_is,$(2),$(file <$(1))|)))
+file_is = $(or $(call eq,$(1)|,$(2)),$(call eq,$(1)$(nl)|,$(2)))
+# FILE's prerequisite: FORCE unless it says what the names give (or the run failed)
+config_force = $(if $(PROBE_FAILED)$(call file_says,$(1),$(call config_text,$(2))),,FORCE)
+$(PD)/.config: $(call config_force,$(PD)/.config,$(PROBE_CONFIG_NAMES)) | $(PD)
+	$(Q)$(PUT) -c --drop $(PD)/$(PROBE_REPORT) $@ printf '%s\n' $(call config_args,$(PROBE_CONFIG_NAMES))
 
 .PHONY: FORCE
 FORCE:
 
 # which policy the report compares with: another source makes the report again
-$(PD)/.policy: $(if $(PROBE_FAILED)$(call file_says,$(PD)/.policy,POLICY_SOURCE=$(POLICY_SOURCE)$(nl)POLICY_RELEASE=$(POLICY_RELEASE)),,FORCE) | $(PD)
-	$(Q)$(PUT) -c $@ printf '%s\n' "POLICY_SOURCE=$$POLICY_SOURCE" "POLICY_RELEASE=$$POLICY_RELEASE"
+$(PD)/.policy: $(call config_force,$(PD)/.policy,POLICY_SOURCE POLICY_RELEASE) | $(PD)
+	$(Q)$(PUT) -c $@ printf '%s\n' $(call config_args,POLICY_SOURCE POLICY_RELEASE)
 
 # The steps. After a failed step (PROBE_FAILED=1, the make that writes the record)
 # they are not defined at all, so that nothing is re-run: what exists is reported.

@@ -167,6 +167,12 @@ DIGEST3=ghcr.io/calimero-network/mero-kms-phala@sha256:0000000000000000000000000
   [ "$before" = "$after" ]
   [ "$(wc -l <<<"$after")" -gt 30 ]
   [[ "$output" != *PROBE* ]]
+  # make saw that .config and .policy say what they would: no shell was run to write them
+  run -0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    strace -f -qq -e trace=execve -s 256 -o "$BATS_TEST_TMPDIR/noop.trace" \
+    make -C "$ROOT" -s ARTIFACTS="$A" SAN="${SAN:-0}" probe PROFILE=debug
+  grep -q 'probe-run' "$BATS_TEST_TMPDIR/noop.trace"
+  run ! grep -q 'put -c' "$BATS_TEST_TMPDIR/noop.trace"
   # a .config that does not say what this run would write (make compares it first) is
   # written again, and what depends on it is redone
   cp "$d/.config" "$BATS_TEST_TMPDIR/config"

@@ -128,7 +128,9 @@ steps_forget_from() { # DIR NAME
 }
 
 # the clock in milliseconds (bash's own: no process)
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
+# clock_ms VAR: the same into VAR, without the subshell of $(now_ms)
+clock_ms() { local t=${EPOCHREALTIME//[!0-9]/}; printf -v "$1" '%s' $((10#$t / 1000)); }
+now_ms() { local m; clock_ms m; echo "$m"; }
 # milliseconds of a number of seconds (2, 0.25)
 ms_of() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }'; }
 
@@ -160,7 +162,7 @@ write_new() {
 # output, when there is one, as evidence for the report (dated 1970, so that the
 # next run redoes the step).
 step_run() {
-  local dir=$1 name=$2 keep=0 in=/dev/stdin out='' rc t0 lastpipe=1
+  local dir=$1 name=$2 keep=0 in=/dev/stdin out='' rc t0 t1 lastpipe=1
   shift 2
   while [ $# -gt 0 ]; do
     case $1 in
@@ -177,8 +179,7 @@ step_run() {
     probe_mktemp "$out" || return 74
     PROBE_STEP_TMP=$PROBE_TMP
   fi
-  t0=${EPOCHREALTIME//[!0-9]/}
-  t0=$((10#$t0 / 1000))
+  clock_ms t0
   PROBE_CURRENT_DIR=$dir PROBE_CURRENT_STEP=$name PROBE_STEP_T0=$t0
   # stdout into the temporary (or this shell's stdout); stderr through step_stderr,
   # in this shell (lastpipe), so that no file and no process more are needed
@@ -187,8 +188,8 @@ step_run() {
   rc=${PIPESTATUS[0]}
   [ $lastpipe = 1 ] || shopt -u lastpipe
   PROBE_CURRENT_STEP=
-  local now=${EPOCHREALTIME//[!0-9]/}
-  step_record "$dir" "$name" "$rc" $((10#$now / 1000 - t0)) "$PROBE_STEP_LAST"
+  clock_ms t1
+  step_record "$dir" "$name" "$rc" $((t1 - t0)) "$PROBE_STEP_LAST"
   if [ -n "$PROBE_STEP_TMP" ]; then
     if [ $rc = 0 ] || { [ $keep = 1 ] && [ $rc = 1 ] && [ -s "$PROBE_STEP_TMP" ]; }; then
       mv -f -T "$PROBE_STEP_TMP" "$out"
